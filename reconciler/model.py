@@ -1,0 +1,183 @@
+"""The desired and live state as frozen values; pure (no IO, no third-party imports).
+
+One shape serves both sides: the loader builds a desired ``State`` from YAML, ``live.py`` builds a
+live ``State`` from the API, normalised to the same shape, and the planner compares the two.
+Live objects carry a ``LiveRef`` (server IDs and status) that takes no part in comparison.
+
+Keys:
+- Template: ``name``
+- Customer: ``external_id``
+- Location: ``(customer external_id, name)``
+- User: ``(customer external_id, email lower-cased)``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Presence = Literal["present", "absent"]
+
+#: Subscriber packages that carry calling; every one but meetings (an assumption, see
+#: partner-hub-api.md §3 "Calling-enabled package": INFERRED from the update note).
+CALLING_USER_PACKAGES = frozenset(
+    {
+        "webex_calling",
+        "webex_suite",
+        "webex_voice",
+        "cx_essentials",
+        "webex_calling_standard",
+        "attendant_console",
+        "cx_premium_agent",
+        "cx_standard_agent",
+    }
+)
+
+#: Customer packages that need ``provisioningParameters.calling`` (INFERRED: all but meetings
+#: and the add-ons that are not a calling service of their own).
+CALLING_CUSTOMER_PACKAGES = frozenset(
+    {
+        "common_area_calling",
+        "webex_calling",
+        "webex_suite",
+        "webex_voice",
+        "cx_essentials",
+        "webex_calling_standard",
+    }
+)
+
+FULL_ADMIN_ROLE = "Full Administrator"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a desired object was declared (for messages); never compared."""
+
+    file: str
+    line: int
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """The one address shape; each API's field names are mapped at the edge."""
+
+    line1: str
+    city: str
+    country: str
+    line2: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRef:
+    """Server-side identity and status of a live object; not part of comparisons."""
+
+    id: str
+    org_id: str | None = None
+    person_id: str | None = None
+    status: str | None = None
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateDefaults:
+    packages: tuple[str, ...] = ()
+    language: str | None = None
+    country: str | None = None
+    time_zone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    name: str
+    provisioning_id: str | None = None
+    description: str | None = None
+    defaults: TemplateDefaults = TemplateDefaults()
+    #: The template's Partner Hub UI settings, as written in YAML (read-only to the tool).
+    partner_hub: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    external_id: str
+    name: str
+    admin_email: str
+    template: str
+    address: Address
+    language: str | None = None
+    #: Sorted, de-duplicated package names (the complete set).
+    packages: tuple[str, ...] = ()
+    #: Name of the location used as calling headquarters (desired side only).
+    headquarters: str | None = None
+    meetings_time_zone: str | None = None
+    state: Presence = "present"
+    source: Source | None = field(default=None, compare=False)
+    live: LiveRef | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    customer: str
+    name: str
+    address: Address | None = None
+    time_zone: str | None = None
+    preferred_language: str | None = None
+    announcement_language: str | None = None
+    #: Earlier names of this location (a rename is an update).
+    previously: tuple[str, ...] = ()
+    state: Presence = "present"
+    source: Source | None = field(default=None, compare=False)
+    live: LiveRef | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.customer, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    customer: str
+    #: Lower-cased.
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    package: str | None = None
+    location: str | None = None
+    phone_number: str | None = None
+    extension: str | None = None
+    #: Sorted Control Hub role names.
+    roles: tuple[str, ...] = ()
+    state: Presence = "present"
+    source: Source | None = field(default=None, compare=False)
+    live: LiveRef | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.customer, self.email)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    prune: bool = False
+    max_delete_percent: float = 10.0
+    max_update_percent: float = 30.0
+    concurrency: int = 8
+    max_requests_per_second: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """A whole estate: desired (from YAML) or live (from Partner Hub)."""
+
+    templates: Mapping[str, Template] = field(default_factory=dict)
+    customers: Mapping[str, Customer] = field(default_factory=dict)
+    locations: Mapping[tuple[str, str], Location] = field(default_factory=dict)
+    users: Mapping[tuple[str, str], User] = field(default_factory=dict)
+    settings: Settings = Settings()

@@ -1,0 +1,175 @@
+"""The plan as a value: ordered changes with dependencies, canonical JSON and its checksum.
+
+Pure: no IO. ``Plan.to_json()`` is canonical (sorted keys, no whitespace, no timestamps), so
+identical inputs give a byte-identical plan, and ``Plan.from_json(p.to_json())`` gives back a
+plan with the same checksum. The checksum is the sha256 of the canonical JSON of the changes
+alone: warnings and wording may improve without invalidating a reviewed plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+from reconciler.errors import PlanError
+
+FORMAT_VERSION = 1
+
+Action = Literal["create", "update", "delete"]
+Kind = Literal["customer", "location", "user"]
+ACTIONS: tuple[Action, ...] = ("create", "update", "delete")
+KINDS: tuple[Kind, ...] = ("customer", "location", "user")
+
+JSON = Any
+
+
+def address_of(kind: Kind, customer: str, name: str | None = None) -> str:
+    """The plan address of an object: ``customer/EXT``, ``location/EXT/NAME``, ``user/EXT/EMAIL``."""
+    return f"{kind}/{customer}" if name is None else f"{kind}/{customer}/{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDiff:
+    field: str
+    before: JSON = None
+    after: JSON = None
+
+    def to_data(self) -> dict[str, JSON]:
+        return {"field": self.field, "before": self.before, "after": self.after}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One write to make. ``customer`` and ``name`` are the structured key behind ``address``
+    (``name`` is the location name or the user email; ``None`` for a customer)."""
+
+    action: Action
+    kind: Kind
+    customer: str
+    name: str | None = None
+    fields: tuple[FieldDiff, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    #: Short human notes that are part of what is reviewed (e.g. "rename from 'Old HQ'").
+    notes: tuple[str, ...] = ()
+
+    @property
+    def address(self) -> str:
+        return address_of(self.kind, self.customer, self.name)
+
+    def to_data(self) -> dict[str, JSON]:
+        return {
+            "action": self.action,
+            "kind": self.kind,
+            "address": self.address,
+            "customer": self.customer,
+            "name": self.name,
+            "fields": [f.to_data() for f in self.fields],
+            "dependsOn": list(self.depends_on),
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, JSON]) -> Change:
+        return cls(
+            action=cast(Action, data["action"]),
+            kind=cast(Kind, data["kind"]),
+            customer=data["customer"],
+            name=data.get("name"),
+            fields=tuple(
+                FieldDiff(f["field"], f.get("before"), f.get("after")) for f in data["fields"]
+            ),
+            depends_on=tuple(data.get("dependsOn", ())),
+            notes=tuple(data.get("notes", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Notice:
+    """A warning, a blocked reason, or an unmanaged object: an address and a message."""
+
+    address: str
+    message: str
+
+    def to_data(self) -> dict[str, str]:
+        return {"address": self.address, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    changes: tuple[Change, ...] = ()
+    warnings: tuple[Notice, ...] = ()
+    unmanaged: tuple[Notice, ...] = ()
+    blocked: tuple[Notice, ...] = ()
+    #: Customers the plan was scoped to; empty means the whole estate.
+    scope: tuple[str, ...] = ()
+    #: Per-change results of provisioning prechecks (address → message), when asked for.
+    prechecks: tuple[Notice, ...] = field(default=())
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.changes
+
+    @property
+    def is_blocked(self) -> bool:
+        return bool(self.blocked)
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(canonical([c.to_data() for c in self.changes])).hexdigest()
+
+    @property
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Counts per action, overall and per kind."""
+        counts = Counter((c.action, c.kind) for c in self.changes)
+        out: dict[str, dict[str, int]] = {a: {k: counts[(a, k)] for k in KINDS} for a in ACTIONS}
+        return out
+
+    def to_data(self) -> dict[str, JSON]:
+        summary = self.summary
+        return {
+            "formatVersion": FORMAT_VERSION,
+            "checksum": self.checksum,
+            "scope": list(self.scope),
+            "summary": {a: sum(summary[a].values()) for a in ACTIONS} | {"byKind": summary},
+            "changes": [c.to_data() for c in self.changes],
+            "warnings": [n.to_data() for n in self.warnings],
+            "unmanaged": [n.to_data() for n in self.unmanaged],
+            "blocked": [n.to_data() for n in self.blocked],
+            "prechecks": [n.to_data() for n in self.prechecks],
+        }
+
+    def to_json(self) -> str:
+        return canonical(self.to_data()).decode()
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        """Read a saved plan back; refuses another format version or a tampered checksum."""
+        try:
+            data = json.loads(text)
+            if data.get("formatVersion") != FORMAT_VERSION:
+                raise PlanError(
+                    f"plan formatVersion {data.get('formatVersion')!r} is not {FORMAT_VERSION}"
+                )
+            plan = cls(
+                changes=tuple(Change.from_data(c) for c in data["changes"]),
+                warnings=tuple(Notice(**n) for n in data.get("warnings", ())),
+                unmanaged=tuple(Notice(**n) for n in data.get("unmanaged", ())),
+                blocked=tuple(Notice(**n) for n in data.get("blocked", ())),
+                scope=tuple(data.get("scope", ())),
+                prechecks=tuple(Notice(**n) for n in data.get("prechecks", ())),
+            )
+        except PlanError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise PlanError(f"not a plan file: {exc}") from exc
+        if data.get("checksum") != plan.checksum:
+            raise PlanError("plan file checksum does not match its changes (edited by hand?)")
+        return plan
+
+
+def canonical(data: JSON) -> bytes:
+    """Canonical JSON: sorted keys, compact separators, UTF-8."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
