@@ -107,10 +107,12 @@ class Template:
 @dataclass(frozen=True, slots=True)
 class Customer:
     external_id: str
-    name: str
-    admin_email: str
-    template: str
     address: Address
+    #: ``name``, ``admin_email``, ``template`` and ``language`` are create-only; the wholesale API
+    #: does not return them, so on the live side they are ``None`` ("unknown, not compared").
+    name: str | None = None
+    admin_email: str | None = None
+    template: str | None = None
     language: str | None = None
     #: Sorted, de-duplicated package names (the complete set).
     packages: tuple[str, ...] = ()

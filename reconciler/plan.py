@@ -27,7 +27,7 @@ JSON = Any
 
 
 def address_of(kind: Kind, customer: str, name: str | None = None) -> str:
-    """The plan address of an object: ``customer/EXT``, ``location/EXT/NAME``, ``user/EXT/EMAIL``."""
+    """The plan address: ``customer/EXT``, ``location/EXT/NAME`` or ``user/EXT/EMAIL``."""
     return f"{kind}/{customer}" if name is None else f"{kind}/{customer}/{name}"
 
 
