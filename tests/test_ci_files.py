@@ -69,7 +69,7 @@ def test_drift_is_nightly_with_detailed_exit_code() -> None:
 def test_third_party_actions_are_pinned_to_commits() -> None:
     for path in [*WORKFLOWS.glob("*.yml"), ROOT / "action.yml"]:
         text = load(path)
-        all_steps = text["runs"]["steps"] if "runs" in text else [s for s in steps(text)]
+        all_steps = text["runs"]["steps"] if "runs" in text else steps(text)
         for step in all_steps:
             uses = step.get("uses", "")
             if uses and not uses.startswith("./"):
