@@ -1,0 +1,262 @@
+"""Execute a plan: changes in dependency order, concurrently, with failure isolation.
+
+The engine knows nothing about HTTP. It takes a ``Plan`` and an ``Operations`` object (one
+``Change`` → the API calls that make it true) and returns an ``ApplyResult``:
+
+- Waves: a change's wave is one more than the deepest wave among the changes it depends on
+  (``depends_on`` names plan addresses; an address that is not in the plan is already true and
+  imposes nothing). A change starts as soon as every change it depends on is done — a slow
+  customer does not hold back another customer's locations — and among ready changes the lower
+  wave goes first.
+- At most ``concurrency`` changes run at once (the API client's rate limiter is shared below).
+- A change that raises is *failed*; every change that depends on it, directly or not, is *skipped*
+  with the reason, and is never started. Everything else carries on.
+- ``reporter`` is called once per change as it finishes (done, failed or skipped), in the order
+  they finish; it must not raise.
+
+The address and action of the change being executed are published through
+``reconciler.journal.current_change`` so the journal can label every API write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from reconciler.errors import PlanError, ReconcilerError
+from reconciler.journal import change_context
+from reconciler.plan import Action, Change, Kind, Plan
+
+log = logging.getLogger(__name__)
+
+Status = Literal["done", "failed", "skipped"]
+STATUSES: tuple[Status, ...] = ("done", "failed", "skipped")
+
+
+class Operations(Protocol):
+    """Makes one change true through the API; returns a short outcome (e.g. ``"created"``).
+
+    Raises a ``ReconcilerError`` when the change cannot be made; any other exception is treated
+    the same way (and logged with its traceback, since it is a bug).
+    """
+
+    async def run(self, change: Change) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeResult:
+    address: str
+    action: Action
+    kind: Kind
+    status: Status
+    message: str = ""
+    #: Wall time spent on the change (0 for skipped ones).
+    seconds: float = 0.0
+    wave: int = 0
+
+    def to_data(self) -> dict[str, object]:
+        return {
+            "address": self.address,
+            "action": self.action,
+            "kind": self.kind,
+            "status": self.status,
+            "message": self.message,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    """What happened to each change of the plan, in plan order."""
+
+    results: tuple[ChangeResult, ...] = ()
+
+    def with_status(self, status: Status) -> tuple[ChangeResult, ...]:
+        return tuple(r for r in self.results if r.status == status)
+
+    @property
+    def done(self) -> tuple[ChangeResult, ...]:
+        return self.with_status("done")
+
+    @property
+    def failed(self) -> tuple[ChangeResult, ...]:
+        return self.with_status("failed")
+
+    @property
+    def skipped(self) -> tuple[ChangeResult, ...]:
+        return self.with_status("skipped")
+
+    @property
+    def ok(self) -> bool:
+        """True when every change is done (a skipped change means something failed)."""
+        return all(r.status == "done" for r in self.results)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: len(self.with_status(s)) for s in STATUSES}
+
+    def to_data(self) -> dict[str, object]:
+        return {"counts": self.counts, "results": [r.to_data() for r in self.results]}
+
+
+Reporter = Callable[[ChangeResult, int, int], None]
+"""Called with (result, number finished so far, total) as each change finishes."""
+
+
+def dependency_indices(changes: Sequence[Change]) -> list[tuple[int, ...]]:
+    """For each change, the indices of the plan changes it depends on (addresses outside the
+    plan are ignored; a change never depends on itself)."""
+    by_address: dict[str, list[int]] = {}
+    for i, change in enumerate(changes):
+        by_address.setdefault(change.address, []).append(i)
+    deps: list[tuple[int, ...]] = []
+    for i, change in enumerate(changes):
+        found = sorted({j for a in change.depends_on for j in by_address.get(a, ()) if j != i})
+        deps.append(tuple(found))
+    return deps
+
+
+def waves(changes: Sequence[Change]) -> list[int]:
+    """The wave of each change: 0 without dependencies in the plan, else 1 + the deepest
+    dependency. Raises ``PlanError`` on a dependency cycle."""
+    deps = dependency_indices(changes)
+    level: list[int | None] = [None] * len(changes)
+    visiting: set[int] = set()
+
+    def visit(i: int) -> int:
+        known = level[i]
+        if known is not None:
+            return known
+        if i in visiting:
+            raise PlanError(f"dependency cycle through {changes[i].address}")
+        visiting.add(i)
+        # Iterative depth would only matter for chains far longer than any plan has.
+        value = 1 + max((visit(j) for j in deps[i]), default=-1)
+        visiting.discard(i)
+        level[i] = value
+        return value
+
+    return [visit(i) for i in range(len(changes))]
+
+
+async def apply_plan(
+    plan: Plan,
+    operations: Operations,
+    *,
+    concurrency: int = 8,
+    reporter: Reporter | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> ApplyResult:
+    """Run every change of ``plan`` through ``operations``; see the module docstring."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    changes = plan.changes
+    total = len(changes)
+    level = waves(changes)
+    deps = dependency_indices(changes)
+    dependents: list[list[int]] = [[] for _ in changes]
+    for i, ds in enumerate(deps):
+        for j in ds:
+            dependents[j].append(i)
+    waiting = [len(ds) for ds in deps]
+    results: list[ChangeResult | None] = [None] * total
+    ready: list[tuple[int, int]] = [(level[i], i) for i in range(total) if not deps[i]]
+    heapq.heapify(ready)
+    running: dict[asyncio.Task[str], tuple[int, float]] = {}
+    finished = 0
+
+    def record(result: ChangeResult, i: int) -> None:
+        nonlocal finished
+        results[i] = result
+        finished += 1
+        if reporter is not None:
+            reporter(result, finished, total)
+
+    def skip_dependents_of(i: int, cause: str) -> None:
+        stack = list(dependents[i])
+        while stack:
+            k = stack.pop()
+            if results[k] is not None:
+                continue
+            c = changes[k]
+            record(
+                ChangeResult(
+                    c.address, c.action, c.kind, "skipped", f"not attempted: {cause}", wave=level[k]
+                ),
+                k,
+            )
+            stack.extend(dependents[k])
+
+    async def execute(change: Change) -> str:
+        with change_context(change.address, change.action):
+            return await operations.run(change)
+
+    try:
+        while ready or running:
+            while ready and len(running) < concurrency:
+                _, i = heapq.heappop(ready)
+                if results[i] is not None:  # skipped while it was queued
+                    continue
+                task = asyncio.create_task(execute(changes[i]), name=changes[i].address)
+                running[task] = (i, clock())
+            if not running:
+                continue
+            finished_tasks, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            # Plan order among changes that finished together keeps reports deterministic.
+            for task in sorted(finished_tasks, key=lambda t: running[t][0]):
+                i, started = running.pop(task)
+                change = changes[i]
+                seconds = clock() - started
+                exc: BaseException | None = (
+                    ReconcilerError("cancelled before it finished")
+                    if task.cancelled()
+                    else task.exception()
+                )
+                if exc is None:
+                    record(
+                        ChangeResult(
+                            change.address,
+                            change.action,
+                            change.kind,
+                            "done",
+                            task.result(),
+                            seconds,
+                            level[i],
+                        ),
+                        i,
+                    )
+                    for k in dependents[i]:
+                        waiting[k] -= 1
+                        if waiting[k] == 0 and results[k] is None:
+                            heapq.heappush(ready, (level[k], k))
+                    continue
+                if not isinstance(exc, ReconcilerError):
+                    log.error("unexpected error in %s", change.address, exc_info=exc)
+                message = str(exc) or type(exc).__name__
+                if not isinstance(exc, ReconcilerError):
+                    message = f"unexpected error: {type(exc).__name__}: {message}"
+                record(
+                    ChangeResult(
+                        change.address,
+                        change.action,
+                        change.kind,
+                        "failed",
+                        message,
+                        seconds,
+                        level[i],
+                    ),
+                    i,
+                )
+                skip_dependents_of(i, f"{change.address} failed")
+    finally:
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+
+    return ApplyResult(tuple(r for r in results if r is not None))
