@@ -19,9 +19,10 @@ Contract (SPEC §2, §4):
   Locations and users under a managed customer that no YAML names are deleted when
   ``Settings.prune`` is on, else listed as unmanaged.
 - Safety: deletes/updates above ``maxDeletePercent``/``maxUpdatePercent`` of a kind's managed
-  live objects, creating a customer whose template has no provisioningId, and a package change
-  for a user holding the Full Administrator role make the plan *blocked* (the changes stay in
-  the plan, so a reviewer sees them and ``--force`` can lift the block).
+  live objects (in scope; once the kind has ``MIN_MANAGED_FOR_THRESHOLDS`` of them), creating a
+  customer whose template has no provisioningId, and a package change for a user holding the
+  Full Administrator role make the plan *blocked* (the changes stay in the plan, so a reviewer
+  sees them and ``--force`` can lift the block).
 - Live statuses: customers ``provisioning``/``updating``/``deleting`` are waited for (a warning,
   no change for them or anything under them); ``error``/``provisioned_with_errors`` (with their
   error codes) and ``pending_rpl_review`` are warnings; a customer without an org ID yet has its
@@ -55,6 +56,10 @@ IN_FLIGHT = frozenset({"provisioning", "updating", "deleting"})
 FAILED = frozenset({"error", "provisioned_with_errors"})
 
 _T = TypeVar("_T", Location, User)
+
+#: Thresholds apply to a kind once it has this many managed live objects (as octoDNS does):
+#: below that, one change in a tiny estate would already exceed any percentage.
+MIN_MANAGED_FOR_THRESHOLDS = 10
 
 CHECKLIST_HINT = "see `reconciler templates checklist`"
 
@@ -544,7 +549,7 @@ def _thresholds(b: _Builder) -> None:
     settings = b.desired.settings
     for kind in KINDS:
         total = b.managed[kind]
-        if not total:
+        if total < MIN_MANAGED_FOR_THRESHOLDS:
             continue
         for action, limit, name in (
             ("delete", settings.max_delete_percent, "maxDeletePercent"),
