@@ -1,0 +1,202 @@
+"""The JSON Schemas of the desired-state kinds, compiled once, and their errors as problems.
+
+The schema files live in the repository's top-level ``schemas/`` (where editors find them) and
+ship inside the package as ``reconciler/schemas`` (a link to that folder in the source tree).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+from reconciler.errors import ConfigError, Problem
+
+from .yamlio import Document
+
+#: kind → schema file name (without ``.schema.json``).
+KINDS: Mapping[str, str] = {
+    "Template": "template",
+    "Customer": "customer",
+    "Location": "location",
+    "User": "user",
+    "Settings": "settings",
+}
+
+_BASE = "https://reconciler.invalid/schemas/"
+
+#: Friendlier words for a failed ``pattern``, by field name.
+_PATTERN_HINTS = {
+    "phoneNumber": "must be an E.164 number such as +14155550100",
+    "extension": "must be 2 to 10 digits",
+    "country": "must be an ISO 3166-1 alpha-2 code such as US or DE",
+    "name": "must not contain '%'",
+    "email": "is not an email address",
+    "adminEmail": "is not an email address",
+    "serviceProviderAdmin": "is not an email address",
+    "language": "must be a language code such as en or en_US",
+    "preferredLanguage": "must be a language code such as en_us",
+    "announcementLanguage": "must be a language code such as en_us",
+    "defaultEmailLanguage": "must be a language code such as en or en_US",
+}
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "array": "a list",
+    "object": "a mapping",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+}
+
+
+def _schema_dir() -> Any:
+    return resources.files("reconciler") / "schemas"
+
+
+@functools.cache
+def load_schema(name: str) -> dict[str, Any]:
+    """The parsed ``schemas/<name>.schema.json``."""
+    path = _schema_dir() / f"{name}.schema.json"
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # a broken installation, not bad input
+        raise ConfigError(f"cannot read the schema {name}.schema.json: {exc}") from exc
+    return data
+
+
+@functools.cache
+def _registry() -> Registry[Any]:
+    names = [*KINDS.values(), "desired-state"]
+    return Registry().with_resources(
+        (f"{_BASE}{n}.schema.json", DRAFT202012.create_resource(load_schema(n))) for n in names
+    )
+
+
+@functools.cache
+def validator(kind: str) -> Draft202012Validator:
+    """The compiled validator of one kind (built once per process)."""
+    name = KINDS[kind]
+    schema = {**load_schema(name), "$id": f"{_BASE}{name}.schema.json"}
+    return Draft202012Validator(schema, registry=_registry())
+
+
+@functools.cache
+def string_fields() -> frozenset[str]:
+    """Field names that are strings in every schema that has them (YAML keeps their text)."""
+    kinds: dict[str, set[bool]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, sub in node.get("properties", {}).items():
+                if isinstance(sub, dict):
+                    types = sub.get("type")
+                    types = [types] if isinstance(types, str) else types or []
+                    scalar_only = "string" in types and not {"number", "integer", "boolean"} & set(
+                        types
+                    )
+                    kinds.setdefault(key, set()).add(scalar_only or "$ref" in sub)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for name in KINDS.values():
+        walk(load_schema(name))
+    return frozenset(k for k, v in kinds.items() if v == {True})
+
+
+def check(
+    doc: Document, kind: str, data: Mapping[str, Any]
+) -> list[tuple[tuple[Any, ...], Problem]]:
+    """Schema problems of one document, each with the data path it concerns."""
+    out: list[tuple[tuple[Any, ...], Problem]] = []
+    for error in validator(kind).iter_errors(data):
+        for path, key, message in _explain(error):
+            out.append((path, doc.problem(path, message, key=key)))
+    return out
+
+
+def _where(path: tuple[Any, ...]) -> str:
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
+
+
+def _explain(error: ValidationError) -> Iterator[tuple[tuple[Any, ...], bool, str]]:
+    """(path, point at the key?, message) for one jsonschema error."""
+    path = tuple(error.absolute_path)
+    where = _where(path)
+    prefix = f"{where}: " if where else ""
+    validator_name = error.validator
+    instance: Any = error.instance
+    value: Any = error.validator_value
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if validator_name == "additionalProperties" and isinstance(instance, dict):
+        known = list(schema.get("properties", {}))
+        for extra in sorted(set(instance) - set(known), key=str):
+            hint = difflib.get_close_matches(str(extra), known, n=1)
+            tip = f" (did you mean '{hint[0]}'?)" if hint else ""
+            yield (*path, extra), True, f"{prefix}unknown field '{extra}'{tip}"
+        return
+    if validator_name == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
+        yield path, False, f"{prefix}missing required field '{missing}'"
+        return
+    if validator_name == "type":
+        wanted = value
+        words = " or ".join(
+            _TYPE_WORDS.get(t, t) for t in ([wanted] if isinstance(wanted, str) else wanted)
+        )
+        yield path, False, f"{where or 'document'}: expected {words}, got {_describe(instance)}"
+        return
+    if validator_name in ("enum", "const"):
+        allowed = value if validator_name == "enum" else [value]
+        yield (
+            path,
+            False,
+            f"{prefix}{instance!r} is not one of: " + ", ".join(str(a) for a in allowed),
+        )
+        return
+    if validator_name == "pattern":
+        field = next((p for p in reversed(path) if isinstance(p, str)), "")
+        advice = _PATTERN_HINTS.get(field, f"does not match {value}")
+        yield path, False, f"{prefix}{instance!r} {advice}"
+        return
+    if validator_name == "maxLength":
+        yield (
+            path,
+            False,
+            f"{prefix}longer than {value} characters ({len(instance)})",
+        )
+        return
+    if validator_name == "minLength":
+        yield path, False, f"{prefix}must not be empty"
+        return
+    if validator_name == "uniqueItems":
+        yield path, False, f"{prefix}has duplicate entries"
+        return
+    yield path, False, f"{prefix}{error.message}"
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}" if not isinstance(value, str) else f"{value!r}"
