@@ -1,0 +1,215 @@
+"""Plan renderings: text (a terminal or a log), Markdown (a pull-request comment), JSON; pure.
+
+The renderers only read a ``Plan``; whether to colour is the caller's decision (the CLI colours
+only on a terminal without ``NO_COLOR``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Literal
+
+from reconciler.plan import JSON, Change, Notice, Plan
+
+Format = Literal["text", "markdown", "json"]
+FORMATS: tuple[Format, ...] = ("text", "markdown", "json")
+
+#: GitHub refuses comments over 65,536 characters; stay well below.
+MARKDOWN_LIMIT = 60_000
+
+SYMBOL = {"create": "+", "update": "~", "delete": "-"}
+_ANSI = {"create": "32", "update": "33", "delete": "31", "warning": "33", "blocked": "1;31"}
+
+
+def render(plan: Plan, fmt: Format, *, color: bool = False) -> str:
+    if fmt == "json":
+        return as_json(plan)
+    if fmt == "markdown":
+        return markdown(plan)
+    return text(plan, color=color)
+
+
+def as_json(plan: Plan) -> str:
+    return plan.to_json() + "\n"
+
+
+def summary_line(plan: Plan) -> str:
+    s = plan.to_data()["summary"]
+    return f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete."
+
+
+def value(v: JSON) -> str:
+    """One field value on one line: strings quoted, lists and objects as compact JSON."""
+    return json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
+def _paint(s: str, key: str, color: bool) -> str:
+    return f"\x1b[{_ANSI[key]}m{s}\x1b[0m" if color else s
+
+
+def change_lines(change: Change, prechecks: dict[str, str], *, indent: str = "  ") -> list[str]:
+    """A change as Terraform-like lines (no colour): the symbol and address, then its fields,
+    notes, dependencies and precheck result."""
+    out = [f"{indent}{SYMBOL[change.action]} {change.address}"]
+    width = max((len(f.field) for f in change.fields), default=0)
+    for f in change.fields:
+        label = f"{f.field}:".ljust(width + 1)
+        if change.action == "update":
+            out.append(f"{indent}    {label} {value(f.before)} -> {value(f.after)}")
+        else:
+            out.append(f"{indent}    {label} {value(f.after)}")
+    out.extend(f"{indent}    # {n}" for n in change.notes)
+    if change.depends_on:
+        out.append(f"{indent}    # after: {', '.join(change.depends_on)}")
+    if change.address in prechecks:
+        out.append(f"{indent}    # precheck: {prechecks[change.address]}")
+    return out
+
+
+def _notices(title: str, notices: Iterable[Notice], mark: str) -> list[str]:
+    items = [f"  {mark} {n.address}: {n.message}" for n in notices]
+    return [title, *items, ""] if items else []
+
+
+def text(plan: Plan, *, color: bool = False) -> str:
+    prechecks = {n.address: n.message for n in plan.prechecks}
+    lines: list[str] = []
+    if plan.scope:
+        lines += [f"Scope: {', '.join(plan.scope)} (a partial plan)", ""]
+    if plan.changes:
+        lines.append("Changes (+ create, ~ update, - delete):")
+        for change in plan.changes:
+            block = change_lines(change, prechecks)
+            lines.append(_paint(block[0], change.action, color))
+            lines.extend(block[1:])
+        lines.append("")
+    else:
+        lines += ["No changes. Partner Hub matches the desired state.", ""]
+    warnings = _notices("Warnings:", plan.warnings, "!")
+    if warnings:
+        warnings[0] = _paint(warnings[0], "warning", color)
+    lines += warnings
+    lines += _notices("Unmanaged (left alone):", plan.unmanaged, "?")
+    blocked = _notices("Blocked (exit 3 unless --force):", plan.blocked, "x")
+    if blocked:
+        blocked[0] = _paint(blocked[0], "blocked", color)
+    lines += blocked
+    orphans = [n for n in plan.prechecks if n.address not in {c.address for c in plan.changes}]
+    lines += _notices("Prechecks:", orphans, "*")
+    lines.append(summary_line(plan))
+    lines.append(f"Checksum: {plan.checksum}")
+    return "\n".join(lines) + "\n"
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+
+def _customer_of(address: str) -> str:
+    parts = address.split("/", 2)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _cell(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _code(s: str) -> str:
+    return "`" + s.replace("`", "'") + "`"
+
+
+def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
+    """A pull-request comment: summary table per customer first, details collapsed, kept under
+    ``limit`` characters (what does not fit is counted in a closing note)."""
+    prechecks = {n.address: n.message for n in plan.prechecks}
+    per: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    changes_of: dict[str, list[Change]] = defaultdict(list)
+    for c in plan.changes:
+        per[c.customer][c.action] += 1
+        changes_of[c.customer].append(c)
+    for key, notices in (
+        ("warnings", plan.warnings),
+        ("blocked", plan.blocked),
+        ("unmanaged", plan.unmanaged),
+    ):
+        for n in notices:
+            per[_customer_of(n.address)][key] += 1
+    failed = [n for n in plan.prechecks if not n.message.startswith("ok")]
+    for n in failed:
+        per[_customer_of(n.address)]["prechecks"] += 1
+
+    head = [f"### reconciler plan: {summary_line(plan).removeprefix('Plan: ')}", ""]
+    if plan.scope:
+        head += [f"Scoped to: {', '.join(_code(s) for s in plan.scope)} (a partial plan).", ""]
+    if plan.blocked:
+        head += [
+            f"> [!CAUTION]\n> **Blocked** by {len(plan.blocked)} safety rule(s): `apply` "
+            "refuses this plan unless `--force`.",
+            "",
+        ]
+        head += [f"- {_code(n.address)}: {_cell(n.message)}" for n in plan.blocked] + [""]
+    head.append(f"Checksum: `{plan.checksum}`")
+    head.append("")
+
+    table_head = [
+        "| Customer | + create | ~ update | - delete | Warnings | Blocked | Unmanaged |"
+        + (" Prechecks failed |" if plan.prechecks else ""),
+        "|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if plan.prechecks else ""),
+    ]
+    rows = []
+    for cust in sorted(per):
+        counts = per[cust]
+        row = (
+            f"| {_cell(cust) if cust else '(whole plan)'} | {counts['create']} | "
+            f"{counts['update']} | {counts['delete']} | {counts['warnings']} | "
+            f"{counts['blocked']} | {counts['unmanaged']} |"
+        )
+        if plan.prechecks:
+            row += f" {counts['prechecks']} |"
+        rows.append(row + "\n")
+
+    details = []
+    for cust in sorted(changes_of):
+        body = [line for c in changes_of[cust] for line in change_lines(c, prechecks, indent="")]
+        count = len(changes_of[cust])
+        details.append(
+            f"<details><summary>{_cell(cust)}: {count} change(s)</summary>\n\n```diff\n"
+            + "\n".join(body).replace("```", "'''")
+            + "\n```\n\n</details>\n"
+        )
+    warnings = [f"- {_code(n.address)}: {_cell(n.message)}\n" for n in plan.warnings]
+    unmanaged = [f"- {_code(n.address)}: {_cell(n.message)}\n" for n in plan.unmanaged]
+
+    out = "\n".join(head) + "\n"
+    reserve = 400  # room for the closing note
+    cut: dict[str, int] = {}
+
+    def fill(title: str, items: list[str], what: str) -> None:
+        nonlocal out
+        if not items:
+            return
+        if len(out) + len(title) + len(items[0]) > limit - reserve:
+            cut[what] = len(items)
+            return
+        out += title
+        for i, item in enumerate(items):
+            if len(out) + len(item) > limit - reserve:
+                cut[what] = len(items) - i
+                break
+            out += item
+        out += "\n"
+
+    fill("\n".join(table_head) + "\n", rows, "summary rows")
+    if not plan.changes:
+        out += "No changes: Partner Hub matches the desired state.\n\n"
+    fill("#### Warnings\n\n", warnings, "warnings")
+    fill("#### Changes\n\n", details, "customer detail sections")
+    fill("#### Unmanaged (left alone)\n\n", unmanaged, "unmanaged entries")
+    if cut:
+        parts = ", ".join(f"{n} {what}" for what, n in cut.items())
+        out += (
+            f"> [!NOTE]\n> Cut to stay under {limit:,} characters: {parts} not shown. "
+            "The complete plan is in the JSON plan (`reconciler plan --out plan.json`).\n"
+        )
+    return out

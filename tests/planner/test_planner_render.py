@@ -1,0 +1,146 @@
+"""Renderings of a plan: Terraform-like text, a bounded Markdown PR comment, canonical JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from planner_caseload import CASES, load_case
+
+from reconciler import planner, render
+from reconciler.plan import Change, FieldDiff, Notice, Plan
+
+
+def case_plan(stem: str) -> Plan:
+    _, desired, live = load_case(CASES / f"{stem}.yaml")
+    return planner.plan(desired, live)
+
+
+def test_text_shows_symbols_field_diffs_summary_and_checksum() -> None:
+    plan = case_plan("35-mixed-order")
+    out = render.text(plan)
+    assert "  + location/alpha/Depot" in out
+    assert "  ~ customer/zeta" in out
+    assert "  - customer/old" in out
+    assert re.search(r'address: \{.*"line1": "1 Main St".*\} -> \{.*"line1": "9 Z St".*\}', out)
+    assert out.rstrip().splitlines()[-2] == "Plan: 2 to create, 1 to update, 3 to delete."
+    assert out.rstrip().splitlines()[-1] == f"Checksum: {plan.checksum}"
+    assert "\x1b[" not in out
+
+
+def test_text_lists_changes_in_plan_order() -> None:
+    plan = case_plan("35-mixed-order")
+    out = render.text(plan)
+    positions = [out.index(f" {c.address}\n") for c in plan.changes]
+    assert positions == sorted(positions)
+
+
+def test_text_colour_only_when_asked() -> None:
+    plan = case_plan("20-threshold-delete-blocked")
+    coloured = render.text(plan, color=True)
+    assert "\x1b[31m  - user/acme/x1@acme.example\x1b[0m" in coloured
+    assert "\x1b[1;31mBlocked" in coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == render.text(plan)
+
+
+def test_text_sections_for_warnings_unmanaged_and_blocked() -> None:
+    out = render.text(case_plan("19-create-only-drift"))
+    assert "No changes. Partner Hub matches the desired state." in out
+    assert "Warnings:\n  ! customer/acme: adminEmail cannot change after creation" not in out
+    assert "  ! customer/acme: language cannot change after creation: live 'en', YAML 'fr'" in out
+    assert "Plan: 0 to create, 0 to update, 0 to delete." in out
+    out = render.text(case_plan("17-prune-off-unmanaged"))
+    assert "Unmanaged (left alone):\n  ? location/acme/Pop-up Store:" in out
+    out = render.text(case_plan("23-missing-provisioning-id"))
+    assert "Blocked (exit 3 unless --force):\n  x customer/newco: template 'pilot'" in out
+
+
+def test_text_shows_notes_dependencies_and_prechecks_next_to_the_change() -> None:
+    plan = case_plan("02-create-customer-with-calling-hq")
+    plan = Plan(
+        changes=plan.changes,
+        prechecks=(Notice("customer/acme", "ok: Provisioning preCheck validation successful."),),
+    )
+    out = render.text(plan)
+    block = out[out.index("  + customer/acme") : out.index("  + location/acme/Branch")]
+    assert "# headquarters location 'HQ' is created by the customer's provisioning" in block
+    assert "# precheck: ok: Provisioning preCheck validation successful." in block
+    assert "    # after: customer/acme, location/acme/Branch" in out
+
+
+def test_markdown_puts_the_customer_table_first_and_details_collapsed() -> None:
+    plan = case_plan("35-mixed-order")
+    md = render.markdown(plan)
+    assert md.startswith("### reconciler plan: 2 to create, 1 to update, 3 to delete.")
+    table = md.index("| Customer |")
+    assert table < md.index("<details>")
+    assert "| alpha | 2 | 0 | 2 | 0 | 0 | 0 |" in md
+    assert "| old | 0 | 0 | 1 | 0 | 0 | 0 |" in md
+    assert "<details><summary>alpha: 4 change(s)</summary>" in md
+    assert "```diff\n+ location/alpha/Depot" in md
+    assert plan.checksum in md
+
+
+def test_markdown_flags_a_blocked_plan_before_the_table() -> None:
+    md = render.markdown(case_plan("20-threshold-delete-blocked"))
+    assert md.index("**Blocked**") < md.index("| Customer |")
+    assert "| (whole plan) | 0 | 0 | 0 | 0 | 1 | 0 |" in md
+
+
+def test_markdown_escapes_pipes_in_table_cells() -> None:
+    plan = Plan(changes=(Change("create", "customer", "a|b"),))
+    assert "| a\\|b | 1 |" in render.markdown(plan)
+
+
+def big_plan(customers: int, users: int) -> Plan:
+    changes = []
+    for i in range(customers):
+        ext = f"cust-{i:05d}"
+        changes.append(Change("create", "customer", ext, fields=(FieldDiff("name", None, ext),)))
+        changes.extend(
+            Change(
+                "create",
+                "user",
+                ext,
+                f"user{j}@{ext}.example",
+                fields=(FieldDiff("package", None, "webex_calling"),),
+                depends_on=(f"customer/{ext}",),
+            )
+            for j in range(users)
+        )
+    unmanaged = tuple(Notice(f"customer/foreign-{i:05d}", "left alone") for i in range(500))
+    return Plan(changes=tuple(changes), unmanaged=unmanaged)
+
+
+def test_markdown_stays_under_the_limit_and_counts_what_was_cut() -> None:
+    plan = big_plan(400, 20)
+    md = render.markdown(plan)
+    assert len(md) < render.MARKDOWN_LIMIT
+    shown = md.count("<details>")
+    note = re.search(r"Cut to stay under 60,000 characters: (.*) not shown", md)
+    assert note, md[-500:]
+    assert f"{400 - shown} customer detail sections" in note.group(1)
+    unmanaged_shown = md.count("\n- `customer/foreign-")
+    assert f"{500 - unmanaged_shown} unmanaged entries" in note.group(1)
+    assert md.index("| Customer |") < md.index("<details>")
+
+
+def test_markdown_cuts_summary_rows_of_a_huge_estate_too() -> None:
+    plan = big_plan(3000, 0)
+    md = render.markdown(plan)
+    assert len(md) < render.MARKDOWN_LIMIT
+    rows = md.count("\n| cust-") + md.count("\n| foreign-")
+    assert f"{3000 + 500 - rows} summary rows" in md  # 500 unmanaged customers have rows too
+
+
+def test_markdown_small_plan_is_not_cut() -> None:
+    md = render.markdown(case_plan("02-create-customer-with-calling-hq"))
+    assert "Cut to stay under" not in md
+
+
+def test_json_is_the_canonical_plan() -> None:
+    plan = case_plan("12-delete-location-tombstone")
+    out = render.render(plan, "json")
+    assert out == plan.to_json() + "\n"
+    assert Plan.from_json(out).checksum == plan.checksum
+    assert json.loads(out)["checksum"] == plan.checksum
