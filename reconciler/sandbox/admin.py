@@ -1,0 +1,237 @@
+"""Admin API under ``/_sandbox/`` (no auth, not counted in the stats).
+
+- ``POST /_sandbox/templates`` ``{"name", "provisioningId"}`` — create or rebind (idempotent).
+- ``GET /_sandbox/templates`` — ``{"items": [{"name", "provisioningId"}]}``.
+- ``GET /_sandbox/stats`` — ``{"total", "byRoute": {"GET /v1/…": n}, "byStatus": {"200": n}}``.
+- ``POST /_sandbox/stats/reset`` — zero the stats.
+- ``POST /_sandbox/seed`` — see :func:`seed`.
+- ``GET /_sandbox/dump`` — every customer, subscriber, location and person, as stored.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from reconciler.sandbox import rules
+from reconciler.sandbox.errors import ApiError, bad_request
+from reconciler.sandbox.lifecycle import customer_cols, package_details
+from reconciler.sandbox.objects import (
+    FULL_ADMIN_ROLE,
+    ROLES,
+    iso,
+    location_cols,
+    person_cols,
+)
+from reconciler.sandbox.store import Doc
+from reconciler.sandbox.subscribers import sub_cols
+from reconciler.sandbox.web import Ctx, body_of, json_response
+
+ROLE_BY_NAME = {r["name"]: r["id"] for r in ROLES}
+
+
+class Stats:
+    """Requests by route template and by status."""
+
+    def __init__(self) -> None:
+        self.by_route: Counter[str] = Counter()
+        self.by_status: Counter[str] = Counter()
+
+    def count(self, route: str, status: int) -> None:
+        self.by_route[route] += 1
+        self.by_status[str(status)] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "total": sum(self.by_status.values()),
+            "byRoute": dict(sorted(self.by_route.items())),
+            "byStatus": dict(sorted(self.by_status.items())),
+        }
+
+    def reset(self) -> None:
+        self.by_route.clear()
+        self.by_status.clear()
+
+
+async def post_template(ctx: Ctx, request: Request) -> Response:
+    body = await body_of(request)
+    name, pid = body.get("name"), body.get("provisioningId")
+    if not isinstance(name, str) or not name or not isinstance(pid, str) or not pid:
+        raise bad_request("name and provisioningId are required strings.")
+    created = ctx.store.put_template(name, pid)
+    return json_response({"name": name, "provisioningId": pid}, 201 if created else 200)
+
+
+async def get_templates(ctx: Ctx, request: Request) -> Response:
+    return json_response({"items": ctx.store.templates()})
+
+
+async def dump(ctx: Ctx, request: Request) -> Response:
+    store = ctx.store
+    customers = []
+    for doc in store.select("customers"):
+        row = store.row("customers", doc["id"])
+        assert row is not None
+        customers.append({**doc, "_private": row["priv"]})
+    return json_response(
+        {
+            "templates": store.templates(),
+            "customers": customers,
+            "subscribers": store.select("subscribers"),
+            "locations": store.select("locations"),
+            "people": store.select("people"),
+        }
+    )
+
+
+async def seed(ctx: Ctx, request: Request) -> Response:
+    """Bulk-create an estate directly in the store, already provisioned. Body::
+
+        {"templates": [{"name", "provisioningId"}],
+         "freeAccounts": ["email", …],              # subscriber POST answers 202 for these
+         "customers": [{
+             "externalId", "name"?, "adminEmail"?, "packages": [...],
+             "address": {addressLine1, city, country, …},
+             "status"?: "provisioned" | "provisioned_with_errors" | "error" | "pending_rpl_review",
+             "locations": [{"name", "timeZone"?, "preferredLanguage"?, "address"?{address1…},
+                            "calling"?: bool}],
+             "subscribers": [{"email", "package", "firstName"?, "lastName"?, "phoneNumber"?,
+                              "extension"?, "location"? (a location name), "roles"? [names]}]}]}
+
+    No validation beyond shape: seeding is for tests and benchmarks. Answers
+    ``{"customers": {externalId: {"id", "orgId"}}, "counts": {...}}``.
+    """
+    body = await body_of(request)
+    store, now = ctx.store, ctx.now()
+    for tpl in body.get("templates", []):
+        store.put_template(tpl["name"], tpl["provisioningId"])
+    store.add_free_accounts(body.get("freeAccounts", []))
+    result: dict[str, Any] = {}
+    counts: Counter[str] = Counter()
+    people: list[tuple[Doc, dict[str, Any]]] = []
+    subs: list[tuple[Doc, dict[str, Any]]] = []
+    stamp = iso(now)
+    try:
+        for spec in body.get("customers", []):
+            customer, org_id = _seed_customer(ctx, spec)
+            result[spec["externalId"]] = {"id": customer["id"], "orgId": org_id}
+            counts["customers"] += 1
+            locations: dict[str, str] = {}
+            for loc in spec.get("locations", []):
+                doc: Doc = {
+                    "id": store.mint("LOCATION"),
+                    "orgId": org_id,
+                    "name": loc["name"],
+                    "address": loc.get("address") or _loc_address(spec["address"]),
+                    "timeZone": loc.get("timeZone", "America/New_York"),
+                    "preferredLanguage": loc.get("preferredLanguage", "en_us"),
+                    "announcementLanguage": loc.get("preferredLanguage", "en_us"),
+                    "_calling": bool(loc.get("calling", False)),
+                }
+                store.insert("locations", doc, **location_cols(doc))
+                locations[loc["name"]] = doc["id"]
+                counts["locations"] += 1
+            if spec.get("adminEmail") and org_id:
+                admin = _person(store.mint("PEOPLE"), org_id, spec["adminEmail"], {}, stamp)
+                admin["roles"] = [FULL_ADMIN_ROLE]
+                people.append((admin, person_cols(admin)))
+            for sub in spec.get("subscribers", []):
+                person = _person(store.mint("PEOPLE"), org_id, sub["email"], sub, stamp)
+                person["roles"] = [ROLE_BY_NAME[r] for r in sub.get("roles", [])]
+                if sub.get("location"):
+                    person["locationId"] = locations[sub["location"]]
+                people.append((person, person_cols(person)))
+                doc = {
+                    "id": store.mint("SUBSCRIBER"),
+                    "personId": person["id"],
+                    "email": sub["email"],
+                    "customerId": customer["id"],
+                    "externalCustomerId": spec["externalId"],
+                    "packages": [sub["package"]],
+                    "status": "provisioned",
+                    "errors": [],
+                    "created": stamp,
+                    "lastStatusChange": stamp,
+                }
+                if sub["package"] in rules.SUBSCRIBER_PACKAGE_SINGLE:
+                    doc["package"] = sub["package"]
+                subs.append((doc, sub_cols(doc)))
+                counts["subscribers"] += 1
+        store.insert_many("people", people)
+        store.insert_many("subscribers", subs)
+        store.commit()
+    except (KeyError, TypeError, AttributeError) as exc:
+        store.rollback()
+        raise ApiError(400, f"Seed body is malformed: missing or wrong field {exc}.") from None
+    counts["people"] = len(people)
+    return json_response({"customers": result, "counts": dict(counts)})
+
+
+def _loc_address(address: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "address1": address.get("addressLine1", ""),
+        "city": address.get("city", ""),
+        "state": address.get("stateOrProvince", ""),
+        "postalCode": address.get("zipOrPostalCode", ""),
+        "country": address.get("country", ""),
+    }
+
+
+def _seed_customer(ctx: Ctx, spec: dict[str, Any]) -> tuple[Doc, str]:
+    store = ctx.store
+    status = spec.get("status", "provisioned")
+    customer_id = store.mint("ENTERPRISE")
+    org_id = ""
+    doc: Doc = {
+        "id": customer_id,
+        "externalId": spec["externalId"],
+        "address": spec["address"],
+        "status": status,
+        "packages": list(spec.get("packages", [])),
+        "resourceDetails": package_details(list(spec.get("packages", [])), "provisioned"),
+        "errors": [],
+    }
+    if status != "error":
+        org_id = store.mint("ORGANIZATION")
+        doc["orgId"] = org_id
+    priv = {
+        "name": spec.get("name"),
+        "primaryEmail": spec.get("adminEmail"),
+        "provisioningId": spec.get("provisioningId"),
+    }
+    store.insert("customers", doc, **customer_cols(doc, priv, None))
+    return doc, org_id
+
+
+def _person(id_: str, org_id: str, email: str, spec: dict[str, Any], stamp: str) -> Doc:
+    first, last = spec.get("firstName", ""), spec.get("lastName", "")
+    doc: Doc = {
+        "id": id_,
+        "emails": [email],
+        "phoneNumbers": (
+            [{"type": "work", "value": spec["phoneNumber"], "primary": True}]
+            if spec.get("phoneNumber")
+            else []
+        ),
+        "displayName": " ".join(p for p in (first, last) if p) or email.split("@")[0],
+        "orgId": org_id,
+        "roles": [],
+        "licenses": [],
+        "created": stamp,
+        "lastModified": stamp,
+        "status": "inactive",
+        "invitePending": "false",
+        "loginEnabled": "true",
+        "type": "person",
+    }
+    for key, value in (
+        ("firstName", first),
+        ("lastName", last),
+        ("extension", spec.get("extension")),
+    ):
+        if value:
+            doc[key] = value
+    return doc

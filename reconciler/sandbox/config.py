@@ -1,0 +1,140 @@
+"""Sandbox settings: tokens, faults, and the named switches for undocumented behaviour.
+
+Every behaviour the Partner Hub notes mark INFERRED or UNCONFIRMED is a field here, so the
+client can be tested against each reading. Defaults are the likeliest reading.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+#: Every customer package except ``webex_meetings`` needs ``provisioningParameters.calling``
+#: (INFERRED: the notes' reading of "calling packages").
+CALLING_CUSTOMER_PACKAGES = frozenset(
+    {
+        "common_area_calling",
+        "webex_calling",
+        "webex_suite",
+        "webex_voice",
+        "cx_essentials",
+        "webex_calling_standard",
+        "cisco_calling_plan",
+        "attendant_console",
+        "cx_premium_agent",
+        "cx_standard_agent",
+        "cx_voice_ports",
+        "cx_ai_assistant",
+        "webex_ai_agent",
+    }
+)
+
+#: Every subscriber package except ``webex_meetings`` is calling-enabled (INFERRED).
+CALLING_SUBSCRIBER_PACKAGES = frozenset(
+    {
+        "webex_calling",
+        "webex_suite",
+        "webex_voice",
+        "cx_essentials",
+        "webex_calling_standard",
+        "attendant_console",
+        "cx_premium_agent",
+        "cx_standard_agent",
+    }
+)
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """How one sandbox instance behaves.
+
+    Store and identity:
+      ``db`` — SQLite file path, or ``":memory:"``. ``seed`` — makes minted IDs and every
+      random fault reproducible. ``clock`` — seconds (wall-clock-like; persisted as due times
+      and rendered as ``created`` timestamps), injected by tests. ``sleep`` — used for latency.
+
+    Auth: ``full_token`` holds every scope, ``read_token`` only the ``*_read`` scopes.
+    ``/access_token`` accepts ``client_id``/``client_secret`` with a refresh token from
+    ``refresh_tokens`` (refresh token → the access token it yields).
+
+    Faults (seeded): ``latency_ms`` per request; ``rate_limit`` requests per second before
+    429 + ``Retry-After``; ``fail_rate`` share of requests answered 5xx without being
+    performed; ``drop_rate`` share of writes performed and committed, then the connection
+    dropped (``drop_mode``: ``"raise"`` raises :class:`ConnectionDropped` from the app, which
+    httpx's ASGITransport hands to the client as a transport error; ``"close"`` starts the
+    response and closes the connection, for uvicorn); ``provision_seconds`` a customer stays
+    ``provisioning``/``updating``/``deleting``; ``provision_error_rate`` /
+    ``provision_partial_rate`` shares of customer provisionings that end in ``error`` /
+    ``provisioned_with_errors``.
+
+    Switches (behaviour the public sources leave open; default = likeliest):
+      ``duplicate_external_id_status`` 409 — POST of an externalId already in use.
+      ``unknown_provisioning_id_status`` 400 — provisioningId of no template.
+      ``email_taken_status`` 409 — email of a person in another org (errorCode 10022).
+      ``customer_busy_status`` 423 — PUT/DELETE while the customer is provisioning/updating/
+      deleting (with ``Retry-After``).
+      ``customer_not_ready_status`` 409 — subscriber or location for a customer whose org does
+      not exist yet (``provisioning``, ``error``) or is being deleted.
+      ``calling_location_delete_status`` 409 — DELETE of a calling-enabled location.
+      ``duplicate_location_name_status`` 409, or ``None`` to allow duplicate names in an org.
+      ``put_extra_fields`` ``"ignore"`` — fields outside the PUT schema (customer
+      ``provisioningId``/``customerInfo``/``orgId``) are ignored; ``"reject"`` answers 400.
+      ``precheck_info_as_list`` False — precheck 200 ``info`` is an object as the schema says;
+      True gives the list the official example shows.
+      ``subscriber_package_must_be_on_customer`` True — a subscriber package the customer
+      does not hold is refused (400).
+      ``location_shows_announcement_language`` False — GET /locations omits it.
+      ``next_link_max_null`` False — True adds the real-world ``max=null`` defect to ``Link``.
+      ``calling_customer_packages`` / ``calling_subscriber_packages`` — which packages count
+      as calling (need a calling location / a phone number or extension).
+    Page sizes: wholesale customers default 50, max 100 (undocumented); subscribers 50/100;
+    locations 500/1000; people 100/1000.
+    """
+
+    db: str = ":memory:"
+    full_token: str = field(default="sandbox-full", repr=False)
+    read_token: str = field(default="sandbox-read", repr=False)
+    client_id: str = "sandbox-client"
+    client_secret: str = field(default="sandbox-secret", repr=False)
+    refresh_tokens: tuple[tuple[str, str], ...] | None = field(default=None, repr=False)
+    latency_ms: float = 0.0
+    rate_limit: float | None = None
+    fail_rate: float = 0.0
+    drop_rate: float = 0.0
+    drop_mode: Literal["raise", "close"] = "raise"
+    provision_seconds: float = 1.0
+    provision_error_rate: float = 0.0
+    provision_partial_rate: float = 0.0
+    seed: int = 0
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    base_url: str | None = None
+
+    duplicate_external_id_status: int = 409
+    unknown_provisioning_id_status: int = 400
+    email_taken_status: int = 409
+    customer_busy_status: int = 423
+    customer_not_ready_status: int = 409
+    calling_location_delete_status: int = 409
+    duplicate_location_name_status: int | None = 409
+    put_extra_fields: Literal["ignore", "reject"] = "ignore"
+    precheck_info_as_list: bool = False
+    subscriber_package_must_be_on_customer: bool = True
+    location_shows_announcement_language: bool = False
+    next_link_max_null: bool = False
+    calling_customer_packages: frozenset[str] = CALLING_CUSTOMER_PACKAGES
+    calling_subscriber_packages: frozenset[str] = CALLING_SUBSCRIBER_PACKAGES
+
+    customers_page: tuple[int, int] = (50, 100)
+    subscribers_page: tuple[int, int] = (50, 100)
+    locations_page: tuple[int, int] = (500, 1000)
+    people_page: tuple[int, int] = (100, 1000)
+
+    def access_tokens(self) -> dict[str, str]:
+        """Refresh token → access token accepted by ``/access_token``."""
+        if self.refresh_tokens is not None:
+            return dict(self.refresh_tokens)
+        return {"sandbox-refresh": self.full_token, "sandbox-read-refresh": self.read_token}
