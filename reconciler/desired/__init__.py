@@ -7,6 +7,8 @@ returns the fully resolved ``State`` — or raises ``ValidationFailed`` with eve
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.errors import Problem, ValidationFailed
@@ -18,24 +20,41 @@ from .changed import customers_changed_since
 from .resolve import resolve
 from .yamlio import read_directory
 
-__all__ = ["check_directory", "customers_changed_since", "load_desired"]
+__all__ = ["Checked", "check_directory", "customers_changed_since", "load_desired"]
 
 
-def check_directory(directory: Path) -> tuple[State, list[Problem]]:
-    """The resolved state and every problem (sorted); the state is partial when there are some.
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The outcome of checking a directory: the (partial, if there are problems) state."""
 
-    Raises ``ConfigError`` when the directory cannot be read at all.
-    """
-    docs, problems = read_directory(Path(directory), schemas.string_fields())
+    state: State
+    problems: list[Problem]
+    files: int
+    #: Documents per kind, as declared (nested locations and users included).
+    counts: Counter[str]
+
+
+def check_directory(directory: Path) -> Checked:
+    """Check everything; the problems come sorted. ``ConfigError`` if it cannot be read at all."""
+    docs, problems, files = read_directory(Path(directory), schemas.string_fields())
     decls, schema_problems = declare(docs)
     problems.extend(schema_problems)
     state = resolve(decls, problems)
-    return state, sorted(set(problems))
+    counts = Counter(
+        {
+            "Template": len(decls.templates),
+            "Customer": len(decls.customers),
+            "Location": len(decls.locations),
+            "User": len(decls.users),
+            "Settings": len(decls.settings),
+        }
+    )
+    return Checked(state, sorted(set(problems)), files, counts)
 
 
 def load_desired(directory: Path) -> State:
     """The resolved desired state of ``directory``; ``ValidationFailed`` lists all problems."""
-    state, problems = check_directory(directory)
-    if problems:
-        raise ValidationFailed(problems)
-    return state
+    checked = check_directory(directory)
+    if checked.problems:
+        raise ValidationFailed(checked.problems)
+    return checked.state

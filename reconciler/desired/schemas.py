@@ -119,11 +119,25 @@ def string_fields() -> frozenset[str]:
 def check(
     doc: Document, kind: str, data: Mapping[str, Any]
 ) -> list[tuple[tuple[Any, ...], Problem]]:
-    """Schema problems of one document, each with the data path it concerns."""
+    """Schema problems of one document, each with the data path it concerns.
+
+    Missing required fields of one object make one problem, not one per field.
+    """
     out: list[tuple[tuple[Any, ...], Problem]] = []
+    missing: dict[tuple[Any, ...], list[str]] = {}
     for error in validator(kind).iter_errors(data):
+        if error.validator == "required":
+            name = str(error.message).split("'")[1] if "'" in error.message else error.message
+            missing.setdefault(tuple(error.absolute_path), []).append(name)
+            continue
         for path, key, message in _explain(error):
             out.append((path, doc.problem(path, message, key=key)))
+    for path, names in missing.items():
+        where = _where(path)
+        prefix = f"{where}: " if where else ""
+        fields = ", ".join(f"'{n}'" for n in sorted(names))
+        plural = "s" if len(names) > 1 else ""
+        out.append((path, doc.problem(path, f"{prefix}missing required field{plural} {fields}")))
     return out
 
 
@@ -149,10 +163,6 @@ def _explain(error: ValidationError) -> Iterator[tuple[tuple[Any, ...], bool, st
             hint = difflib.get_close_matches(str(extra), known, n=1)
             tip = f" (did you mean '{hint[0]}'?)" if hint else ""
             yield (*path, extra), True, f"{prefix}unknown field '{extra}'{tip}"
-        return
-    if validator_name == "required":
-        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
-        yield path, False, f"{prefix}missing required field '{missing}'"
         return
     if validator_name == "type":
         wanted = value

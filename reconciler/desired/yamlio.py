@@ -174,9 +174,12 @@ class _Converter:
 
 
 def _marked_problem(file: str, exc: yaml.MarkedYAMLError) -> Problem:
-    mark = exc.problem_mark or exc.context_mark
+    """Point at where the broken construct starts (the context), naming where it broke."""
+    mark = exc.context_mark or exc.problem_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    text = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+    text = ", ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+    if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
+        text += f" (at line {exc.problem_mark.line + 1})"
     return Problem(file, line, col, f"YAML syntax error: {text}")
 
 
@@ -228,16 +231,21 @@ def yaml_files(directory: Path) -> Iterator[Path]:
 
 def read_directory(
     directory: Path, string_fields: frozenset[str] = frozenset()
-) -> tuple[list[Document], list[Problem]]:
-    """All documents under ``directory``; file names are shown joined to ``directory`` as given."""
+) -> tuple[list[Document], list[Problem], int]:
+    """All documents under ``directory``, the problems, and the number of files read.
+
+    File names are shown joined to ``directory`` as given (``desired-state/customers/a.yaml``).
+    """
     if not directory.exists():
         raise ConfigError(f"{directory}: no such directory")
     if not directory.is_dir():
         raise ConfigError(f"{directory}: not a directory")
     docs: list[Document] = []
     problems: list[Problem] = []
+    files = 0
     for path in yaml_files(directory):
         file_docs, file_problems = read_file(path, str(path), string_fields)
         docs.extend(file_docs)
         problems.extend(file_problems)
-    return docs, problems
+        files += 1
+    return docs, problems, files
