@@ -29,7 +29,9 @@ Json = dict[str, Any]
 #: Page sizes: the largest each endpoint allows (customers: undocumented, clamped by servers).
 CUSTOMERS_PAGE = 1000
 SUBSCRIBERS_PAGE = 100
-LOCATIONS_PAGE = 500
+#: ``/locations`` documents a default of 500 and no maximum; a server clamps an oversized
+#: ``max`` silently, and ``Link`` paging makes a clamp harmless.
+LOCATIONS_PAGE = 1000
 #: ``/people`` allows at most 100 with ``callingData=true``, which the tool needs (extension,
 #: location, numbers).
 PEOPLE_PAGE = 100

@@ -1,0 +1,168 @@
+"""Both pagination styles, with the largest page each endpoint allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from api_helpers import BASE, FakeTime, Recorder, make_client, run
+
+from reconciler.errors import ApiError
+
+
+def offset_server(total: int, clamp: int) -> Recorder:
+    """A wholesale list of ``total`` items that clamps ``max`` to ``clamp``."""
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        size = min(int(request.url.params["max"]), clamp)
+        items = [{"id": f"I{i}", "externalId": f"E{i}"} for i in range(total)]
+        return httpx.Response(200, json={"items": items[offset : offset + size]})
+
+    return Recorder(respond)
+
+
+def list_all(rec: Recorder, fake: FakeTime, what: str) -> list[dict[str, Any]]:
+    async def go() -> list[dict[str, Any]]:
+        async with rec.http() as http:
+            client = make_client(http, fake)
+            if what == "customers":
+                return await client.list_customers()
+            return await client.list_subscribers()
+
+    return run(go())  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("total", "requests"), [(0, 1), (1, 1), (99, 1), (100, 2), (101, 2), (250, 3), (300, 4)]
+)
+def test_api_subscribers_page_by_100_and_stop_on_a_short_page(
+    total: int, requests: int, fake_time: FakeTime
+) -> None:
+    rec = offset_server(total, clamp=100)
+    items = list_all(rec, fake_time, "subscribers")
+    assert [i["id"] for i in items] == [f"I{i}" for i in range(total)]
+    assert len(rec.requests) == requests
+    assert {r.url.params["max"] for r in rec.requests} == {"100"}
+    assert [r.url.params["offset"] for r in rec.requests] == [str(100 * i) for i in range(requests)]
+
+
+@pytest.mark.parametrize(
+    ("total", "clamp", "requests"),
+    [
+        (0, 100, 1),
+        (1, 100, 2),  # short first page: the end or a clamp? one more request settles it
+        (99, 100, 2),
+        (100, 100, 2),
+        (250, 100, 3),
+        (300, 100, 4),
+        (2500, 1000, 3),
+        (2000, 1000, 3),
+        (999, 1000, 2),
+    ],
+)
+def test_api_customers_list_survives_a_silent_clamp(
+    total: int, clamp: int, requests: int, fake_time: FakeTime
+) -> None:
+    rec = offset_server(total, clamp=clamp)
+    items = list_all(rec, fake_time, "customers")
+    assert [i["id"] for i in items] == [f"I{i}" for i in range(total)]
+    assert len(rec.requests) == requests
+    assert rec.requests[0].url.params["max"] == "1000"
+
+
+def test_api_customer_lookup_by_external_id_is_one_request(fake_time: FakeTime) -> None:
+    rec = Recorder(
+        lambda r: httpx.Response(200, json={"items": [{"id": "C9", "externalId": "acme"}]})
+    )
+
+    async def go() -> list[dict[str, Any]]:
+        async with rec.http() as http:
+            return await make_client(http, fake_time).list_customers(external_id="acme")
+
+    assert run(go()) == [{"id": "C9", "externalId": "acme"}]
+    assert len(rec.requests) == 1
+    assert rec.requests[0].url.params["externalId"] == "acme"
+
+
+def link_server(total: int, page: int, *, stray_max_null: bool = False, relative: bool = False):
+    def respond(request: httpx.Request) -> httpx.Response:
+        start = int(request.url.params.get("after", "0"))
+        size = min(int(request.url.params["max"]), page)
+        items = [{"id": f"P{i}"} for i in range(start, min(total, start + size))]
+        headers = {}
+        if start + size < total:
+            max_value = "null" if stray_max_null else str(size)
+            path = "/v1/people" if relative else f"{BASE}/people"
+            link = f"{path}?orgId=ORG&callingData=true&max={max_value}&after={start + size}"
+            headers["Link"] = f'<{link}>; rel="next"'
+        if stray_max_null and request.url.params["max"] == "null":
+            return httpx.Response(400, json={"message": "max must be a number"})
+        return httpx.Response(200, json={"items": items}, headers=headers)
+
+    return Recorder(respond)
+
+
+@pytest.mark.parametrize("stray_max_null", [False, True])
+@pytest.mark.parametrize("relative", [False, True])
+def test_api_people_follow_next_links_as_sent(
+    stray_max_null: bool, relative: bool, fake_time: FakeTime
+) -> None:
+    rec = link_server(250, 100, stray_max_null=stray_max_null, relative=relative)
+
+    async def go() -> list[dict[str, Any]]:
+        async with rec.http() as http:
+            return await make_client(http, fake_time).list_people("ORG")
+
+    people = run(go())
+    assert [p["id"] for p in people] == [f"P{i}" for i in range(250)]
+    assert len(rec.requests) == 3
+    first = rec.requests[0].url.params
+    assert (first["orgId"], first["callingData"], first["max"]) == ("ORG", "true", "100")
+    # later requests are the next link as sent (no parameter re-added), max repaired
+    for request in rec.requests[1:]:
+        assert request.url.params["max"] == "100"
+        assert request.url.params.get_list("orgId") == ["ORG"]
+
+
+def test_api_locations_ask_for_large_pages_and_filter_names_exactly(
+    fake_time: FakeTime,
+) -> None:
+    rows = [{"id": "L1", "name": "Main"}, {"id": "L2", "name": "Main Annex"}]
+    rec = Recorder(lambda r: httpx.Response(200, json={"items": rows}))
+
+    async def go() -> list[dict[str, Any]]:
+        async with rec.http() as http:
+            return await make_client(http, fake_time).list_locations("ORG", name="Main")
+
+    assert run(go()) == [{"id": "L1", "name": "Main"}]
+    assert rec.requests[0].url.params["max"] == "1000"
+    assert rec.requests[0].url.params["name"] == "Main"
+
+
+def test_api_refuses_a_next_link_to_another_host(fake_time: FakeTime) -> None:
+    def respond(request: httpx.Request) -> httpx.Response:
+        link = '<https://evil.example.com/v1/people?after=1>; rel="next"'
+        return httpx.Response(200, json={"items": [{"id": "P0"}]}, headers={"Link": link})
+
+    rec = Recorder(respond)
+
+    async def go() -> None:
+        async with rec.http() as http:
+            await make_client(http, fake_time).list_people("ORG")
+
+    with pytest.raises(ApiError, match="outside"):
+        run(go())
+    assert len(rec.requests) == 1
+
+
+def test_api_list_without_items_array_is_an_error(fake_time: FakeTime) -> None:
+    rec = Recorder(lambda r: httpx.Response(200, json={"items": {"not": "a list"}}))
+
+    async def go() -> None:
+        async with rec.http() as http:
+            await make_client(http, fake_time).list_roles()
+
+    with pytest.raises(ApiError, match="items"):
+        run(go())
