@@ -67,9 +67,13 @@ def declare(docs: Iterable[Document]) -> tuple[Declarations, list[Problem]]:
         kind = _envelope(doc, problems)
         if kind is None:
             continue
-        errors = schemas.check(doc, kind, doc.data)
+        bad: set[Path]
+        if doc.broken:  # already reported; keep its key so references to it stay quiet
+            errors, bad = [], {("kind",)}
+        else:
+            errors = schemas.check(doc, kind, doc.data)
+            bad = {path for path, _ in errors}
         problems.extend(p for _, p in errors)
-        bad = {path for path, _ in errors}
         _declare(out, kind, doc, bad)
     return out, problems
 

@@ -41,11 +41,24 @@ def resolve(decls: Declarations, problems: list[Problem]) -> State:
     customer_decls = unique(
         ((d.data["externalId"], d) for d in decls.customers), "customer", "externalId", problems
     )
+    # What is nested under a duplicate customer repeats that one mistake: leave it out.
+    kept = {id(d.doc) for d in customer_decls.values()}
+    dropped = {id(d.doc) for d in decls.customers} - kept
+
+    def counted(decl: Decl) -> bool:
+        return not decl.path or id(decl.doc) not in dropped
+
     location_decls = unique(
-        (((ext, d.data["name"]), d) for ext, d in decls.locations), "location", "name", problems
+        (((ext, d.data["name"]), d) for ext, d in decls.locations if counted(d)),
+        "location",
+        "name",
+        problems,
     )
     user_decls = unique(
-        (((ext, d.data["email"].lower()), d) for ext, d in decls.users), "user", "email", problems
+        (((ext, d.data["email"].lower()), d) for ext, d in decls.users if counted(d)),
+        "user",
+        "email",
+        problems,
     )
     known_customers = set(customer_decls) | decls.broken_customers
     customers: dict[str, Customer] = {}
@@ -57,9 +70,7 @@ def resolve(decls: Declarations, problems: list[Problem]) -> State:
     for key, decl in location_decls.items():
         owner = _owner(key[0], decl, customers, known_customers, problems)
         if owner is not None:
-            location = _location(decl, owner, templates, problems)
-            if location is not None:
-                locations[key] = location
+            locations[key] = _location(decl, owner, templates, problems)
     users: dict[tuple[str, str], User] = {}
     for key, decl in user_decls.items():
         owner = _owner(key[0], decl, customers, known_customers, problems)
@@ -191,7 +202,7 @@ def _owner(
 
 def _location(
     decl: Decl, customer: Customer, templates: Mapping[str, Template], problems: list[Problem]
-) -> Location | None:
+) -> Location:
     data = decl.data
     state = data.get("state", "present")
     raw = data.get("address")
@@ -200,8 +211,7 @@ def _location(
     else:
         address = _address(decl, raw, customer.address.country, problems, "address")
     time_zone = data.get("timeZone")
-    if not _check(decl, problems, time_zone, "timeZone"):
-        return None
+    _check(decl, problems, time_zone, "timeZone")
     template = templates.get(customer.template or "")
     if time_zone is None and template is not None:
         time_zone = template.defaults.time_zone

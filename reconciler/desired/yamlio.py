@@ -27,6 +27,8 @@ _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
 _MERGE = "tag:yaml.org,2002:merge"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
 
 Path_ = tuple[str | int, ...]
 
@@ -81,6 +83,8 @@ class Document:
     file: str
     node: yaml.Node
     data: Any
+    #: A value could not be read (e.g. an unsupported tag); the problem is already reported.
+    broken: bool = False
 
     def position(self, path: Sequence[str | int] = (), *, key: bool = False) -> tuple[int, int]:
         """Line and column (1-based) of the node at ``path``; of its key when ``key``.
@@ -126,22 +130,30 @@ class _Converter:
     def value(self, node: yaml.Node, as_text: bool = False) -> Any:
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, as_text)
+        if node.tag not in (_SEQ, _MAP):
+            mark = node.start_mark
+            self.problems.append(
+                Problem(self.file, mark.line + 1, mark.column + 1, f"unsupported tag '{node.tag}'")
+            )
+            return None
         if isinstance(node, yaml.SequenceNode):
             return [self.value(item) for item in node.value]
-        if isinstance(node, yaml.MappingNode):
-            return self.mapping(node)
-        raise AssertionError(node)  # pragma: no cover
+        assert isinstance(node, yaml.MappingNode)
+        return self.mapping(node)
 
     def scalar(self, node: yaml.ScalarNode, as_text: bool) -> Any:
         tag = node.tag
         if tag == _STR:
             return node.value
-        if as_text and tag != _NULL and node.style is None:
+        if as_text and tag != _NULL and not node.style:  # plain: None, or "" from libyaml
             return node.value
         try:
             return self.constructor.construct_object(node)
-        except yaml.constructor.ConstructorError as exc:
-            self.problems.append(_marked_problem(self.file, exc))
+        except yaml.constructor.ConstructorError:
+            mark = node.start_mark
+            self.problems.append(
+                Problem(self.file, mark.line + 1, mark.column + 1, f"unsupported tag '{tag}'")
+            )
             return None
 
     def mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
@@ -208,7 +220,9 @@ def parse(
             node = loader.get_node()
             if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL):
                 continue
-            docs.append(Document(shown, node, converter.value(node)))
+            before = len(converter.problems)
+            data = converter.value(node)
+            docs.append(Document(shown, node, data, broken=len(converter.problems) > before))
     except yaml.MarkedYAMLError as exc:
         converter.problems.append(_marked_problem(shown, exc))
     except yaml.YAMLError as exc:  # pragma: no cover - errors without a mark
