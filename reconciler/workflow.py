@@ -1,16 +1,42 @@
 """What the CLI and tests call: load desired state, read live state, plan, precheck.
 
-The commands stay thin (options → one call here → render → exit code); apply re-plans through
-the same ``make_plan`` so the plan it executes is computed exactly as the reviewed one was.
+The commands stay thin (options → one call here → render → exit code); ``apply`` re-plans through
+the same ``plan_with`` so the plan it executes is computed exactly as the reviewed one was.
+``make_plan`` opens its client read-only: the HTTP layer refuses every write before it is sent
+(only GETs and the two ``/validate`` precheck POSTs go out).
 """
 
 from __future__ import annotations
 
-from reconciler.plan import Plan
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from reconciler import bodies, planner
+from reconciler.api import WebexClient
+from reconciler.desired import load_desired
+from reconciler.errors import BadRequest, Conflict, NotFound, UsageError
+from reconciler.live import normalise_customer, read_live
+from reconciler.model import State
+from reconciler.plan import Notice, Plan
+from reconciler.target import Target, open_client
 
 EXIT_OK = 0
 EXIT_CHANGES = 2
 EXIT_BLOCKED = 3
+
+#: ``progress(phase, done, total)`` as ``reconciler.live.read_live`` reports it.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A plan with the two states it was computed from."""
+
+    desired: State
+    live: State
+    plan: Plan
 
 
 def plan_exit_code(plan: Plan, *, detailed_exitcode: bool, force: bool) -> int:
@@ -21,3 +47,133 @@ def plan_exit_code(plan: Plan, *, detailed_exitcode: bool, force: bool) -> int:
     if detailed_exitcode and not plan.is_empty:
         return EXIT_CHANGES
     return EXIT_OK
+
+
+def templates_of(desired: State) -> dict[str, str]:
+    """Template name → provisioningId, for the templates that have one (a sandbox target
+    registers them, as an operator creates them in Partner Hub)."""
+    return {n: t.provisioning_id for n, t in desired.templates.items() if t.provisioning_id}
+
+
+def check_named_customers(desired: State, named: Collection[str]) -> None:
+    """``--customer`` values must name customers of the YAML (one message for all of them)."""
+    unknown = sorted(set(named) - set(desired.customers))
+    if unknown:
+        raise UsageError("--customer names no customer of the desired state: " + ", ".join(unknown))
+
+
+async def make_plan(
+    directory: Path,
+    target: Target,
+    *,
+    scope: frozenset[str] | None = None,
+    named: Collection[str] = (),
+    precheck: bool = False,
+    progress: Progress | None = None,
+) -> Planned:
+    """Load ``directory``, read Partner Hub (``scope``: only these customers) through a
+    read-only client, and plan; with ``precheck``, run Webex's provisioning prechecks for the
+    planned customer and user creates."""
+    desired = load_desired(directory)
+    check_named_customers(desired, named)
+    async with open_client(
+        target, read_only=True, templates=templates_of(desired), settings=desired.settings
+    ) as client:
+        return await plan_with(client, desired, scope=scope, precheck=precheck, progress=progress)
+
+
+async def plan_with(
+    client: WebexClient,
+    desired: State,
+    *,
+    scope: frozenset[str] | None = None,
+    precheck: bool = False,
+    progress: Progress | None = None,
+) -> Planned:
+    """Read live state through ``client`` and plan against ``desired`` (shared with apply)."""
+    live = await read_for_plan(client, desired, scope=scope, progress=progress)
+    plan = planner.plan(desired, live, scope=scope)
+    if precheck and plan.changes:
+        plan = replace(plan, prechecks=await run_prechecks(client, desired, live, plan))
+    return Planned(desired, live, plan)
+
+
+async def read_for_plan(
+    client: WebexClient,
+    desired: State,
+    *,
+    scope: frozenset[str] | None,
+    progress: Progress | None = None,
+) -> State:
+    """The live state a plan needs: the customers in scope with their locations and users.
+
+    An unscoped plan reads the locations and users of the customers the YAML names only; the
+    other live customers are listed (one paginated list) just to be shown as unmanaged.
+    """
+    if scope is not None:
+        return await read_live(client, customers=scope, progress=progress)
+    managed = frozenset(desired.customers)
+    live = await read_live(client, customers=managed, progress=progress)
+    others = {
+        str(raw["externalId"]): normalise_customer(raw)
+        for raw in await client.list_customers()
+        if raw.get("externalId") and str(raw["externalId"]) not in managed
+    }
+    if not others:
+        return live
+    return replace(live, customers=dict(sorted({**live.customers, **others}.items())))
+
+
+def _precheck_message(answer: Mapping[str, Any]) -> str:
+    info = answer.get("info")
+    items = info if isinstance(info, list) else [info] if isinstance(info, dict) else []
+    described = "; ".join(
+        str(i.get("description", "")).strip() for i in items if isinstance(i, dict)
+    )
+    return "ok: " + (described or str(answer.get("message", "success")))
+
+
+async def run_prechecks(
+    client: WebexClient, desired: State, live: State, plan: Plan
+) -> tuple[Notice, ...]:
+    """One ``/validate`` call per planned customer create and user create; a 4xx answer is a
+    failed precheck (shown next to the change), anything else is an error of the run."""
+    results: list[Notice] = []
+    for change in plan.changes:
+        if change.action != "create" or change.kind == "location":
+            continue
+        customer = desired.customers[change.customer]
+        template = desired.templates.get(customer.template or "")
+        provisioning_id = template.provisioning_id if template is not None else None
+        body: dict[str, Any]
+        if change.kind == "customer":
+            if not provisioning_id:
+                results.append(Notice(change.address, "failed: template has no provisioningId"))
+                continue
+            hq = desired.locations.get((customer.external_id, customer.headquarters or ""))
+            body = bodies.customer_precheck(
+                customer, provisioning_id=provisioning_id, headquarters=hq
+            )
+            call = client.precheck_customer
+        else:
+            user = desired.users[(change.customer, change.name or "")]
+            live_customer = live.customers.get(change.customer)
+            live_location = live.locations.get((change.customer, user.location or ""))
+            body = bodies.subscriber_precheck(
+                user,
+                customer_id=live_customer.live.id
+                if live_customer is not None and live_customer.live is not None
+                else None,
+                provisioning_id=None if live_customer is not None else provisioning_id,
+                location_id=live_location.live.id
+                if live_location is not None and live_location.live is not None
+                else None,
+            )
+            call = client.precheck_subscriber
+        try:
+            answer = await call(body)
+        except (BadRequest, Conflict, NotFound) as exc:
+            results.append(Notice(change.address, f"failed: {exc}"))
+            continue
+        results.append(Notice(change.address, _precheck_message(answer)))
+    return tuple(results)
