@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -295,8 +296,8 @@ async def get_role(ctx: Ctx, request: Request) -> Response:
 
 async def access_token(ctx: Ctx, request: Request) -> Response:
     """OAuth refresh-token grant (form-encoded, as Webex takes it)."""
-    form = await request.form()
-    fields = {k: str(v) for k, v in form.items()}
+    raw = (await request.body()).decode("utf-8", errors="replace")
+    fields = dict(parse_qsl(raw, keep_blank_values=True))
     if fields.get("grant_type") != "refresh_token":
         raise bad_request("grant_type must be refresh_token.")
     if (fields.get("client_id"), fields.get("client_secret")) != (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,7 +103,7 @@ def subscriber_body(
 ) -> dict[str, Any]:
     parameters = {"firstName": "Ann", "lastName": "Lee", **params}
     if package != "webex_meetings" and not {"primaryPhoneNumber", "extension"} & set(params):
-        parameters["extension"] = str(1000 + abs(hash(email)) % 8999)
+        parameters["extension"] = str(1000 + zlib.crc32(email.encode()) % 8999)
     return {
         "customerId": customer_id,
         "email": email,
