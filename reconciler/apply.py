@@ -24,18 +24,25 @@ import asyncio
 import heapq
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from pathlib import Path
+from typing import Any, Literal, Protocol
 
-from reconciler.errors import PlanError, ReconcilerError
-from reconciler.journal import change_context
+from reconciler.errors import PlanBlocked, PlanError, PlanMismatch, ReconcilerError, UsageError
+from reconciler.journal import Journal, change_context
+from reconciler.operations import ApiOperations, PollPolicy
 from reconciler.plan import Action, Change, Kind, Plan
+from reconciler.target import Target, open_client
 
 log = logging.getLogger(__name__)
 
 Status = Literal["done", "failed", "skipped"]
 STATUSES: tuple[Status, ...] = ("done", "failed", "skipped")
+
+#: Changes in progress at once, per request the client may have in flight (Settings
+#: ``concurrency``): most of a customer change is spent waiting for provisioning, not sending.
+DEFAULT_CONCURRENCY_FACTOR = 4
 
 
 class Operations(Protocol):
@@ -260,3 +267,104 @@ async def apply_plan(
             await asyncio.gather(*running, return_exceptions=True)
 
     return ApplyResult(tuple(r for r in results if r is not None))
+
+
+# -- the apply workflow: re-plan, check, execute ----------------------------------------------
+
+
+def describe_mismatch(fresh: Plan, expected_checksum: str, reviewed: Plan | None) -> str:
+    """Why the fresh plan is not the reviewed one, change by change when the reviewed plan is
+    known (``--plan FILE``), else by checksum and the fresh plan's changes (``--checksum``)."""
+    lines = [
+        f"the plan has changed since it was reviewed: checksum {fresh.checksum} now, "
+        f"{expected_checksum} reviewed; nothing was applied. Review the new plan and apply it."
+    ]
+    if reviewed is not None:
+        before = {c.address: c for c in reviewed.changes}
+        after = {c.address: c for c in fresh.changes}
+        for address in sorted(before.keys() | after.keys()):
+            old, new = before.get(address), after.get(address)
+            if old is None and new is not None:
+                lines.append(f"  new:     {new.action} {address}")
+            elif new is None and old is not None:
+                lines.append(f"  gone:    {old.action} {address}")
+            elif old != new and old is not None and new is not None:
+                what = sorted(
+                    {f.field for f in old.fields} ^ {f.field for f in new.fields}
+                    | {f.field for f in new.fields if f not in old.fields}
+                )
+                detail = f" ({', '.join(what)})" if what else ""
+                lines.append(f"  differs: {new.action} {address}{detail}")
+    else:
+        shown = fresh.changes[:20]
+        lines.append(f"  the fresh plan has {len(fresh.changes)} change(s):")
+        lines.extend(f"    {c.action} {c.address}" for c in shown)
+        if len(fresh.changes) > len(shown):
+            lines.append(f"    … and {len(fresh.changes) - len(shown)} more")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyRun:
+    """The plan that was executed (fresh, against live state) and what happened; ``result``
+    is None when the operator declined at the prompt (nothing was written)."""
+
+    plan: Plan
+    result: ApplyResult | None
+    requests: int = 0
+
+
+Confirm = Callable[[Plan], bool]
+
+
+async def apply_directory(
+    directory: Path,
+    target: Target,
+    *,
+    scope: frozenset[str] | None = None,
+    named: Collection[str] = (),
+    expected_checksum: str | None = None,
+    reviewed: Plan | None = None,
+    force: bool = False,
+    confirm: Confirm | None = None,
+    concurrency: int | None = None,
+    journal: Journal | None = None,
+    reporter: Reporter | None = None,
+    progress: Callable[..., Any] | None = None,
+    poll: PollPolicy | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> ApplyRun:
+    """Load ``directory``, re-plan against live Partner Hub, refuse a plan that is not the
+    reviewed one (``PlanMismatch``) or is blocked (``PlanBlocked``, unless ``force``), ask
+    ``confirm`` (when given), then execute. Nothing is written before every check passed."""
+    from reconciler.desired import load_desired
+    from reconciler.workflow import check_named_customers, plan_with, templates_of
+
+    if reviewed is not None:
+        if expected_checksum and expected_checksum != reviewed.checksum:
+            raise UsageError(
+                f"--checksum {expected_checksum} is not the checksum of the --plan file "
+                f"({reviewed.checksum})"
+            )
+        expected_checksum = reviewed.checksum
+    desired = load_desired(directory)
+    check_named_customers(desired, named)
+    async with open_client(
+        target, read_only=False, templates=templates_of(desired), settings=desired.settings
+    ) as client:
+        planned = await plan_with(client, desired, scope=scope, progress=progress)
+        plan = planned.plan
+        if expected_checksum and plan.checksum != expected_checksum:
+            raise PlanMismatch(describe_mismatch(plan, expected_checksum, reviewed))
+        if plan.is_blocked and not force:
+            raise PlanBlocked([f"{n.address}: {n.message}" for n in plan.blocked])
+        if plan.is_empty:
+            return ApplyRun(plan, ApplyResult())
+        if confirm is not None and not confirm(plan):
+            return ApplyRun(plan, None)
+        if journal is not None:
+            journal.attach(client.http)
+        operations = ApiOperations(client, planned.desired, planned.live, poll=poll, sleep=sleep)
+        cap = concurrency or DEFAULT_CONCURRENCY_FACTOR * max(1, desired.settings.concurrency)
+        result = await apply_plan(plan, operations, concurrency=cap, reporter=reporter)
+    return ApplyRun(plan, result)

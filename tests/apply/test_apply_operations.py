@@ -1,0 +1,293 @@
+"""ApiOperations against the in-process sandbox (fake clock): every kind of change, job polling,
+outcome-unknown resolution, and the headquarters created by provisioning."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FakeClock, fast_limits
+
+from reconciler import planner
+from reconciler.apply import apply_plan
+from reconciler.desired import load_desired
+from reconciler.errors import JobFailed, OutcomeUnknown
+from reconciler.model import State
+from reconciler.operations import ApiOperations, PollPolicy
+from reconciler.plan import Change, Plan
+from reconciler.sandbox import SandboxConfig
+from reconciler.target import SandboxTarget, open_client, sandbox_admin, sandbox_stats
+from reconciler.workflow import templates_of
+
+ROOT = Path(__file__).resolve().parents[2]
+DESIRED = load_desired(ROOT / "desired-state")
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+async def dump(client: Any) -> dict[str, Any]:
+    data = await sandbox_admin(client, "GET", "/dump")
+    assert isinstance(data, dict)
+    return data
+
+
+def sandbox(clock: FakeClock, **faults: Any) -> SandboxTarget:
+    settings: dict[str, Any] = {"provision_seconds": 5.0, **faults}
+    config = SandboxConfig(db=":memory:", clock=clock, sleep=clock.sleep, **settings)
+    return SandboxTarget(db=":memory:", config=config)
+
+
+def test_whole_example_estate_from_empty(clock: FakeClock) -> None:
+    plan = planner.plan(DESIRED, State())
+
+    async def go() -> tuple[Any, dict[str, Any], dict[str, Any]]:
+        limiter, retry = fast_limits(clock)
+        async with open_client(
+            sandbox(clock),
+            read_only=False,
+            templates=templates_of(DESIRED),
+            limiter=limiter,
+            retry=retry,
+        ) as client:
+            ops = ApiOperations(client, DESIRED, State(), clock=clock, sleep=clock.sleep)
+            result = await apply_plan(plan, ops, concurrency=16)
+            return result, await dump(client), await sandbox_stats(client)
+
+    result, data, stats = run(go())
+    assert result.ok, [r for r in result.results if r.status != "done"]
+    assert len(data["customers"]) == len(DESIRED.customers)
+    assert {c["status"] for c in data["customers"]} == {"provisioned"}
+    # Headquarters came from provisioning: exactly one location per desired location name.
+    names = [(loc["orgId"], loc["name"]) for loc in data["locations"]]
+    assert len(names) == len(set(names)) == len(DESIRED.locations)
+    emails = [s["email"].lower() for s in data["subscribers"]]
+    assert sorted(emails) == sorted(e for (_, e) in DESIRED.users)
+    people = [p["emails"][0].lower() for p in data["people"]]
+    assert len(people) == len(set(people))
+    # Names and roles went through the People API.
+    by_email = {p["emails"][0].lower(): p for p in data["people"]}
+    for (_, email), user in DESIRED.users.items():
+        person = by_email[email]
+        if user.first_name:
+            assert person["firstName"] == user.first_name
+        assert len(person.get("roles", [])) == len(user.roles)
+    assert stats["byRoute"]["POST /v1/wholesale/customers"] == len(DESIRED.customers)
+    assert "POST /v1/locations" in stats["byRoute"]
+
+
+def one_customer_plan() -> tuple[str, Plan]:
+    ext = "HVD-10231"
+    plan = planner.plan(DESIRED, State(), scope=frozenset({ext}))
+    return ext, plan
+
+
+def test_dropped_customer_post_is_adopted_not_duplicated(clock: FakeClock) -> None:
+    ext, plan = one_customer_plan()
+    create = plan.changes[0]
+    assert create.address == f"customer/{ext}"
+
+    class DropFirstPost:
+        """Lets the POST through, then reports the outcome as unknown (a dropped answer)."""
+
+        def __init__(self, client: Any) -> None:
+            self.client = client
+            self.dropped = 0
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.client, name)
+
+        async def create_customer(self, body: dict[str, Any]) -> str:
+            await self.client.create_customer(body)
+            self.dropped += 1
+            raise OutcomeUnknown(None, "connection lost", "POST", "/wholesale/customers")
+
+    async def go() -> tuple[str, dict[str, Any]]:
+        limiter, retry = fast_limits(clock)
+        async with open_client(
+            sandbox(clock),
+            read_only=False,
+            templates=templates_of(DESIRED),
+            limiter=limiter,
+            retry=retry,
+        ) as client:
+            wrapped = DropFirstPost(client)
+            ops = ApiOperations(wrapped, DESIRED, State(), clock=clock, sleep=clock.sleep)
+            message = await ops.run(create)
+            assert wrapped.dropped == 1
+            return message, await dump(client)
+
+    message, data = run(go())
+    assert "adopted" in message
+    assert [c["externalId"] for c in data["customers"]] == [ext]
+    assert data["customers"][0]["status"] == "provisioned"
+
+
+def test_outcome_unknown_with_nothing_there_is_retried_once(clock: FakeClock) -> None:
+    _, plan = one_customer_plan()
+
+    class LoseFirstPost:
+        def __init__(self, client: Any) -> None:
+            self.client = client
+            self.calls = 0
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.client, name)
+
+        async def create_customer(self, body: dict[str, Any]) -> str:
+            self.calls += 1
+            if self.calls == 1:  # a 502 from a gateway: nothing was written
+                raise OutcomeUnknown(502, "bad gateway", "POST", "/wholesale/customers")
+            result: str = await self.client.create_customer(body)
+            return result
+
+    async def go() -> tuple[str, int, dict[str, Any]]:
+        limiter, retry = fast_limits(clock)
+        async with open_client(
+            sandbox(clock),
+            read_only=False,
+            templates=templates_of(DESIRED),
+            limiter=limiter,
+            retry=retry,
+        ) as client:
+            wrapped = LoseFirstPost(client)
+            ops = ApiOperations(wrapped, DESIRED, State(), clock=clock, sleep=clock.sleep)
+            message = await ops.run(plan.changes[0])
+            return message, wrapped.calls, await dump(client)
+
+    message, calls, data = run(go())
+    assert calls == 2
+    assert "retried once" in message
+    assert len(data["customers"]) == 1
+
+
+def test_failed_provisioning_is_retried_once_then_done(clock: FakeClock) -> None:
+    _, plan = one_customer_plan()
+
+    async def go() -> tuple[Any, dict[str, Any]]:
+        limiter, retry = fast_limits(clock)
+        async with open_client(
+            sandbox(clock, provision_error_rate=1.0),
+            read_only=False,
+            templates=templates_of(DESIRED),
+            limiter=limiter,
+            retry=retry,
+        ) as client:
+            ops = ApiOperations(client, DESIRED, State(), clock=clock, sleep=clock.sleep)
+            result = await apply_plan(plan, ops)
+            return result, await dump(client)
+
+    result, data = run(go())
+    assert result.ok, result.failed
+    assert "retried after error" in result.results[0].message
+    assert data["customers"][0]["status"] == "provisioned"
+
+
+def test_provisioning_past_the_deadline_times_out_and_skips_dependents(clock: FakeClock) -> None:
+    _, plan = one_customer_plan()
+
+    async def go() -> Any:
+        limiter, retry = fast_limits(clock)
+        async with open_client(
+            sandbox(clock, provision_seconds=3600.0),
+            read_only=False,
+            templates=templates_of(DESIRED),
+            limiter=limiter,
+            retry=retry,
+        ) as client:
+            ops = ApiOperations(
+                client,
+                DESIRED,
+                State(),
+                poll=PollPolicy(deadline=60.0),
+                clock=clock,
+                sleep=clock.sleep,
+            )
+            return await apply_plan(plan, ops)
+
+    result = run(go())
+    assert result.results[0].status == "failed"
+    assert "deadline 60 s" in result.results[0].message
+    assert {r.status for r in result.results[1:]} == {"skipped"}
+
+
+def test_poll_policy_backs_off_to_its_cap() -> None:
+    waits = PollPolicy(initial=1.0, factor=2.0, max_interval=5.0).intervals()
+    assert [next(waits) for _ in range(5)] == [1.0, 2.0, 4.0, 5.0, 5.0]
+
+
+def test_location_of_an_unprovisioned_customer_fails_with_a_reason(clock: FakeClock) -> None:
+    ext, plan = one_customer_plan()
+    location_change = next(c for c in plan.changes if c.kind == "location")
+
+    async def go() -> None:
+        limiter, retry = fast_limits(clock)
+        async with open_client(
+            sandbox(clock, provision_seconds=3600.0),
+            read_only=False,
+            templates=templates_of(DESIRED),
+            limiter=limiter,
+            retry=retry,
+        ) as client:
+            ops = ApiOperations(client, DESIRED, State(), clock=clock, sleep=clock.sleep)
+            body = ops._customer_body(ext, create=True)
+            await client.create_customer(body)
+            with pytest.raises(JobFailed, match="provisioning: its locations and users start"):
+                await ops.run(location_change)
+
+    run(go())
+
+
+def test_headquarters_is_looked_up_not_created(clock: FakeClock) -> None:
+    ext, plan = one_customer_plan()
+    hq = DESIRED.customers[ext].headquarters
+    assert hq is not None
+    hq_create = Change("create", "location", ext, hq)
+
+    async def go() -> tuple[str, dict[str, Any]]:
+        limiter, retry = fast_limits(clock)
+        async with open_client(
+            sandbox(clock),
+            read_only=False,
+            templates=templates_of(DESIRED),
+            limiter=limiter,
+            retry=retry,
+        ) as client:
+            ops = ApiOperations(client, DESIRED, State(), clock=clock, sleep=clock.sleep)
+            await ops.run(plan.changes[0])
+            message = await ops.run(hq_create)
+            return message, await dump(client)
+
+    message, data = run(go())
+    assert "headquarters found" in message
+    assert [loc["name"] for loc in data["locations"]].count(hq) == 1
+
+
+def test_delete_of_something_already_gone_is_done(clock: FakeClock) -> None:
+    ext = "HVD-10231"
+    live = replace(State())
+
+    async def go() -> list[str]:
+        limiter, retry = fast_limits(clock)
+        async with open_client(
+            sandbox(clock),
+            read_only=False,
+            templates=templates_of(DESIRED),
+            limiter=limiter,
+            retry=retry,
+        ) as client:
+            ops = ApiOperations(client, DESIRED, live, clock=clock, sleep=clock.sleep)
+            create = planner.plan(DESIRED, State(), scope=frozenset({ext})).changes[0]
+            await ops.run(create)
+            first = await ops.run(Change("delete", "customer", ext))
+            ops2 = ApiOperations(client, DESIRED, live, clock=clock, sleep=clock.sleep)
+            second = await ops2.run(Change("delete", "customer", ext))
+            return [first, second]
+
+    first, second = run(go())
+    assert first.startswith("deleted")
+    assert second == "already gone"
