@@ -1,0 +1,287 @@
+"""Read the live estate from Partner Hub and normalise it to the shape of the desired model.
+
+Normalisation: one :class:`Address` shape (empty strings become None), lower-cased emails,
+sorted de-duplicated customer packages, location names as keys, role IDs resolved to names
+through ``/roles``, person fields (names, work number, extension, location name) joined onto
+the wholesale subscriber. Users are the wholesale *subscribers*; people without a subscription
+(e.g. the administrator Partner Hub creates with the org) are not users and are never listed.
+Create-only customer fields (name, admin email, template, language) are not returned by the
+API and stay None. Server identities and statuses go into each object's :class:`LiveRef`.
+
+Requests (minimal reads; never one GET per object). With ``M_c`` the customers page the
+server grants (it clamps our ``max=1000``; 100 in the sandbox), ``C`` customers, ``k`` in
+scope, ``P`` of them with an org (``orgId``), ``S`` subscribers in all, ``S_i`` / ``L_o`` /
+``N_o`` subscribers of customer ``i`` / locations / people of org ``o``,
+``pages(n, m) = floor(n / m) + 1`` (offset paging: a short page ends the list) and
+``links(n, m) = max(1, ceil(n / m))`` (``Link`` paging: no request past the last page)::
+
+    full read   = customers + Σ_o [links(L_o, 1000) + links(N_o, 100)]
+                  + [P > 0] · (pages(S, 100) + 1)          (all subscribers; one GET /roles)
+    customers   = pages(C, M_c) + [0 < C < M_c]     (a short first page might be a clamp:
+                                                      one more page tells)
+    scoped read = k + Σ_o [pages(S_o, 100) + links(L_o, 1000) + links(N_o, 100)] + [P > 0]
+                  (k ≤ SCOPED_LOOKUP_MAX: one lookup by externalId per customer, subscribers
+                  per customer with an org)
+
+A scoped read therefore costs the same whatever the size of the rest of the estate (5
+requests for one small customer). Scopes larger than ``SCOPED_LOOKUP_MAX`` list all customers
+(``customers`` above) and then read subscribers all at once when most customers are in scope
+(``2k > C``), else per customer. The reads of different orgs run concurrently, bounded by the
+client's in-flight cap and rate limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any
+
+from reconciler.api import WebexClient
+from reconciler.model import Address, Customer, LiveRef, Location, State, User
+
+Json = dict[str, Any]
+
+#: ``progress(phase, done, total)``: ``phase`` is ``"customers"``, ``"organizations"`` or
+#: ``"subscribers"``.
+Progress = Callable[[str, int, int], None]
+
+#: Up to this many customers in scope are looked up one by one (by externalId); more list all.
+SCOPED_LOOKUP_MAX = 10
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def customer_address(raw: Any) -> Address:
+    data: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    return Address(
+        line1=_text(data.get("addressLine1")) or "",
+        line2=_text(data.get("addressLine2")),
+        city=_text(data.get("city")) or "",
+        state=_text(data.get("stateOrProvince")),
+        postal_code=_text(data.get("zipOrPostalCode")),
+        country=(_text(data.get("country")) or "").upper(),
+    )
+
+
+def location_address(raw: Any) -> Address | None:
+    if not isinstance(raw, Mapping) or not any(_text(v) for v in raw.values()):
+        return None
+    return Address(
+        line1=_text(raw.get("address1")) or "",
+        line2=_text(raw.get("address2")),
+        city=_text(raw.get("city")) or "",
+        state=_text(raw.get("state")),
+        postal_code=_text(raw.get("postalCode")),
+        country=(_text(raw.get("country")) or "").upper(),
+    )
+
+
+def _error_texts(items: Any, prefix: str = "") -> list[str]:
+    out: list[str] = []
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, Mapping):
+            continue
+        code = item.get("errorCode")
+        text = _text(item.get("description")) or ""
+        out.append(f"{prefix}{code}: {text}" if code is not None else f"{prefix}{text}")
+    return out
+
+
+def customer_errors(raw: Json) -> tuple[str, ...]:
+    """Errors and package errors/warnings of an asynchronous provisioning, as ``code: text``."""
+    errors = _error_texts(raw.get("errors"))
+    details = raw.get("resourceDetails")
+    packages = details.get("packages") if isinstance(details, Mapping) else None
+    for pkg in packages if isinstance(packages, list) else ():
+        if isinstance(pkg, Mapping):
+            name = _text(pkg.get("name")) or "?"
+            errors += _error_texts(pkg.get("errors"), f"{name}: ")
+            errors += _error_texts(pkg.get("warnings"), f"{name}: warning ")
+    return tuple(errors)
+
+
+def normalise_customer(raw: Json) -> Customer:
+    listed = raw.get("packages")
+    packages: list[Any] = listed if isinstance(listed, list) else []
+    return Customer(
+        external_id=str(raw["externalId"]),
+        address=customer_address(raw.get("address")),
+        packages=tuple(sorted({str(p) for p in packages})),
+        live=LiveRef(
+            id=str(raw.get("id", "")),
+            org_id=_text(raw.get("orgId")),
+            status=_text(raw.get("status")),
+            errors=customer_errors(raw),
+        ),
+    )
+
+
+def normalise_location(external_id: str, raw: Json) -> Location:
+    return Location(
+        customer=external_id,
+        name=str(raw.get("name", "")),
+        address=location_address(raw.get("address")),
+        time_zone=_text(raw.get("timeZone")),
+        preferred_language=_text(raw.get("preferredLanguage")),
+        announcement_language=_text(raw.get("announcementLanguage")),
+        live=LiveRef(id=str(raw.get("id", "")), org_id=_text(raw.get("orgId"))),
+    )
+
+
+def _work_number(person: Json) -> str | None:
+    numbers = [n for n in person.get("phoneNumbers") or () if isinstance(n, Mapping)]
+    work = [n for n in numbers if n.get("type") == "work"]
+    work.sort(key=lambda n: not n.get("primary"))
+    return _text(work[0].get("value")) if work else None
+
+
+def _extension(person: Json) -> str | None:
+    if _text(person.get("extension")):
+        return _text(person.get("extension"))
+    for number in person.get("phoneNumbers") or ():
+        if isinstance(number, Mapping) and number.get("type") == "work_extension":
+            return _text(number.get("value"))
+    return None
+
+
+def normalise_user(
+    external_id: str,
+    subscriber: Json,
+    person: Json | None,
+    *,
+    location_names: Mapping[str, str],
+    role_names: Mapping[str, str],
+) -> User:
+    packages = subscriber.get("packages")
+    package = packages[0] if isinstance(packages, list) and packages else subscriber.get("package")
+    person = person or {}
+    roles = sorted({role_names.get(str(r), str(r)) for r in person.get("roles") or ()})
+    location_id = _text(person.get("locationId"))
+    return User(
+        customer=external_id,
+        email=str(subscriber.get("email", "")).strip().lower(),
+        first_name=_text(person.get("firstName")),
+        last_name=_text(person.get("lastName")),
+        package=_text(package),
+        location=location_names.get(location_id, location_id) if location_id else None,
+        phone_number=_work_number(person),
+        extension=_extension(person),
+        roles=tuple(roles),
+        live=LiveRef(
+            id=str(subscriber.get("id", "")),
+            org_id=_text(person.get("orgId")),
+            person_id=_text(subscriber.get("personId")) or _text(person.get("id")),
+            status=_text(subscriber.get("status")),
+            errors=tuple(_error_texts(subscriber.get("errors"))),
+        ),
+    )
+
+
+def _emails(person: Json) -> Iterable[str]:
+    for email in person.get("emails") or ():
+        if isinstance(email, str):
+            yield email.strip().lower()
+
+
+async def _customers_in_scope(
+    client: WebexClient, scope: frozenset[str] | None
+) -> tuple[list[Json], int | None]:
+    """The raw customers in scope, and the total number of customers when it was listed."""
+    if scope is not None and len(scope) <= SCOPED_LOOKUP_MAX:
+        found = await asyncio.gather(*(client.list_customers(external_id=e) for e in sorted(scope)))
+        return [c for batch in found for c in batch], None
+    everything = await client.list_customers()
+    every = [c for c in everything if _text(c.get("externalId"))]
+    if scope is None:
+        return every, len(every)
+    return [c for c in every if c["externalId"] in scope], len(every)
+
+
+async def read_live(
+    client: WebexClient,
+    *,
+    customers: Collection[str] | None = None,
+    progress: Progress | None = None,
+) -> State:
+    """The live State of the customers in scope (all when ``customers`` is None)."""
+    scope = None if customers is None else frozenset(customers)
+    report = progress or (lambda phase, done, total: None)
+
+    raw_customers, total = await _customers_in_scope(client, scope)
+    raw_customers.sort(key=lambda c: (str(c["externalId"]), str(c.get("id", ""))))
+    by_ext: dict[str, Json] = {}
+    for raw in raw_customers:
+        by_ext.setdefault(str(raw["externalId"]), raw)
+    report("customers", len(by_ext), len(by_ext))
+    ext_by_id = {str(c.get("id")): ext for ext, c in by_ext.items()}
+    orgs = {ext: str(c["orgId"]) for ext, c in by_ext.items() if _text(c.get("orgId"))}
+
+    all_at_once = scope is None or (total is not None and 2 * len(by_ext) > total)
+    done = {"orgs": 0}
+
+    async def read_org(ext: str, org_id: str) -> tuple[str, list[Json], list[Json]]:
+        locations, people = await asyncio.gather(
+            client.list_locations(org_id), client.list_people(org_id)
+        )
+        done["orgs"] += 1
+        report("organizations", done["orgs"], len(orgs))
+        return ext, locations, people
+
+    async def read_subscribers() -> list[Json]:
+        if not orgs:
+            return []
+        if all_at_once:
+            subs = await client.list_subscribers()
+        else:
+            batches = await asyncio.gather(
+                *(client.list_subscribers(customer_id=str(by_ext[e]["id"])) for e in sorted(orgs))
+            )
+            subs = [s for batch in batches for s in batch]
+        report("subscribers", len(subs), len(subs))
+        return subs
+
+    async def read_roles() -> list[Json]:
+        return await client.list_roles() if orgs else []
+
+    org_reads = asyncio.gather(*(read_org(ext, org) for ext, org in sorted(orgs.items())))
+    org_data, subscribers, roles = await asyncio.gather(org_reads, read_subscribers(), read_roles())
+    role_names = {str(r.get("id")): str(r.get("name")) for r in roles if r.get("name")}
+
+    state_customers = {ext: normalise_customer(raw) for ext, raw in sorted(by_ext.items())}
+    state_locations: dict[tuple[str, str], Location] = {}
+    people_by_ext: dict[str, tuple[dict[str, Json], dict[str, Json]]] = {}
+    names_by_ext: dict[str, dict[str, str]] = {}
+    for ext, locations, people in org_data:
+        names: dict[str, str] = {}
+        for raw in sorted(locations, key=lambda r: str(r.get("id", ""))):
+            loc = normalise_location(ext, raw)
+            names[str(raw.get("id", ""))] = loc.name
+            state_locations.setdefault(loc.key, loc)
+        names_by_ext[ext] = names
+        by_id = {str(p.get("id")): p for p in people}
+        by_email = {e: p for p in people for e in _emails(p)}
+        people_by_ext[ext] = (by_id, by_email)
+
+    state_users: dict[tuple[str, str], User] = {}
+    for sub in sorted(subscribers, key=lambda s: str(s.get("id", ""))):
+        owner = ext_by_id.get(str(sub.get("customerId")))
+        if owner is None or owner not in people_by_ext:
+            continue  # another customer's subscriber (an all-at-once read), or no org
+        by_id, by_email = people_by_ext[owner]
+        email = str(sub.get("email", "")).strip().lower()
+        person = by_id.get(str(sub.get("personId"))) or by_email.get(email)
+        user = normalise_user(
+            owner, sub, person, location_names=names_by_ext[owner], role_names=role_names
+        )
+        state_users.setdefault(user.key, user)
+
+    return State(
+        customers=state_customers,
+        locations=dict(sorted(state_locations.items())),
+        users=dict(sorted(state_users.items())),
+    )

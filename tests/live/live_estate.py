@@ -1,0 +1,96 @@
+"""Seeded sandbox estates and the request-count formula of ``reconciler.live``."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from reconciler.sandbox import SandboxConfig
+from reconciler.target import SandboxTarget
+
+#: Page sizes: the sandbox clamps customers to 100 (undocumented in Partner Hub); the client
+#: asks for the largest page each endpoint documents.
+CUSTOMERS_PAGE = 100
+SUBSCRIBERS_PAGE = 100
+LOCATIONS_PAGE = 1000
+PEOPLE_PAGE = 100
+
+
+def estate(customers: int, locations: int, users: int, *, prefix: str = "cust") -> dict[str, Any]:
+    """``customers`` provisioned customers, each with ``locations`` locations, ``users``
+    subscribers (mixed-case emails, one Full Administrator) and an admin person."""
+    specs = []
+    for c in range(customers):
+        ext = f"{prefix}-{c:05d}"
+        locs = [
+            {
+                "name": f"Site {n}",
+                "timeZone": "Europe/Berlin",
+                "address": {
+                    "address1": f"{n} Main St",
+                    "city": "Berlin",
+                    "state": "",
+                    "postalCode": "10115",
+                    "country": "de",
+                },
+            }
+            for n in range(locations)
+        ]
+        subs = [
+            {
+                "email": f"User{u}@{ext}.Example.com",
+                "package": "webex_calling" if u % 2 else "webex_meetings",
+                "firstName": f"First{u}",
+                "lastName": f"Last{u}",
+                **({"extension": f"{1000 + u}"} if u % 2 else {}),
+                **({"phoneNumber": f"+4930{u:07d}"} if u % 4 == 1 else {}),
+                **({"location": f"Site {u % locations}"} if locations and u % 2 else {}),
+                **({"roles": ["Full Administrator"]} if u == 0 else {}),
+            }
+            for u in range(users)
+        ]
+        specs.append(
+            {
+                "externalId": ext,
+                "name": f"Customer {c}",
+                "adminEmail": f"admin@{ext}.example.com",
+                "packages": ["webex_meetings", "webex_calling"],
+                "address": {"addressLine1": f"{c} Customer Way", "city": "Berlin", "country": "DE"},
+                "locations": locs,
+                "subscribers": subs,
+            }
+        )
+    return {"customers": specs}
+
+
+def pages(n: int, size: int) -> int:
+    """Offset paging: a short page ends the list."""
+    return n // size + 1
+
+
+def links(n: int, size: int) -> int:
+    """``Link`` paging: no request past the last page."""
+    return max(1, math.ceil(n / size))
+
+
+def full_read_requests(customers: int, locations: int, users: int) -> int:
+    """The docstring formula of ``reconciler.live`` for a seeded uniform estate."""
+    customer_requests = pages(customers, CUSTOMERS_PAGE) + (
+        1 if 0 < customers < CUSTOMERS_PAGE else 0
+    )
+    people = users + 1  # the subscribers and the admin Partner Hub creates
+    per_org = links(locations, LOCATIONS_PAGE) + links(people, PEOPLE_PAGE)
+    # subscribers all at once and one GET /roles, once any customer has an org
+    rest = pages(customers * users, SUBSCRIBERS_PAGE) + 1 if customers else 0
+    return customer_requests + customers * per_org + rest
+
+
+def scoped_read_requests(k: int, locations: int, users: int) -> int:
+    people = users + 1
+    per_customer = 1 + pages(users, SUBSCRIBERS_PAGE) + links(locations, LOCATIONS_PAGE)
+    per_customer += links(people, PEOPLE_PAGE)
+    return k * per_customer + (1 if k else 0)
+
+
+def sandbox(db: str, **overrides: Any) -> SandboxTarget:
+    return SandboxTarget(db=db, config=SandboxConfig(db=db, **overrides))

@@ -1,0 +1,146 @@
+"""read_live against the in-process sandbox: normalised State and the minimum of requests."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from live_estate import estate, full_read_requests, sandbox, scoped_read_requests
+
+from reconciler.live import SCOPED_LOOKUP_MAX, read_live
+from reconciler.model import Address, State
+from reconciler.target import open_client, sandbox_admin, sandbox_stats
+
+
+async def _seed_and_read(
+    seed: dict[str, Any], scope: list[str] | None, **config: Any
+) -> tuple[State, dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "sandbox.sqlite")
+        async with open_client(sandbox(db, **config), read_only=False) as admin:
+            await sandbox_admin(admin, "POST", "/seed", seed)
+        # plan's view: a read-only client (read token, write guard) on the same file
+        async with open_client(sandbox(db, **config), read_only=True) as reader:
+            state = await read_live(reader, customers=scope)
+            return state, await sandbox_stats(reader)
+
+
+def seed_and_read(
+    seed: dict[str, Any], scope: list[str] | None = None, **config: Any
+) -> tuple[State, dict[str, Any]]:
+    return asyncio.run(_seed_and_read(seed, scope, **config))
+
+
+@pytest.mark.parametrize(
+    ("customers", "locations", "users"),
+    [(0, 0, 0), (1, 0, 0), (3, 2, 5), (2, 0, 150), (100, 1, 1), (130, 1, 2), (4, 3, 99)],
+)
+def test_live_full_read_costs_the_formula(customers: int, locations: int, users: int) -> None:
+    state, stats = seed_and_read(estate(customers, locations, users))
+    assert len(state.customers) == customers
+    assert len(state.locations) == customers * locations
+    assert len(state.users) == customers * users
+    assert stats["total"] == full_read_requests(customers, locations, users)
+    # never one GET per object
+    assert not [r for r in stats["byRoute"] if "{" in r]
+
+
+def test_live_scoped_read_costs_the_same_whatever_the_estate_size() -> None:
+    costs = []
+    for size in (1, 40, 160):
+        state, stats = seed_and_read(estate(size, 2, 3), ["cust-00000"])
+        assert list(state.customers) == ["cust-00000"]
+        assert {k[0] for k in state.users} == {"cust-00000"}
+        costs.append(stats["total"])
+    assert costs == [scoped_read_requests(1, 2, 3)] * 3
+    assert costs[0] == 5
+
+
+def test_live_scoped_read_of_several_customers() -> None:
+    scope = ["cust-00001", "cust-00003", "no-such-customer"]
+    state, stats = seed_and_read(estate(6, 1, 2), scope)
+    assert sorted(state.customers) == ["cust-00001", "cust-00003"]
+    assert stats["total"] == scoped_read_requests(2, 1, 2) + 1  # + the lookup that found none
+    assert stats["byRoute"]["GET /v1/wholesale/subscribers"] == 2
+
+
+def test_live_large_scope_lists_everything_and_chooses_subscribers_by_count() -> None:
+    most = [f"cust-{i:05d}" for i in range(SCOPED_LOOKUP_MAX + 5)]
+    state, stats = seed_and_read(estate(SCOPED_LOOKUP_MAX + 8, 1, 2), most)
+    assert len(state.customers) == len(most)
+    assert stats["byRoute"]["GET /v1/wholesale/subscribers"] == 1  # most in scope: all at once
+    few = most[: SCOPED_LOOKUP_MAX + 1]
+    state, stats = seed_and_read(estate(3 * (SCOPED_LOOKUP_MAX + 1), 1, 2), few)
+    assert len(state.customers) == len(few)
+    assert stats["byRoute"]["GET /v1/wholesale/subscribers"] == len(few)  # per customer
+
+
+def test_live_state_is_normalised_to_the_desired_shape() -> None:
+    state, _ = seed_and_read(estate(1, 2, 4))
+    customer = state.customers["cust-00000"]
+    assert customer.address == Address(line1="0 Customer Way", city="Berlin", country="DE")
+    assert customer.packages == ("webex_calling", "webex_meetings")
+    assert customer.name is None
+    assert customer.live is not None
+    assert customer.live.status == "provisioned"
+    assert customer.live.org_id
+    site = state.locations[("cust-00000", "Site 1")]
+    assert site.address == Address(
+        line1="1 Main St", city="Berlin", country="DE", postal_code="10115"
+    )
+    assert site.time_zone == "Europe/Berlin"
+    assert site.live is not None
+    assert site.live.org_id == customer.live.org_id
+    admin = state.users[("cust-00000", "user0@cust-00000.example.com")]
+    assert admin.roles == ("Full Administrator",)
+    assert admin.package == "webex_meetings"
+    assert (admin.first_name, admin.last_name) == ("First0", "Last0")
+    caller = state.users[("cust-00000", "user1@cust-00000.example.com")]
+    assert caller.package == "webex_calling"
+    assert caller.location == "Site 1"
+    assert caller.extension == "1001"
+    assert caller.phone_number == "+49300000001"
+    assert caller.roles == ()
+    assert caller.live is not None
+    assert caller.live.person_id
+    assert caller.live.status == "provisioned"
+    # the administrator Partner Hub created is a person, not a subscriber: not a user
+    assert ("cust-00000", "admin@cust-00000.example.com") not in state.users
+
+
+def test_live_customer_without_org_is_read_without_org_calls() -> None:
+    seed = estate(2, 1, 1)
+    seed["customers"][1]["status"] = "error"
+    state, stats = seed_and_read(seed)
+    failed = state.customers["cust-00001"]
+    assert failed.live is not None
+    assert failed.live.status == "error"
+    assert failed.live.org_id is None
+    assert stats["byRoute"]["GET /v1/locations"] == 1
+    assert stats["byRoute"]["GET /v1/people"] == 1
+
+
+def test_live_read_survives_the_max_null_link_defect() -> None:
+    state, stats = seed_and_read(estate(1, 0, 250), next_link_max_null=True)
+    assert len(state.users) == 250
+    assert stats["byStatus"] == {"200": stats["total"]}
+
+
+def test_live_read_reports_progress() -> None:
+    async def go() -> tuple[State, list[tuple[str, int, int]]]:
+        async with open_client(sandbox(":memory:"), read_only=False) as client:
+            await sandbox_admin(client, "POST", "/seed", estate(3, 1, 1))
+            events: list[tuple[str, int, int]] = []
+            state = await read_live(client, progress=lambda *e: events.append(e))
+            return state, events
+
+    state, events = asyncio.run(go())
+    assert len(state.customers) == 3
+    assert ("customers", 3, 3) in events
+    assert [e for e in events if e[0] == "organizations"] == [
+        ("organizations", n, 3) for n in (1, 2, 3)
+    ]
+    assert ("subscribers", 3, 3) in events
