@@ -202,6 +202,7 @@ def settings_of(decls: list[Decl], problems: list[Problem]) -> Settings:
     )
 
 
-def did_you_mean(name: str, known: Iterable[str]) -> str:
-    hint = difflib.get_close_matches(name, list(known), n=1)
+def did_you_mean(name: str, known: Iterable[str], cutoff: float = 0.6) -> str:
+    """`` (did you mean 'x'?)`` for the closest known name, or nothing."""
+    hint = difflib.get_close_matches(name, list(known), n=1, cutoff=cutoff)
     return f" (did you mean '{hint[0]}'?)" if hint else ""

@@ -42,7 +42,7 @@ def check_time_zone(name: str) -> str | None:
     """A message if ``name`` is not an IANA time zone."""
     if name in _time_zones():
         return None
-    return f"unknown time zone '{name}'{did_you_mean(name, _time_zones())}"
+    return f"unknown time zone '{name}'{did_you_mean(name, _time_zones(), cutoff=0.85)}"
 
 
 def check_country(code: str) -> str | None:
