@@ -1,0 +1,206 @@
+"""``reconciler apply [DIR]``: re-plan against live Partner Hub and execute the plan.
+
+Exit codes (SPEC §3): 0 every change done (or nothing to do); 1 a change failed, the fresh plan
+is not the reviewed one (``--checksum`` / ``--plan``), the prompt was declined, or any error;
+3 blocked by a safety rule (unless ``--force``); 64 usage (e.g. no terminal and no ``--yes``).
+The plan goes to stdout before anything is written, then the done / failed / skipped table;
+progress goes to stderr (a bar on a terminal, one line per finished change otherwise).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from reconciler import render
+from reconciler.apply import STATUSES, ApplyResult, ChangeResult, apply_directory
+from reconciler.cli import handle_errors
+from reconciler.cli.options import resolve_scope, scope_options, target_options
+from reconciler.errors import ApplyFailed, ConfigError, UsageError
+from reconciler.journal import Journal
+from reconciler.plan import KINDS, Plan
+from reconciler.target import Target
+
+BAR_WIDTH = 30
+
+
+def is_terminal(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def use_colour(stream: Any) -> bool:
+    return is_terminal(stream) and not os.environ.get("NO_COLOR")
+
+
+class ApplyProgress:
+    """Reporter for ``apply_plan``: a bar rewritten in place on a terminal; otherwise one line
+    per finished change (for CI logs)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = is_terminal(self.stream)
+        self.counts: Counter[str] = Counter()
+        self.width = 0
+
+    def __call__(self, result: ChangeResult, finished: int, total: int) -> None:
+        self.counts[result.status] += 1
+        if self.tty:
+            filled = BAR_WIDTH * finished // max(total, 1)
+            line = f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {finished}/{total}  " + "  ".join(
+                f"{s} {self.counts[s]}" for s in STATUSES
+            )
+            self.stream.write("\r" + line.ljust(self.width))
+            self.width = max(self.width, len(line))
+        else:
+            message = f" ({result.message})" if result.message else ""
+            self.stream.write(
+                f"[{finished}/{total}] {result.status:<7} {result.action} {result.address}"
+                f"{message}\n"
+            )
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty and self.width:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def result_table(result: ApplyResult) -> str:
+    """The done / failed / skipped counts per kind, then each failure and each skip."""
+    counts = Counter((r.kind, r.status) for r in result.results)
+    header = f"{'':<10}" + "".join(f"{s:>9}" for s in STATUSES)
+    rows = [header]
+    for kind in KINDS:
+        rows.append(f"{kind:<10}" + "".join(f"{counts[(kind, s)]:>9}" for s in STATUSES))
+    rows.append(f"{'total':<10}" + "".join(f"{len(result.with_status(s)):>9}" for s in STATUSES))
+    for status in ("failed", "skipped"):
+        items = result.with_status(status)
+        if items:
+            rows.append("")
+            rows.append(f"{status.capitalize()}:")
+            rows.extend(f"  {r.action} {r.address}: {r.message}" for r in items)
+    return "\n".join(rows) + "\n"
+
+
+def read_reviewed_plan(path: Path) -> Plan:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the plan {path}: {exc.strerror or exc}") from exc
+    return Plan.from_json(text)
+
+
+@click.command("apply")
+@click.argument(
+    "directory",
+    default="desired-state",
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="[DIR]",
+)
+@target_options
+@scope_options
+@click.option(
+    "--checksum",
+    default=None,
+    metavar="SHA",
+    help="Refuse (exit 1, nothing written) unless the fresh plan has this checksum.",
+)
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="The reviewed JSON plan (plan --out): refuse, saying what differs, unless the fresh "
+    "plan is the same. Its scope is used when no --customer/--changed-since is given.",
+)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask; required without a terminal.")
+@click.option("--force", is_flag=True, help="Apply a plan that a safety rule blocks.")
+@click.option(
+    "--journal",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Append one JSON line per API write to FILE.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Changes in progress at once (default 4 x Settings concurrency; requests in flight "
+    "stay capped at Settings concurrency).",
+)
+@handle_errors
+def command(
+    directory: Path,
+    target: Target,
+    customer: tuple[str, ...],
+    changed_since: str | None,
+    checksum: str | None,
+    plan_file: Path | None,
+    yes: bool,
+    force: bool,
+    journal: Path | None,
+    concurrency: int | None,
+) -> None:
+    """Re-plan DIR (default: desired-state) against Partner Hub and make the changes: in
+    dependency order, concurrently, waiting for provisioning. Safe to re-run after any
+    interruption: it picks up from what is live."""
+    interactive = is_terminal(sys.stdin) and is_terminal(sys.stdout)
+    if not yes and not interactive:
+        raise UsageError("apply needs --yes when it is not run from a terminal")
+    reviewed = read_reviewed_plan(plan_file) if plan_file is not None else None
+    scope = resolve_scope(directory, customer, changed_since)
+    if scope is None and reviewed is not None and reviewed.scope:
+        scope = frozenset(reviewed.scope)
+    colour = use_colour(sys.stdout)
+
+    def confirm(plan: Plan) -> bool:
+        click.echo(render.render(plan, "text", color=colour), nl=False, color=colour)
+        if yes:
+            return True
+        return click.confirm(f"Apply these {len(plan.changes)} change(s)?", default=False)
+
+    progress = ApplyProgress()
+    sink = Journal(journal) if journal is not None else None
+    try:
+        run = asyncio.run(
+            apply_directory(
+                directory,
+                target,
+                scope=scope,
+                named=customer,
+                expected_checksum=checksum,
+                reviewed=reviewed,
+                force=force,
+                confirm=confirm,
+                concurrency=concurrency,
+                journal=sink,
+                reporter=progress,
+            )
+        )
+    finally:
+        progress.done()
+        if sink is not None:
+            sink.close()
+    if run.result is None:
+        click.echo("apply cancelled; nothing was changed", err=True)
+        sys.exit(1)
+    if run.plan.is_empty:
+        click.echo("No changes. Partner Hub matches the desired state.")
+        return
+    click.echo(result_table(run.result), nl=False)
+    if not run.result.ok:
+        counts = run.result.counts
+        raise ApplyFailed(
+            f"{counts['failed']} change(s) failed and {counts['skipped']} were skipped; "
+            "fix the cause and re-run apply (it continues from what is live)"
+        )
