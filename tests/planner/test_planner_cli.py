@@ -57,7 +57,9 @@ def test_plan_on_an_empty_sandbox_lists_every_object_as_a_create(sandbox_db: str
     for key in desired.locations:
         assert (f"location/{key[0]}/{key[1]}" in addresses) != (key in carried), key
     assert plan.to_json() == planner.plan(desired, State()).to_json()
-    assert not plan.blocked and not plan.warnings and not plan.unmanaged
+    assert not plan.blocked
+    assert not plan.warnings
+    assert not plan.unmanaged
 
 
 def test_detailed_exitcode_is_2_with_changes_and_text_ends_with_the_summary(
@@ -66,9 +68,8 @@ def test_detailed_exitcode_is_2_with_changes_and_text_ends_with_the_summary(
     code, out, _ = run(str(ESTATE), "--sandbox", sandbox_db, "--detailed-exitcode")
     assert code == 2
     lines = out.rstrip().splitlines()
-    assert lines[-2].startswith("Plan: ") and lines[-2].endswith(
-        "to create, 0 to update, 0 to delete."
-    )
+    assert lines[-2].startswith("Plan: ")
+    assert lines[-2].endswith("to create, 0 to update, 0 to delete.")
     assert lines[-1].startswith("Checksum: ")
     assert "\x1b[" not in out  # not a terminal: no colour
 
@@ -102,12 +103,14 @@ def test_customer_option_scopes_the_plan(sandbox_db: str) -> None:
 def test_usage_errors_exit_64_with_one_message(sandbox_db: str) -> None:
     code, _, err = run(str(ESTATE), "--sandbox", sandbox_db, "--customer", "NOPE-1")
     assert code == 64
-    assert "NOPE-1" in err and "Traceback" not in err
+    assert "NOPE-1" in err
+    assert "Traceback" not in err
     code, _, err = run(str(ESTATE), "--sandbox", sandbox_db, "--format", "yaml")
     assert code == 64
     code, _, err = run(str(ESTATE))
     assert code == 64
-    assert "--sandbox" in err and "WEBEX_TOKEN" in err
+    assert "--sandbox" in err
+    assert "WEBEX_TOKEN" in err
 
 
 def test_a_missing_directory_is_an_error_not_a_traceback(sandbox_db: str) -> None:
@@ -252,7 +255,8 @@ async def test_a_plan_sends_no_write_even_with_prechecks(sandbox_db: str, preche
         assert {n.address for n in plan.prechecks} == {c.address for c in creates}
         assert all(n.message.startswith(("ok:", "failed:")) for n in plan.prechecks)
     else:
-        assert validations == 0 and not plan.prechecks
+        assert validations == 0
+        assert not plan.prechecks
 
 
 def test_colour_only_on_a_terminal_without_no_color() -> None:
