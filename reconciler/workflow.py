@@ -8,6 +8,7 @@ the same ``plan_with`` so the plan it executes is computed exactly as the review
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,7 +20,7 @@ from reconciler.desired import load_desired
 from reconciler.errors import BadRequest, Conflict, NotFound, UsageError
 from reconciler.live import normalise_customer, read_live
 from reconciler.model import State
-from reconciler.plan import Notice, Plan
+from reconciler.plan import Change, Notice, Plan
 from reconciler.target import Target, open_client
 
 EXIT_OK = 0
@@ -136,44 +137,45 @@ def _precheck_message(answer: Mapping[str, Any]) -> str:
 async def run_prechecks(
     client: WebexClient, desired: State, live: State, plan: Plan
 ) -> tuple[Notice, ...]:
-    """One ``/validate`` call per planned customer create and user create; a 4xx answer is a
-    failed precheck (shown next to the change), anything else is an error of the run."""
-    results: list[Notice] = []
-    for change in plan.changes:
-        if change.action != "create" or change.kind == "location":
-            continue
-        customer = desired.customers[change.customer]
-        template = desired.templates.get(customer.template or "")
-        provisioning_id = template.provisioning_id if template is not None else None
-        body: dict[str, Any]
-        if change.kind == "customer":
-            if not provisioning_id:
-                results.append(Notice(change.address, "failed: template has no provisioningId"))
-                continue
-            hq = desired.locations.get((customer.external_id, customer.headquarters or ""))
-            body = bodies.customer_precheck(
-                customer, provisioning_id=provisioning_id, headquarters=hq
-            )
-            call = client.precheck_customer
-        else:
-            user = desired.users[(change.customer, change.name or "")]
-            live_customer = live.customers.get(change.customer)
-            live_location = live.locations.get((change.customer, user.location or ""))
-            body = bodies.subscriber_precheck(
-                user,
-                customer_id=live_customer.live.id
-                if live_customer is not None and live_customer.live is not None
-                else None,
-                provisioning_id=None if live_customer is not None else provisioning_id,
-                location_id=live_location.live.id
-                if live_location is not None and live_location.live is not None
-                else None,
-            )
-            call = client.precheck_subscriber
-        try:
-            answer = await call(body)
-        except (BadRequest, Conflict, NotFound) as exc:
-            results.append(Notice(change.address, f"failed: {exc}"))
-            continue
-        results.append(Notice(change.address, _precheck_message(answer)))
-    return tuple(results)
+    """One ``/validate`` call per planned customer create and user create, concurrently under
+    the client's limits; a 4xx answer is a failed precheck (shown next to the change), anything
+    else is an error of the run. Results come back in plan order."""
+    checks = [
+        _precheck(client, desired, live, change)
+        for change in plan.changes
+        if change.action == "create" and change.kind != "location"
+    ]
+    return tuple(await asyncio.gather(*checks))
+
+
+async def _precheck(client: WebexClient, desired: State, live: State, change: Change) -> Notice:
+    customer = desired.customers[change.customer]
+    template = desired.templates.get(customer.template or "")
+    provisioning_id = template.provisioning_id if template is not None else None
+    body: dict[str, Any]
+    if change.kind == "customer":
+        if not provisioning_id:
+            return Notice(change.address, "failed: template has no provisioningId")
+        hq = desired.locations.get((customer.external_id, customer.headquarters or ""))
+        body = bodies.customer_precheck(customer, provisioning_id=provisioning_id, headquarters=hq)
+        call = client.precheck_customer
+    else:
+        user = desired.users[(change.customer, change.name or "")]
+        live_customer = live.customers.get(change.customer)
+        live_location = live.locations.get((change.customer, user.location or ""))
+        body = bodies.subscriber_precheck(
+            user,
+            customer_id=live_customer.live.id
+            if live_customer is not None and live_customer.live is not None
+            else None,
+            provisioning_id=None if live_customer is not None else provisioning_id,
+            location_id=live_location.live.id
+            if live_location is not None and live_location.live is not None
+            else None,
+        )
+        call = client.precheck_subscriber
+    try:
+        answer = await call(body)
+    except (BadRequest, Conflict, NotFound) as exc:
+        return Notice(change.address, f"failed: {exc}")
+    return Notice(change.address, _precheck_message(answer))
