@@ -29,11 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from reconciler.api import Limiter, RetryPolicy
+from reconciler.desired import load_desired
 from reconciler.errors import PlanBlocked, PlanError, PlanMismatch, ReconcilerError, UsageError
 from reconciler.journal import Journal, change_context
 from reconciler.operations import ApiOperations, PollPolicy
 from reconciler.plan import Action, Change, Kind, Plan
 from reconciler.target import Target, open_client
+from reconciler.workflow import check_named_customers, plan_with, templates_of
 
 log = logging.getLogger(__name__)
 
@@ -332,14 +335,14 @@ async def apply_directory(
     reporter: Reporter | None = None,
     progress: Callable[..., Any] | None = None,
     poll: PollPolicy | None = None,
+    limiter: Limiter | None = None,
+    retry: RetryPolicy | None = None,
+    clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> ApplyRun:
     """Load ``directory``, re-plan against live Partner Hub, refuse a plan that is not the
     reviewed one (``PlanMismatch``) or is blocked (``PlanBlocked``, unless ``force``), ask
     ``confirm`` (when given), then execute. Nothing is written before every check passed."""
-    from reconciler.desired import load_desired
-    from reconciler.workflow import check_named_customers, plan_with, templates_of
-
     if reviewed is not None:
         if expected_checksum and expected_checksum != reviewed.checksum:
             raise UsageError(
@@ -350,7 +353,12 @@ async def apply_directory(
     desired = load_desired(directory)
     check_named_customers(desired, named)
     async with open_client(
-        target, read_only=False, templates=templates_of(desired), settings=desired.settings
+        target,
+        read_only=False,
+        templates=templates_of(desired),
+        settings=desired.settings,
+        limiter=limiter,
+        retry=retry,
     ) as client:
         planned = await plan_with(client, desired, scope=scope, progress=progress)
         plan = planned.plan
@@ -364,7 +372,9 @@ async def apply_directory(
             return ApplyRun(plan, None)
         if journal is not None:
             journal.attach(client.http)
-        operations = ApiOperations(client, planned.desired, planned.live, poll=poll, sleep=sleep)
+        operations = ApiOperations(
+            client, planned.desired, planned.live, poll=poll, clock=clock, sleep=sleep
+        )
         cap = concurrency or DEFAULT_CONCURRENCY_FACTOR * max(1, desired.settings.concurrency)
-        result = await apply_plan(plan, operations, concurrency=cap, reporter=reporter)
+        result = await apply_plan(plan, operations, concurrency=cap, reporter=reporter, clock=clock)
     return ApplyRun(plan, result)
