@@ -189,30 +189,39 @@ def _emails(person: Json) -> Iterable[str]:
 
 
 async def _customers_in_scope(
-    client: WebexClient, scope: frozenset[str] | None
-) -> tuple[list[Json], int | None]:
-    """The raw customers in scope, and the total number of customers when it was listed."""
-    if scope is not None and len(scope) <= SCOPED_LOOKUP_MAX:
+    client: WebexClient, scope: frozenset[str] | None, *, others: bool
+) -> tuple[list[Json], list[Json], int | None]:
+    """The raw customers in scope, those outside it (when ``others``), and the total number
+    of customers when all were listed."""
+    if scope is not None and len(scope) <= SCOPED_LOOKUP_MAX and not others:
         found = await asyncio.gather(*(client.list_customers(external_id=e) for e in sorted(scope)))
-        return [c for batch in found for c in batch], None
+        return [c for batch in found for c in batch if c.get("externalId") in scope], [], None
     everything = await client.list_customers()
     every = [c for c in everything if _text(c.get("externalId"))]
     if scope is None:
-        return every, len(every)
-    return [c for c in every if c["externalId"] in scope], len(every)
+        return every, [], len(every)
+    inside = [c for c in every if c["externalId"] in scope]
+    outside = [c for c in every if c["externalId"] not in scope] if others else []
+    return inside, outside, len(every)
 
 
 async def read_live(
     client: WebexClient,
     *,
     customers: Collection[str] | None = None,
+    others: bool = False,
     progress: Progress | None = None,
 ) -> State:
-    """The live State of the customers in scope (all when ``customers`` is None)."""
+    """The live State of the customers in scope (all when ``customers`` is None).
+
+    With ``others``, the live customers outside the scope are included too, without their
+    locations and users (e.g. to report them as unmanaged): free when all customers are
+    listed anyway, else one customers list instead of the lookups by externalId.
+    """
     scope = None if customers is None else frozenset(customers)
     report = progress or (lambda phase, done, total: None)
 
-    raw_customers, total = await _customers_in_scope(client, scope)
+    raw_customers, outside, total = await _customers_in_scope(client, scope, others=others)
     raw_customers.sort(key=lambda c: (str(c["externalId"]), str(c.get("id", ""))))
     by_ext: dict[str, Json] = {}
     for raw in raw_customers:
@@ -252,7 +261,9 @@ async def read_live(
     org_data, subscribers, roles = await asyncio.gather(org_reads, read_subscribers(), read_roles())
     role_names = {str(r.get("id")): str(r.get("name")) for r in roles if r.get("name")}
 
-    state_customers = {ext: normalise_customer(raw) for ext, raw in sorted(by_ext.items())}
+    state_customers = {ext: normalise_customer(raw) for ext, raw in by_ext.items()}
+    for raw in outside:
+        state_customers.setdefault(str(raw["externalId"]), normalise_customer(raw))
     state_locations: dict[tuple[str, str], Location] = {}
     people_by_ext: dict[str, tuple[dict[str, Json], dict[str, Json]]] = {}
     names_by_ext: dict[str, dict[str, str]] = {}
@@ -281,7 +292,7 @@ async def read_live(
         state_users.setdefault(user.key, user)
 
     return State(
-        customers=state_customers,
+        customers=dict(sorted(state_customers.items())),
         locations=dict(sorted(state_locations.items())),
         users=dict(sorted(state_users.items())),
     )

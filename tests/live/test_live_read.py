@@ -144,3 +144,21 @@ def test_live_read_reports_progress() -> None:
         ("organizations", n, 3) for n in (1, 2, 3)
     ]
     assert ("subscribers", 3, 3) in events
+
+
+async def _read_with_others(seed: dict[str, Any], scope: list[str]) -> tuple[State, Any]:
+    async with open_client(sandbox(":memory:"), read_only=False) as client:
+        await sandbox_admin(client, "POST", "/seed", seed)
+        await sandbox_admin(client, "POST", "/stats/reset")
+        state = await read_live(client, customers=scope, others=True)
+        return state, await sandbox_stats(client)
+
+
+def test_live_others_lists_the_rest_without_their_contents() -> None:
+    state, stats = asyncio.run(_read_with_others(estate(5, 1, 2), ["cust-00002"]))
+    assert sorted(state.customers) == [f"cust-{i:05d}" for i in range(5)]
+    assert {k[0] for k in state.locations} == {"cust-00002"}
+    assert {k[0] for k in state.users} == {"cust-00002"}
+    # one customers list (a short first page and the page that confirms it) replaces lookups
+    assert stats["byRoute"]["GET /v1/wholesale/customers"] == 2
+    assert stats["byRoute"]["GET /v1/people"] == 1
