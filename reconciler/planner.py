@@ -446,13 +446,23 @@ def _plan_users(
     renames = b.renamed.get(ext, {})
     claimed: set[str] = set()
 
+    # A customer change that creates the customer or changes its packages comes first: the
+    # users' packages (and a headquarters it carries) exist only once it is done.
+    cust_change = b.changes.get(cust_addr(ext))
+    cust_dep: tuple[str, ...] = ()
+    if cust_change is not None and (
+        creating or any(f.field == "packages" for f in cust_change.fields)
+    ):
+        cust_dep = (cust_change.address,)
+
     def location_deps(name: str | None) -> tuple[str, ...]:
         if name is None:
             return ()
+        if b.carried_hq.get(ext) == name and cust_change is not None:
+            return (cust_change.address,)
         addr = address_of("location", ext, name)
         return (addr,) if addr in b.changes else ()
 
-    cust_dep = (cust_addr(ext),) if creating and cust_addr(ext) in b.changes else ()
     for email, user in sorted(desired.items()):
         addr = address_of("user", ext, email)
         match = live.get(email)
@@ -506,7 +516,15 @@ def _plan_users(
                     "adds calling: provisioningParameters sent with the package change: "
                     + (", ".join(p for p in params if p) or "none declared")
                 )
-        deps = location_deps(user.location) if any(f.field == "location" for f in fields) else ()
+        changed = {f.field for f in fields}
+        deps = tuple(
+            sorted(
+                set(
+                    (cust_dep if "package" in changed else ())
+                    + (location_deps(user.location) if "location" in changed else ())
+                )
+            )
+        )
         b.add(
             Change("update", "user", ext, email, fields=fields, depends_on=deps, notes=tuple(notes))
         )
