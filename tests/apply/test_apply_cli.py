@@ -69,9 +69,7 @@ def db(tmp_path: Path) -> Path:
 def converge(estate: Path, db: Path, *scope: str, journal: Path | None = None) -> str:
     """apply --yes, then plan --detailed-exitcode must exit 0 (no changes)."""
     extra = ["--journal", str(journal)] if journal else []
-    code, out, err = reconciler(
-        "apply", str(estate), "--sandbox", str(db), "--yes", *scope, *extra
-    )
+    code, out, err = reconciler("apply", str(estate), "--sandbox", str(db), "--yes", *scope, *extra)
     assert code == 0, out + err
     code, out2, err2 = reconciler(
         "plan", str(estate), "--sandbox", str(db), "--detailed-exitcode", *scope
@@ -93,15 +91,18 @@ def test_apply_without_a_terminal_needs_yes_and_writes_nothing(estate: Path, db:
     assert not db.exists()
 
 
-def test_apply_converges_from_empty_then_after_edits(estate: Path, db: Path, tmp_path: Path) -> None:
+def test_apply_converges_from_empty_then_after_edits(
+    estate: Path, db: Path, tmp_path: Path
+) -> None:
     journal = tmp_path / "journal.jsonl"
     output = converge(estate, db, journal=journal)
-    assert "total" in output and "done" in output
+    assert "total" in output
+    assert "done" in output
     lines = [json.loads(line) for line in journal.read_text().splitlines()]
-    assert lines and all(line["method"] != "GET" for line in lines)
-    assert {"time", "address", "action", "method", "path", "status", "trackingId", "outcome"} == set(
-        lines[0]
-    )
+    assert lines
+    assert all(line["method"] != "GET" for line in lines)
+    keys = {"time", "address", "action", "method", "path", "status", "trackingId", "outcome"}
+    assert set(lines[0]) == keys
     assert "sandbox-full" not in journal.read_text()
     no_duplicates(dump(db))
 
@@ -144,7 +145,8 @@ def test_apply_converges_from_empty_then_after_edits(estate: Path, db: Path, tmp
     names = sorted(loc["name"] for loc in data["locations"] if loc["orgId"] == org)
     assert names == ["Ottawa Centre", "Toronto Office"]
     emails = {s["email"].split("@")[0] for s in data["subscribers"]}
-    assert "samuel.wong" not in emails and "chantal.bouchard" not in emails
+    assert "samuel.wong" not in emails
+    assert "chantal.bouchard" not in emails
     liam = next(s for s in data["subscribers"] if s["email"].startswith("liam"))
     assert liam["packages"] == ["webex_meetings"]
 
@@ -165,8 +167,15 @@ def test_stale_checksum_and_stale_plan_file_are_refused_with_nothing_written(
     journal = tmp_path / "journal.jsonl"
 
     code, out, err = reconciler(
-        "apply", str(estate), "--sandbox", str(db), "--yes", "--plan", str(saved),
-        "--journal", str(journal),
+        "apply",
+        str(estate),
+        "--sandbox",
+        str(db),
+        "--yes",
+        "--plan",
+        str(saved),
+        "--journal",
+        str(journal),
     )
     assert code == 1
     assert "plan has changed since it was reviewed" in err
@@ -189,8 +198,15 @@ def test_matching_checksum_applies(estate: Path, db: Path) -> None:
     assert code == 0, err
     checksum = json.loads(out)["checksum"]
     code, out, err = reconciler(
-        "apply", str(estate), "--sandbox", str(db), "--yes", "--customer", "KSR-70211",
-        "--checksum", checksum,
+        "apply",
+        str(estate),
+        "--sandbox",
+        str(db),
+        "--yes",
+        "--customer",
+        "KSR-70211",
+        "--checksum",
+        checksum,
     )
     assert code == 0, out + err
     assert [c["externalId"] for c in dump(db)["customers"]] == ["KSR-70211"]
@@ -220,12 +236,21 @@ def test_a_failed_change_exits_1_with_the_table_and_skips_its_dependents(
         lambda doc: doc.update(packages=["webex_calling_standard", "webex_meetings"]),
     )
     code, out, err = reconciler(
-        "apply", str(estate), "--sandbox", str(db), "--yes", "--customer", "KSR-70211",
-        "--customer", "MGA-30552",
+        "apply",
+        str(estate),
+        "--sandbox",
+        str(db),
+        "--yes",
+        "--customer",
+        "KSR-70211",
+        "--customer",
+        "MGA-30552",
     )
     assert code == 1
-    assert "Failed:" in out and "create customer/KSR-70211" in out
-    assert "Skipped:" in out and "not attempted: customer/KSR-70211 failed" in out
+    assert "Failed:" in out
+    assert "create customer/KSR-70211" in out
+    assert "Skipped:" in out
+    assert "not attempted: customer/KSR-70211 failed" in out
     assert "1 change(s) failed" in err
     # The other customer carried on.
     data = dump(db)
