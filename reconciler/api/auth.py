@@ -7,7 +7,8 @@ Two ways to authenticate, both from the environment:
   refresh-token grant (``POST /v1/access_token``); a fresh access token is fetched before the
   first call and once more after a 401.
 
-Secrets live in :class:`Credentials` (``repr=False`` fields) and in the token providers, whose
+The token request goes straight to ``{api_url}/access_token``, outside the read-only guard
+(it reads no Partner Hub data and writes none). Secrets live in :class:`Credentials` (``repr=False`` fields) and in the token providers, whose
 ``repr`` is redacted; errors name the variable or the endpoint, never the value.
 """
 
