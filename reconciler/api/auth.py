@@ -8,8 +8,9 @@ Two ways to authenticate, both from the environment:
   first call and once more after a 401.
 
 The token request goes straight to ``{api_url}/access_token``, outside the read-only guard
-(it reads no Partner Hub data and writes none). Secrets live in :class:`Credentials` (``repr=False`` fields) and in the token providers, whose
-``repr`` is redacted; errors name the variable or the endpoint, never the value.
+(it reads no Partner Hub data and writes none). Secrets live in :class:`Credentials`
+(``repr=False`` fields) and in the token providers, whose ``repr`` is redacted; errors name
+the variable or the endpoint, never the value.
 """
 
 from __future__ import annotations
