@@ -18,7 +18,7 @@ from reconciler import bodies, planner
 from reconciler.api import WebexClient
 from reconciler.desired import load_desired
 from reconciler.errors import BadRequest, Conflict, NotFound, UsageError
-from reconciler.live import normalise_customer, read_live
+from reconciler.live import read_live
 from reconciler.model import State
 from reconciler.plan import Change, Notice, Plan
 from reconciler.target import Target, open_client
@@ -109,20 +109,13 @@ async def read_for_plan(
     """The live state a plan needs: the customers in scope with their locations and users.
 
     An unscoped plan reads the locations and users of the customers the YAML names only; the
-    other live customers are listed (one paginated list) just to be shown as unmanaged.
+    other live customers come without them, just to be shown as unmanaged.
     """
     if scope is not None:
         return await read_live(client, customers=scope, progress=progress)
-    managed = frozenset(desired.customers)
-    live = await read_live(client, customers=managed, progress=progress)
-    others = {
-        str(raw["externalId"]): normalise_customer(raw)
-        for raw in await client.list_customers()
-        if raw.get("externalId") and str(raw["externalId"]) not in managed
-    }
-    if not others:
-        return live
-    return replace(live, customers=dict(sorted({**live.customers, **others}.items())))
+    return await read_live(
+        client, customers=frozenset(desired.customers), others=True, progress=progress
+    )
 
 
 def _precheck_message(answer: Mapping[str, Any]) -> str:
