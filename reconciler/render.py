@@ -56,7 +56,13 @@ def change_lines(change: Change, prechecks: dict[str, str], *, indent: str = "  
     width = max((len(f.field) for f in change.fields), default=0)
     for f in change.fields:
         label = f"{f.field}:".ljust(width + 1)
-        if change.action == "update":
+        if change.action == "update" and isinstance(f.before, dict) and isinstance(f.after, dict):
+            out.append(f"{indent}    {label}")
+            for key in sorted(set(f.before) | set(f.after)):
+                old, new = f.before.get(key), f.after.get(key)
+                if old != new:
+                    out.append(f"{indent}      {key}: {value(old)} -> {value(new)}")
+        elif change.action == "update":
             out.append(f"{indent}    {label} {value(f.before)} -> {value(f.after)}")
         else:
             out.append(f"{indent}    {label} {value(f.after)}")
