@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from reconciler.sandbox import rules
 from reconciler.sandbox.errors import ApiError, bad_request, not_found
+from reconciler.sandbox.ids import decode, encode
 from reconciler.sandbox.lifecycle import customer_cols, package_details
 from reconciler.sandbox.objects import public
 from reconciler.sandbox.store import Doc
@@ -156,7 +157,13 @@ async def provision(ctx: Ctx, request: Request) -> Response:
 
 async def get_customer(ctx: Ctx, request: Request) -> Response:
     row = load(ctx, request.path_params["customerId"])
-    return json_response(render(row["doc"]))
+    doc = render(row["doc"])
+    if request.query_params.get("includePackageLicenseInfo") == "true" and doc.get("orgId"):
+        org_uuid = (decode(doc["orgId"]) or ("", ""))[1]
+        for item in doc.get("resourceDetails", {}).get("packages", []):
+            if item["status"] == "provisioned":
+                item["licenseIds"] = [encode("LICENSE", f"{org_uuid}:{item['name']}")]
+    return json_response(doc)
 
 
 def _not_busy(ctx: Ctx, row: dict[str, Any]) -> None:

@@ -88,6 +88,9 @@ def endpoint(
         request.scope.setdefault("state", {})["route"] = template
         tracking = request.scope["state"].get("tracking_id", "")
         try:
+            # read the body first: from here on a handler never yields to the event loop, so
+            # concurrent requests cannot interleave between its read and its write
+            await request.body()
             advance(ctx.store, ctx.cfg, ctx.now())
             if scopes:
                 held = ctx.scopes(request)

@@ -389,3 +389,16 @@ async def test_precheck_reports_what_provisioning_would_refuse(
     await sandbox.customer("acme")
     response = await sandbox.client.post("/wholesale/customers/validate", json=body)
     assert response.status_code == status
+
+
+async def test_package_license_ids_on_request(sandbox: Sandbox) -> None:
+    customer_id, _ = await sandbox.customer()
+    plain = (await sandbox.client.get(f"/wholesale/customers/{customer_id}")).json()
+    assert all("licenseIds" not in p for p in plain["resourceDetails"]["packages"])
+    detailed = await sandbox.client.get(
+        f"/wholesale/customers/{customer_id}", params={"includePackageLicenseInfo": "true"}
+    )
+    licenses = [p["licenseIds"] for p in detailed.json()["resourceDetails"]["packages"]]
+    assert len(licenses) == 2
+    assert all(len(ids) == 1 for ids in licenses)
+    assert licenses[0] != licenses[1]

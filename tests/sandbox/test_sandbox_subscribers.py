@@ -271,3 +271,16 @@ async def test_subscriber_precheck(sandbox: Sandbox) -> None:
         },
     )
     assert no_number.status_code == 400
+
+
+async def test_concurrent_provisioning_of_one_email_creates_one_subscriber(
+    sandbox: Sandbox,
+) -> None:
+    import asyncio
+
+    customer_id, _ = await sandbox.customer()
+    body = subscriber_body(customer_id, "race@acme.example.com")
+    responses = await asyncio.gather(*(post(sandbox, body) for _ in range(8)))
+    assert sorted(r.status_code for r in responses) == [200] + [409] * 7
+    dump = (await sandbox.admin("GET", "dump")).json()
+    assert [p["emails"] for p in dump["people"]].count(["race@acme.example.com"]) == 1
