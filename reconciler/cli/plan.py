@@ -120,6 +120,8 @@ def command(
     """Read Partner Hub, compare it with the desired-state DIR (default: desired-state) and
     print the changes that apply would make. Never writes to Partner Hub."""
     scope = resolve_scope(directory, customer, changed_since)
+    if scope is not None and not scope:
+        click.echo(f"no customer changed since {changed_since}: nothing in scope", err=True)
     progress = StderrProgress()
     try:
         planned = asyncio.run(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -279,3 +281,38 @@ def test_progress_rewrites_one_line_on_a_terminal_and_stays_short_in_logs() -> N
     assert lines[0] == "reading Partner Hub: organizations 10/100"
     assert lines[-1] == "reading Partner Hub: organizations 100/100"
     assert len(lines) == 10
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_changed_since_scopes_the_plan_to_the_customers_whose_files_changed(
+    sandbox_db: str, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(ESTATE, repo / "desired-state")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "estate")
+    estate = repo / "desired-state"
+
+    code, out, err = run(str(estate), "--sandbox", sandbox_db, "--changed-since", "HEAD")
+    assert code == 0, err
+    assert "nothing in scope" in err
+    assert "No changes." in out
+
+    path = estate / "customers" / "kestrel-research.yaml"
+    path.write_text(path.read_text() + "\n")
+    code, out, err = run(
+        str(estate), "--sandbox", sandbox_db, "--changed-since", "HEAD", "--format", "json"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["scope"] == ["KSR-70211"]
+    assert {c["customer"] for c in data["changes"]} == {"KSR-70211"}
