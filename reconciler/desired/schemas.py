@@ -2,6 +2,12 @@
 
 The schema files live in the repository's top-level ``schemas/`` (where editors find them) and
 ship inside the package as ``reconciler/schemas`` (a link to that folder in the source tree).
+
+Two engines, one schema: fastjsonschema compiles each kind to Python code and answers "valid?"
+about ten times faster, which is what a 100,000-user estate needs; only a document it rejects
+goes through jsonschema, whose errors carry what the messages need. The schemas use only
+keywords both engines read alike (draft-07's, with ``$defs`` as a plain JSON pointer), and a
+test holds the two to the same verdicts.
 """
 
 from __future__ import annotations
@@ -9,10 +15,11 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry
@@ -91,6 +98,13 @@ def validator(kind: str) -> Draft202012Validator:
 
 
 @functools.cache
+def fast_validator(kind: str) -> Callable[[Any], Any]:
+    """The compiled fast check of one kind: returns, or raises ``JsonSchemaValueException``."""
+    schema = {**load_schema(KINDS[kind]), "$schema": "http://json-schema.org/draft-07/schema#"}
+    return fastjsonschema.compile(schema)
+
+
+@functools.cache
 def string_fields() -> frozenset[str]:
     """Field names that are strings in every schema that has them (YAML keeps their text)."""
     kinds: dict[str, set[bool]] = {}
@@ -123,6 +137,12 @@ def check(
 
     Missing required fields of one object make one problem, not one per field.
     """
+    try:
+        fast_validator(kind)(data)
+    except fastjsonschema.JsonSchemaValueException as fast:
+        rejected = fast
+    else:
+        return []
     out: list[tuple[tuple[Any, ...], Problem]] = []
     missing: dict[tuple[Any, ...], list[str]] = {}
     for error in validator(kind).iter_errors(data):
@@ -138,6 +158,9 @@ def check(
         fields = ", ".join(f"'{n}'" for n in sorted(names))
         plural = "s" if len(names) > 1 else ""
         out.append((path, doc.problem(path, f"{prefix}missing required field{plural} {fields}")))
+    if not out:  # the engines disagree: never let the document pass unreported
+        path = tuple(rejected.path[1:])
+        out.append((path, doc.problem(path, f"{_where(path) or 'document'}: {rejected.message}")))
     return out
 
 

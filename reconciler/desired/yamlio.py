@@ -1,21 +1,27 @@
-"""Read the desired-state directory: YAML documents as plain data plus their node trees.
+"""Read the desired-state directory: YAML documents as plain data, with positions on demand.
 
-Documents are composed (not constructed) so every node keeps its position; positions are looked
-up lazily, by path, only when a message or a ``Source`` needs one. Loading is safe (no tags that
-build Python objects) and stricter than YAML 1.1 where 1.1 surprises people:
+Each file is composed into nodes (which carry positions), converted to plain data, and the nodes
+are dropped: a large estate would otherwise keep millions of them. What every object needs — the
+position of each document and of each item of its ``locations:``/``users:`` — is kept; any other
+position (for a problem message) comes from composing that one file again, which only a file
+with problems pays for.
+
+Loading is safe (tags that would build Python objects are problems) and stricter than YAML 1.1
+where 1.1 surprises people:
 
 - only ``true``/``false`` are booleans (``country: NO`` is Norway, ``state: yes`` a string);
 - a field whose schema says "string" keeps the scalar's text (``extension: 0100``,
-  ``phoneNumber: +4930123456``, ``postalCode: 01067``), see ``STRING_FIELDS`` in ``schemas``;
+  ``phoneNumber: +4930123456``, ``postalCode: 01067``), see ``schemas.string_fields``;
 - a mapping key given twice is a problem, never a silent overwrite.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +35,12 @@ _BOOL = "tag:yaml.org,2002:bool"
 _MERGE = "tag:yaml.org,2002:merge"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
+#: Tag of a plain scalar whose type is decided only when its value is needed.
+_PLAIN = "?plain"
+_NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
+_NESTED = ("locations", "users")
 
-Path_ = tuple[str | int, ...]
+Position = tuple[int, int]
 
 
 class _Resolver(yaml.resolver.Resolver):
@@ -44,18 +54,27 @@ _Resolver.yaml_implicit_resolvers = {
 _Resolver.add_implicit_resolver(
     _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+_RESOLVER = _Resolver()
+
+
+class _LazyResolver(yaml.resolver.BaseResolver):
+    """Leaves plain scalars untyped: most are strings by schema, and resolving costs time."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0]:
+            return _PLAIN
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
 
 if yaml.__with_libyaml__:
     from yaml._yaml import CParser
 
-    class _Composer(CParser, yaml.constructor.SafeConstructor, _Resolver):
+    class _Composer(CParser, _LazyResolver):
         """libyaml parses (several times faster); nodes keep their marks all the same."""
 
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
-            yaml.constructor.SafeConstructor.__init__(self)
-            _Resolver.__init__(self)
+            _LazyResolver.__init__(self)
 
 else:  # pragma: no cover - PyYAML built without libyaml
 
@@ -64,34 +83,73 @@ else:  # pragma: no cover - PyYAML built without libyaml
         yaml.scanner.Scanner,
         yaml.parser.Parser,
         yaml.composer.Composer,
-        yaml.constructor.SafeConstructor,
-        _Resolver,
+        _LazyResolver,
     ):
         def __init__(self, stream: str) -> None:
             yaml.reader.Reader.__init__(self, stream)
             yaml.scanner.Scanner.__init__(self)
             yaml.parser.Parser.__init__(self)
             yaml.composer.Composer.__init__(self)
-            yaml.constructor.SafeConstructor.__init__(self)
-            _Resolver.__init__(self)
+            _LazyResolver.__init__(self)
+
+
+def _documents(text: str) -> Iterator[yaml.Node]:
+    """The non-empty documents of ``text``; a syntax error ends it (``MarkedYAMLError``)."""
+    loader = _Composer(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None or (
+                isinstance(node, yaml.ScalarNode) and node.value in _NULL_WORDS and not node.style
+            ):
+                continue
+            yield node
+    finally:
+        loader.dispose()
+
+
+class FileText:
+    """One file's text; composed again, once, when a problem needs a position in it."""
+
+    __slots__ = ("_nodes", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._nodes: list[yaml.Node] | None = None
+
+    def node(self, index: int) -> yaml.Node:
+        if self._nodes is None:
+            self._nodes = []
+            # The documents before a syntax error are all a problem can point into.
+            with contextlib.suppress(yaml.YAMLError):
+                for node in _documents(self.text):
+                    self._nodes.append(node)
+        return self._nodes[index]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Document:
-    """One YAML document: its data (plain dicts/lists/scalars) and its node tree."""
+    """One YAML document as plain data (dicts, lists, scalars), and where it came from."""
 
     file: str
-    node: yaml.Node
     data: Any
+    text: FileText
+    #: Position among the file's non-empty documents.
+    index: int
+    #: Positions of the document and of each item of its ``locations:``/``users:``.
+    starts: dict[tuple[str | int, ...], Position] = field(default_factory=dict)
     #: A value could not be read (e.g. an unsupported tag); the problem is already reported.
     broken: bool = False
 
-    def position(self, path: Sequence[str | int] = (), *, key: bool = False) -> tuple[int, int]:
-        """Line and column (1-based) of the node at ``path``; of its key when ``key``.
+    def position(self, path: Sequence[str | int] = (), *, key: bool = False) -> Position:
+        """Line and column (1-based) of the value at ``path``; of its key when ``key``.
 
         Walks as deep as the path exists, so a path into missing data points at its parent.
         """
-        node = self.node
+        path = tuple(path)
+        if not key and path in self.starts:
+            return self.starts[path]
+        node = self.text.node(self.index)
         for step in path:
             child = _child(node, step, key=key and step == path[-1])
             if child is None:
@@ -118,8 +176,12 @@ def _child(node: yaml.Node, step: str | int, *, key: bool) -> yaml.Node | None:
     return None
 
 
+def _mark(node: yaml.Node) -> Position:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
 class _Converter:
-    """Node tree → plain data, reporting duplicate keys; one instance per file."""
+    """Node tree → plain data, reporting duplicate keys and unsupported tags; one per file."""
 
     def __init__(self, file: str, string_fields: frozenset[str]) -> None:
         self.file = file
@@ -127,14 +189,14 @@ class _Converter:
         self.constructor = yaml.constructor.SafeConstructor()
         self.problems: list[Problem] = []
 
+    def report(self, node: yaml.Node, message: str) -> None:
+        self.problems.append(Problem(self.file, *_mark(node), message))
+
     def value(self, node: yaml.Node, as_text: bool = False) -> Any:
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, as_text)
         if node.tag not in (_SEQ, _MAP):
-            mark = node.start_mark
-            self.problems.append(
-                Problem(self.file, mark.line + 1, mark.column + 1, f"unsupported tag '{node.tag}'")
-            )
+            self.report(node, f"unsupported tag '{node.tag}'")
             return None
         if isinstance(node, yaml.SequenceNode):
             return [self.value(item) for item in node.value]
@@ -145,44 +207,52 @@ class _Converter:
         tag = node.tag
         if tag == _STR:
             return node.value
-        if as_text and tag != _NULL and not node.style:  # plain: None, or "" from libyaml
-            return node.value
+        if tag == _PLAIN:
+            text = node.value
+            if text in _NULL_WORDS:
+                return None
+            if as_text:
+                return text
+            tag = node.tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+            if tag == _STR:
+                return text
         try:
             return self.constructor.construct_object(node)
         except yaml.constructor.ConstructorError:
-            mark = node.start_mark
-            self.problems.append(
-                Problem(self.file, mark.line + 1, mark.column + 1, f"unsupported tag '{tag}'")
-            )
+            self.report(node, f"unsupported tag '{tag}'")
             return None
 
     def mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
-        if any(k.tag == _MERGE for k, _ in node.value):
+        merge = False
+        for key_node, _ in node.value:
+            if key_node.tag == _PLAIN and key_node.value == "<<":
+                key_node.tag = _MERGE
+                merge = True
+        if merge:
             self.constructor.flatten_mapping(node)
         out: dict[str, Any] = {}
         seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                mark = key_node.start_mark
-                self.problems.append(
-                    Problem(self.file, mark.line + 1, mark.column + 1, "a key must be a scalar")
-                )
+                self.report(key_node, "a key must be a scalar")
                 continue
             key = key_node.value
             if key in seen:
-                first = seen[key].start_mark
-                mark = key_node.start_mark
-                self.problems.append(
-                    Problem(
-                        self.file,
-                        mark.line + 1,
-                        mark.column + 1,
-                        f"duplicate key '{key}' (first given at line {first.line + 1})",
-                    )
-                )
+                first = seen[key].start_mark.line + 1
+                self.report(key_node, f"duplicate key '{key}' (first given at line {first})")
             seen[key] = key_node
             out[key] = self.value(value_node, key in self.string_fields)
         return out
+
+
+def _starts(node: yaml.Node) -> dict[tuple[str | int, ...], Position]:
+    starts: dict[tuple[str | int, ...], Position] = {(): _mark(node)}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value in _NESTED and isinstance(value_node, yaml.SequenceNode):
+                for i, item in enumerate(value_node.value):
+                    starts[(key_node.value, i)] = _mark(item)
+    return starts
 
 
 def _marked_problem(file: str, exc: yaml.MarkedYAMLError) -> Problem:
@@ -213,26 +283,22 @@ def parse(
 ) -> tuple[list[Document], list[Problem]]:
     """Every non-empty document of ``text`` (named ``shown`` in problems), and the problems."""
     converter = _Converter(shown, string_fields)
+    source = FileText(text)
     docs: list[Document] = []
-    loader = _Composer(text)
     try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL):
-                continue
+        for node in _documents(text):
             before = len(converter.problems)
             data = converter.value(node)
-            docs.append(Document(shown, node, data, broken=len(converter.problems) > before))
+            broken = len(converter.problems) > before
+            docs.append(Document(shown, data, source, len(docs), _starts(node), broken))
     except yaml.MarkedYAMLError as exc:
         converter.problems.append(_marked_problem(shown, exc))
     except yaml.YAMLError as exc:  # pragma: no cover - errors without a mark
         converter.problems.append(Problem(shown, 1, 1, f"YAML error: {exc}"))
-    finally:
-        loader.dispose()
     return docs, converter.problems
 
 
-def yaml_files(directory: Path) -> Iterator[Path]:
+def yaml_files(directory: Path) -> list[Path]:
     """``*.yaml``/``*.yml`` below ``directory``, sorted, skipping hidden folders and files."""
     found: list[Path] = []
     for root, dirs, files in os.walk(directory):
@@ -240,7 +306,7 @@ def yaml_files(directory: Path) -> Iterator[Path]:
         found.extend(
             Path(root, f) for f in files if not f.startswith(".") and f.endswith((".yaml", ".yml"))
         )
-    yield from sorted(found)
+    return sorted(found)
 
 
 def read_directory(
@@ -256,10 +322,9 @@ def read_directory(
         raise ConfigError(f"{directory}: not a directory")
     docs: list[Document] = []
     problems: list[Problem] = []
-    files = 0
-    for path in yaml_files(directory):
+    files = yaml_files(directory)
+    for path in files:
         file_docs, file_problems = read_file(path, str(path), string_fields)
         docs.extend(file_docs)
         problems.extend(file_problems)
-        files += 1
-    return docs, problems, files
+    return docs, problems, len(files)

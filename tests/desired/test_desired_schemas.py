@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
@@ -16,7 +18,8 @@ from referencing.jsonschema import DRAFT202012
 
 from reconciler.desired import schemas
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 SCHEMAS = ROOT / "schemas"
 OPENAPI = ROOT.parent / "shared" / "webex-openapi" / "webex-wholesale.json"
 KIND_FILES = sorted(f"{name}.schema.json" for name in schemas.KINDS.values())
@@ -133,3 +136,62 @@ def test_string_fields_are_derived_from_the_schemas() -> None:
     fields = schemas.string_fields()
     assert {"phoneNumber", "extension", "postalCode", "externalId", "country", "name"} <= fields
     assert not {"prune", "concurrency", "email", "users"} & fields
+
+
+def mutations(doc: Any, rnd: random.Random) -> Iterator[Any]:
+    """Small random breakages of a valid document: drop, retype, add, or empty a value."""
+    replacements: list[Any] = [None, 7, 2.5, True, "", "x" * 90, [], {}, ["a"], {"a": 1}, "%"]
+    for _ in range(40):
+        copy_ = json.loads(json.dumps(doc))
+        node = copy_
+        while True:
+            keys = list(node) if isinstance(node, dict) else list(range(len(node)))
+            if not keys:
+                break
+            key = rnd.choice(keys)
+            child = node[key]
+            if isinstance(child, dict | list) and child and rnd.random() < 0.6:
+                node = child
+                continue
+            action = rnd.random()
+            if action < 0.25 and isinstance(node, dict):
+                del node[key]
+            elif action < 0.4 and isinstance(node, dict):
+                node["unexpected"] = 1
+            else:
+                node[key] = rnd.choice(replacements)
+            break
+        yield copy_
+
+
+def test_fast_and_detailed_engines_agree() -> None:
+    """The fast check lets a document through only when jsonschema finds nothing either."""
+    rnd = random.Random(7)
+    corpus = [
+        doc
+        for path in sorted(
+            [*(ROOT / "desired-state").rglob("*.yaml"), *(HERE / "broken").rglob("*.y*ml")]
+        )
+        for doc in _safe_docs(path)
+    ]
+    checked = 0
+    for doc in corpus:
+        kind = doc.get("kind") if isinstance(doc, dict) else None
+        if kind not in schemas.KINDS:
+            continue
+        for variant in [doc, *mutations(doc, rnd)]:
+            fast_ok = True
+            try:
+                schemas.fast_validator(kind)(variant)
+            except fastjsonschema.JsonSchemaValueException:
+                fast_ok = False
+            assert fast_ok == schemas.validator(kind).is_valid(variant), variant
+            checked += 1
+    assert checked > 1000
+
+
+def _safe_docs(path: Path) -> list[Any]:
+    try:
+        return [d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict)]
+    except yaml.YAMLError:
+        return []
