@@ -127,13 +127,21 @@ class Plan:
         out: dict[str, dict[str, int]] = {a: {k: counts[(a, k)] for k in KINDS} for a in ACTIONS}
         return out
 
+    @property
+    def by_customer(self) -> dict[str, dict[str, int]]:
+        """Counts per action for each customer with changes (for policies outside the tool)."""
+        counts = Counter((c.customer, c.action) for c in self.changes)
+        customers = sorted({c.customer for c in self.changes})
+        return {ext: {a: counts[(ext, a)] for a in ACTIONS} for ext in customers}
+
     def to_data(self) -> dict[str, JSON]:
         summary = self.summary
         return {
             "formatVersion": FORMAT_VERSION,
             "checksum": self.checksum,
             "scope": list(self.scope),
-            "summary": {a: sum(summary[a].values()) for a in ACTIONS} | {"byKind": summary},
+            "summary": {a: sum(summary[a].values()) for a in ACTIONS}
+            | {"byKind": summary, "byCustomer": self.by_customer},
             "changes": [c.to_data() for c in self.changes],
             "warnings": [n.to_data() for n in self.warnings],
             "unmanaged": [n.to_data() for n in self.unmanaged],

@@ -34,6 +34,7 @@ Contract (SPEC §2, §4):
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -121,6 +122,8 @@ class _Builder:
     carried_hq: dict[str, str] = field(default_factory=dict)
     #: Per customer: live location name → desired name (renames), for user location mapping.
     renamed: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Live locations and users per (customer, kind), counted on the first customer delete.
+    children: Counter[tuple[str, str]] | None = None
 
     def add(self, change: Change) -> None:
         self.changes[change.address] = change
@@ -235,9 +238,12 @@ def _plan_customer(
 
 
 def _delete_notes(b: _Builder, cust: Customer) -> tuple[str, ...]:
+    if b.children is None:
+        b.children = Counter()
+        b.children.update((k[0], "location") for k in b.live.locations)
+        b.children.update((k[0], "user") for k in b.live.users)
     ext = cust.external_id
-    n_locs = sum(1 for k in b.live.locations if k[0] == ext)
-    n_users = sum(1 for k in b.live.users if k[0] == ext)
+    n_locs, n_users = b.children[(ext, "location")], b.children[(ext, "user")]
     return (f"removes the customer with its {n_locs} location(s) and {n_users} user(s)",)
 
 

@@ -36,8 +36,8 @@ def as_json(plan: Plan) -> str:
 
 
 def summary_line(plan: Plan) -> str:
-    s = plan.to_data()["summary"]
-    return f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete."
+    n = {action: sum(kinds.values()) for action, kinds in plan.summary.items()}
+    return f"Plan: {n['create']} to create, {n['update']} to update, {n['delete']} to delete."
 
 
 def value(v: JSON) -> str:
