@@ -183,3 +183,34 @@ def test_validation_failed_lists_every_problem_sorted(write: Write, docs: dict[s
     problems = caught.value.problems
     assert [Path(p.file).name for p in problems] == ["a.yaml", "b.yaml"]
     assert str(caught.value).count("\n") == 1
+
+
+def test_positions_in_a_file_that_breaks_later(write: Write) -> None:
+    """A problem in an early document still points right when a later one is malformed."""
+    root = write(
+        {
+            "a.yaml": "kind: Template\nname: a\n---\n# two\nkind: Template\nname: b\n"
+            "defaults: {timeZone: Mars/Base}\n---\nkind: 'unclosed\n"
+        }
+    )
+    found = check_directory(root).problems
+    assert [(p.line, p.col, p.message.split(" (")[0]) for p in found] == [
+        (7, 22, "unknown time zone 'Mars/Base'"),
+        (
+            9,
+            7,
+            "YAML syntax error: while scanning a quoted scalar, found unexpected end of stream",
+        ),
+    ]
+
+
+def test_keys_point_at_the_key_and_values_at_the_value(write: Write, docs: dict[str, Any]) -> None:
+    docs["customers/acme.yaml"][0]["users"][1]["colour"] = "blue"
+    docs["customers/acme.yaml"][0]["users"][1]["package"] = "webex_bogus"
+    root = write(docs)
+    found = check_directory(root).problems
+    lines = (root / "customers/acme.yaml").read_text().splitlines()
+    colour = next(p for p in found if "colour" in p.message)
+    bogus = next(p for p in found if "webex_bogus" in p.message)
+    assert lines[colour.line - 1][colour.col - 1 :].startswith("colour:")
+    assert lines[bogus.line - 1][bogus.col - 1 :] == "webex_bogus"
