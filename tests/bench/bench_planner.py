@@ -12,6 +12,7 @@ import argparse
 import gc
 import json
 import random
+import resource
 import sys
 import time
 import tracemalloc
@@ -147,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         "json_bytes": len(text.encode()),
         "render_text_s": round(text_s, 3),
         "render_markdown_s": round(md_s, 3),
+        "process_max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "python": sys.version.split()[0],
     }
     print(
@@ -156,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  plan: best {figures['plan_s_best']} s of {args.repeat} "
         f"({', '.join(str(t) for t in figures['plan_s_runs'])}); "
-        f"peak allocated {figures['plan_peak_mib']} MiB"
+        f"peak allocated {figures['plan_peak_mib']} MiB; "
+        f"process max RSS {figures['process_max_rss_mib']} MiB (both states included)"
     )
     print(
         f"  {figures['changes']:,} changes; to_json {figures['to_json_s']} s "
