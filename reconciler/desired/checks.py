@@ -100,6 +100,33 @@ def customer_rules(
     return problems
 
 
+def rename_rules(
+    locations: Mapping[tuple[str, str], Location], decls: Mapping[tuple[str, str], Decl]
+) -> list[Problem]:
+    """A location's earlier name is no current location's name, nor another's earlier name."""
+    problems: list[Problem] = []
+    claimed: dict[tuple[str, str], str] = {}
+    for key, location in sorted(locations.items()):
+        for old in location.previously:
+            if (location.customer, old) in locations:
+                problems.append(
+                    decls[key].problem(
+                        f"previously '{old}' is also the name of a current location", "previously"
+                    )
+                )
+            elif (location.customer, old) in claimed:
+                problems.append(
+                    decls[key].problem(
+                        f"previously '{old}' is also claimed by location "
+                        f"'{claimed[(location.customer, old)]}'",
+                        "previously",
+                    )
+                )
+            else:
+                claimed[(location.customer, old)] = location.name
+    return problems
+
+
 def user_rules(user: User, decl: Decl, customer: Customer) -> list[Problem]:
     """Numbers for calling users; a full administrator holds one of the customer's packages."""
     problems: list[Problem] = []

@@ -27,7 +27,7 @@ from reconciler.model import (
 )
 
 from .build import Decl, Declarations, did_you_mean, settings_of, unique
-from .checks import check_country, check_time_zone, customer_rules, user_rules
+from .checks import check_country, check_time_zone, customer_rules, rename_rules, user_rules
 
 _MEETINGS_PACKAGES = frozenset({"webex_meetings", "webex_suite"})
 
@@ -81,6 +81,7 @@ def resolve(decls: Declarations, problems: list[Problem]) -> State:
             problems.extend(
                 customer_rules(customer, customer_decls[ext], locations, decls.broken_locations)
             )
+    problems.extend(rename_rules(locations, location_decls))
     for key, user in users.items():
         customer = customers[key[0]]
         if user.state == "present" and customer.state == "present":

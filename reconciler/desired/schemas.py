@@ -17,6 +17,7 @@ import functools
 import json
 from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import fastjsonschema
@@ -67,7 +68,11 @@ _TYPE_WORDS = {
 
 
 def _schema_dir() -> Any:
-    return resources.files("reconciler") / "schemas"
+    shipped = resources.files("reconciler") / "schemas"
+    if shipped.is_dir():
+        return shipped
+    # A source checkout where the link did not survive (e.g. git on Windows without symlinks).
+    return Path(__file__).resolve().parents[2] / "schemas"
 
 
 @functools.cache

@@ -462,3 +462,15 @@ def test_wrong_type(write: Write, docs: dict[str, Any]) -> None:
 def test_nested_location_must_not_name_its_customer(write: Write, docs: dict[str, Any]) -> None:
     acme(docs)["locations"][1]["customer"] = "acme"
     assert only(write, docs).message == "locations[1]: unknown field 'customer'"
+
+
+def test_previously_names_are_unambiguous(write: Write, docs: dict[str, Any]) -> None:
+    locations = acme(docs)["locations"]
+    locations[1]["previously"] = ["Austin Old", "Austin Older"]
+    assert problems(write, docs) == []
+    locations.append({"name": "Waco", "previously": "Austin Old"})
+    assert (
+        only(write, docs).message == "previously 'Austin Old' is also claimed by location 'Austin'"
+    )
+    locations[2]["previously"] = "Dallas"
+    assert only(write, docs).message == "previously 'Dallas' is also the name of a current location"
