@@ -177,7 +177,12 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
 
     details = []
     for cust in sorted(changes_of):
-        body = [line for c in changes_of[cust] for line in change_lines(c, prechecks, indent="")]
+        body = [
+            # GitHub's diff highlighting colours `!` lines as changed, not `~` ones.
+            "!" + line[1:] if line.startswith("~ ") else line
+            for c in changes_of[cust]
+            for line in change_lines(c, prechecks, indent="")
+        ]
         count = len(changes_of[cust])
         details.append(
             f"<details><summary>{_cell(cust)}: {count} change(s)</summary>\n\n```diff\n"
@@ -210,7 +215,8 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     if not plan.changes:
         out += "No changes: Partner Hub matches the desired state.\n\n"
     fill("#### Warnings\n\n", warnings, "warnings")
-    fill("#### Changes\n\n", details, "customer detail sections")
+    legend = "#### Changes (`+` create, `!` update, `-` delete)\n\n"
+    fill(legend, details, "customer detail sections")
     fill("#### Unmanaged (left alone)\n\n", unmanaged, "unmanaged entries")
     if cut:
         parts = ", ".join(f"{n} {what}" for what, n in cut.items())

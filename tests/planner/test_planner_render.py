@@ -84,6 +84,7 @@ def test_markdown_puts_the_customer_table_first_and_details_collapsed() -> None:
     assert "| old | 0 | 0 | 1 | 0 | 0 | 0 |" in md
     assert "<details><summary>alpha: 4 change(s)</summary>" in md
     assert "```diff\n+ location/alpha/Depot" in md
+    assert "\n! customer/zeta\n" in md  # highlighted as a change by GitHub's diff colouring
     assert plan.checksum in md
 
 
