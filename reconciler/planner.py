@@ -29,7 +29,11 @@ Contract (SPEC §2, §4):
   locations and users wait. Users in ``pending_user_migration`` are warnings and get no update.
 - Order: customers, then locations, then users for creates and updates; deletes after them in
   the reverse order (users, locations, customers); each group sorted by address. Dependencies
-  name the addresses of changes in the same plan.
+  name the addresses of changes in the same plan: locations and users of a customer being
+  created depend on its create; a user create or package change depends on a customer update
+  that changes the package set; a user depends on the create (or rename) of its location, or
+  on the customer change that carries it as headquarters; a location delete depends on the
+  changes of the users that leave it.
 """
 
 from __future__ import annotations
