@@ -31,7 +31,7 @@ Contract (SPEC §2, §4):
   the reverse order (users, locations, customers); each group sorted by address. Dependencies
   name the addresses of changes in the same plan: locations and users of a customer being
   created depend on its create; a user create or package change depends on a customer update
-  that changes the package set; a user depends on the create (or rename) of its location, or
+  that changes the package set; a user depends on a create or update of its location, or
   on the customer change that carries it as headquarters; a location delete depends on the
   changes of the users that leave it.
 """
