@@ -33,7 +33,7 @@ client's in-flight cap and rate limit.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from reconciler.api import WebexClient
@@ -205,6 +205,18 @@ async def _customers_in_scope(
     return inside, outside, len(every)
 
 
+async def _together(*steps: Awaitable[Any]) -> list[Any]:
+    """Run ``steps`` concurrently; on the first failure cancel the rest and raise it."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 async def read_live(
     client: WebexClient,
     *,
@@ -231,34 +243,52 @@ async def read_live(
     orgs = {ext: str(c["orgId"]) for ext, c in by_ext.items() if _text(c.get("orgId"))}
 
     all_at_once = scope is None or (total is not None and 2 * len(by_ext) > total)
+    # The per-org (and per-customer) lists run in a pool of workers, one request each at a
+    # time, so that an all-at-once subscriber list (a chain of pages, each needing the
+    # previous offset) keeps an in-flight slot instead of queueing behind every org read.
+    chain = all_at_once and bool(orgs)
+    jobs = [(kind, ext) for ext in sorted(orgs) for kind in ("locations", "people")]
+    if not all_at_once:
+        jobs += [("subscribers", ext) for ext in sorted(orgs)]
+    results: dict[tuple[str, str], list[Json]] = {}
+    pending = dict.fromkeys(orgs, 2)
     done = {"orgs": 0}
 
-    async def read_org(ext: str, org_id: str) -> tuple[str, list[Json], list[Json]]:
-        locations, people = await asyncio.gather(
-            client.list_locations(org_id), client.list_people(org_id)
-        )
-        done["orgs"] += 1
-        report("organizations", done["orgs"], len(orgs))
-        return ext, locations, people
-
-    async def read_subscribers() -> list[Json]:
-        if not orgs:
-            return []
-        if all_at_once:
-            subs = await client.list_subscribers()
+    async def run_job(kind: str, ext: str) -> None:
+        if kind == "locations":
+            results[kind, ext] = await client.list_locations(orgs[ext])
+        elif kind == "people":
+            results[kind, ext] = await client.list_people(orgs[ext])
         else:
-            batches = await asyncio.gather(
-                *(client.list_subscribers(customer_id=str(by_ext[e]["id"])) for e in sorted(orgs))
-            )
-            subs = [s for batch in batches for s in batch]
-        report("subscribers", len(subs), len(subs))
-        return subs
+            results[kind, ext] = await client.list_subscribers(customer_id=str(by_ext[ext]["id"]))
+            return
+        pending[ext] -= 1
+        if not pending[ext]:
+            done["orgs"] += 1
+            report("organizations", done["orgs"], len(orgs))
+
+    queue = iter(jobs)
+
+    async def worker() -> None:
+        for kind, ext in queue:  # workers share one iterator: each job runs once
+            await run_job(kind, ext)
+
+    async def read_all_subscribers() -> list[Json]:
+        return await client.list_subscribers() if chain else []
 
     async def read_roles() -> list[Json]:
         return await client.list_roles() if orgs else []
 
-    org_reads = asyncio.gather(*(read_org(ext, org) for ext, org in sorted(orgs.items())))
-    org_data, subscribers, roles = await asyncio.gather(org_reads, read_subscribers(), read_roles())
+    limit = client.session.limiter.concurrency
+    workers = min(len(jobs), max(1, limit - 1) if chain else limit)
+    subscribers, roles, *_ = await _together(
+        read_all_subscribers(), read_roles(), *(worker() for _ in range(workers))
+    )
+    if not all_at_once:
+        subscribers = [s for ext in sorted(orgs) for s in results["subscribers", ext]]
+    if orgs:
+        report("subscribers", len(subscribers), len(subscribers))
+    org_data = [(ext, results["locations", ext], results["people", ext]) for ext in sorted(orgs)]
     role_names = {str(r.get("id")): str(r.get("name")) for r in roles if r.get("name")}
 
     state_customers = {ext: normalise_customer(raw) for ext, raw in by_ext.items()}
