@@ -12,10 +12,12 @@ was computed from (server IDs), and a ``WebexClient``. What each change does:
   Only ``provisioned`` counts as done.
 - location create/update/delete: ``/locations?orgId=``. A location named as the customer's
   headquarters is looked up first (provisioning creates it) and updated, never created twice.
-- user create: ``POST /wholesale/subscribers`` (the package; phone, extension and location
-  as provisioning parameters), then, once the subscriber has a ``personId``, names, numbers,
-  location and roles through the People API: ``GET`` the person, and a full ``PUT`` only if
-  something differs. Package change: ``PUT /wholesale/subscribers/{id}``. Delete: ``DELETE``.
+- user create: ``POST /wholesale/subscribers`` (the package; names, phone, extension and
+  location as provisioning parameters), then, once the subscriber has a ``personId``, names,
+  numbers, location and roles through the People API: ``GET`` the person, and a full ``PUT``
+  only if something differs. The People calls are skipped when the POST made a new person
+  from those parameters and there are no roles to grant (half the requests of a bulk load).
+  Package change: ``PUT /wholesale/subscribers/{id}``. Delete: ``DELETE``.
 - Locations and users start only once their customer has an organization and is not in flight
   (the plan orders them after the customer; ``_org`` checks it again against the API).
 - A create whose outcome is unknown (connection lost after sending, 5xx) or that conflicts
@@ -469,8 +471,20 @@ class ApiOperations:
                 f"subscriber created ({status}); names, numbers, location and roles follow "
                 "once it has a person (a later apply)" + note
             )
+        if not note and self._person_made_from_post(user, subscriber):
+            return "created"
         changed = await self._sync_person(str(person_id), user, location_id)
         return ("created; person updated" if changed else "created") + note
+
+    def _person_made_from_post(self, user: User, subscriber: Json) -> bool:
+        """True when the POST itself set everything the People API would: a new person made
+        from the provisioning parameters (names, number, extension, location) and no roles to
+        grant. An existing person (the customer's admin, made by provisioning) keeps its own
+        values, so it is read and updated."""
+        if user.roles or subscriber.get("status") != "provisioned":
+            return False
+        admin = self._desired_customer(user.customer).admin_email
+        return not (admin and admin.lower() == user.email.lower())
 
     async def _update_user(self, change: Change) -> str:
         ext, email = change.customer, change.name or ""
