@@ -97,7 +97,7 @@ def _envelope(doc: Document, problems: list[Problem]) -> str | None:
             doc.problem((), "missing 'kind' (one of: " + ", ".join(schemas.KINDS) + ")")
         )
         return None
-    if kind not in schemas.KINDS:
+    if not isinstance(kind, str) or kind not in schemas.KINDS:
         hint = difflib.get_close_matches(str(kind), list(schemas.KINDS), n=1)
         tip = f" (did you mean '{hint[0]}'?)" if hint else ""
         problems.append(
