@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -88,6 +89,11 @@ def resolve_target(*, sandbox: str | None, api_url: str | None, env: Mapping[str
     if sandbox is not None:
         if not sandbox.strip():
             raise UsageError("--sandbox needs a file name (or none for the default)")
+        if Path(sandbox).is_dir():
+            raise UsageError(
+                f"--sandbox {sandbox} is a directory, not a sandbox file: put the desired-state "
+                "directory before --sandbox, or write --sandbox=FILE"
+            )
         return SandboxTarget(db=sandbox)
     credentials = credentials_from_env(env)
     if credentials is None:

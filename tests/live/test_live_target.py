@@ -170,3 +170,9 @@ def test_live_api_target_with_grant_uses_the_refresh_grant() -> None:
             return repr(client) + repr(client.session.tokens)
 
     assert TOKEN not in asyncio.run(go())
+
+
+def test_live_sandbox_value_that_is_a_directory_is_explained(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="is a directory") as info:
+        resolve_target(sandbox=str(tmp_path), api_url=None, env={})
+    assert "--sandbox=FILE" in str(info.value)
