@@ -137,6 +137,7 @@ class ApiOperations:
         self.sleep = sleep
         self._customers: dict[str, _CustomerRef] = {}
         self._locations: dict[tuple[str, str], str] = {}
+        self._lookup_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._roles: dict[str, str] | None = None
         self._roles_lock = asyncio.Lock()
 
@@ -216,12 +217,17 @@ class ApiOperations:
         if live is not None and live.live is not None:
             self._locations[(ext, name)] = live.live.id
             return live.live.id
-        found = await self.client.list_locations(org_id, name=name)
-        if not found:
-            raise NotFound(404, f"location {name!r} of customer {ext} does not exist")
-        location_id: str = found[0]["id"]
-        self._locations[(ext, name)] = location_id
-        return location_id
+        # Many users of one customer ask at once: one lookup per location, shared.
+        async with self._lookup_locks.setdefault((ext, name), asyncio.Lock()):
+            cached = self._locations.get((ext, name))
+            if cached:
+                return cached
+            found = await self.client.list_locations(org_id, name=name)
+            if not found:
+                raise NotFound(404, f"location {name!r} of customer {ext} does not exist")
+            location_id: str = found[0]["id"]
+            self._locations[(ext, name)] = location_id
+            return location_id
 
     async def _role_ids(self, names: tuple[str, ...]) -> list[str]:
         if not names:
