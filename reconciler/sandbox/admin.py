@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from reconciler.sandbox import rules
 from reconciler.sandbox.errors import ApiError, bad_request
-from reconciler.sandbox.lifecycle import customer_cols, package_details
+from reconciler.sandbox.lifecycle import MAINTENANCE, customer_cols, package_details
 from reconciler.sandbox.objects import (
     FULL_ADMIN_ROLE,
     ROLES,
@@ -197,6 +197,10 @@ def _seed_customer(ctx: Ctx, spec: dict[str, Any]) -> tuple[Doc, str]:
     if status != "error":
         org_id = store.mint("ORGANIZATION")
         doc["orgId"] = org_id
+    if status in ("error", "provisioned_with_errors") and doc["packages"]:
+        failed = doc["resourceDetails"]["packages"][0]
+        failed.update(status="error", errors=[MAINTENANCE], warnings=[MAINTENANCE])
+        doc["errors"] = [MAINTENANCE]
     priv = {
         "name": spec.get("name"),
         "primaryEmail": spec.get("adminEmail"),

@@ -402,3 +402,27 @@ async def test_package_license_ids_on_request(sandbox: Sandbox) -> None:
     assert len(licenses) == 2
     assert all(len(ids) == 1 for ids in licenses)
     assert licenses[0] != licenses[1]
+
+
+@pytest.mark.parametrize("status", ["error", "provisioned_with_errors", "pending_rpl_review"])
+async def test_seeded_customers_can_be_stuck(sandbox: Sandbox, status: str) -> None:
+    await sandbox.admin(
+        "POST",
+        "seed",
+        {
+            "customers": [
+                {
+                    "externalId": "stuck",
+                    "packages": ["webex_meetings"],
+                    "address": address(),
+                    "status": status,
+                }
+            ]
+        },
+    )
+    doc = (await sandbox.client.get("/wholesale/customers", params={"externalId": "stuck"})).json()[
+        "items"
+    ][0]
+    assert doc["status"] == status
+    assert ("orgId" in doc) is (status != "error")
+    assert bool(doc["errors"]) is (status != "pending_rpl_review")
