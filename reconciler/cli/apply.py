@@ -165,6 +165,11 @@ def command(
 
     def confirm(plan: Plan) -> bool:
         click.echo(render.render(plan, "text", color=colour), nl=False, color=colour)
+        if plan.is_blocked:
+            click.echo(
+                f"plan is blocked by {len(plan.blocked)} safety rule(s); --force: applying it",
+                err=True,
+            )
         if yes:
             return True
         return click.confirm(f"Apply these {len(plan.changes)} change(s)?", default=False)

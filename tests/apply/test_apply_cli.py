@@ -265,3 +265,47 @@ def test_empty_plan_says_so(estate: Path, db: Path) -> None:
     )
     assert code == 0
     assert "No changes" in out
+
+
+def test_on_a_terminal_apply_shows_the_plan_and_asks(
+    estate: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reconciler.cli.apply as apply_cli
+
+    monkeypatch.setattr(apply_cli, "is_terminal", lambda stream: True)
+    scope = ("--customer", "KSR-70211")
+    result = CliRunner().invoke(
+        cli, ["apply", str(estate), "--sandbox", str(db), *scope], input="n\n", env=CLEAN_ENV
+    )
+    assert result.exit_code == 1
+    assert "+ customer/KSR-70211" in result.stdout
+    assert "Apply these" in result.stdout
+    assert "nothing was changed" in result.stderr
+    assert dump(db)["customers"] == []
+
+    result = CliRunner().invoke(
+        cli, ["apply", str(estate), "--sandbox", str(db), *scope], input="y\n", env=CLEAN_ENV
+    )
+    assert result.exit_code == 0, result.output
+    assert [c["externalId"] for c in dump(db)["customers"]] == ["KSR-70211"]
+
+
+def test_force_applies_a_blocked_plan_and_says_so(estate: Path, db: Path) -> None:
+    edit(estate / "settings.yaml", lambda doc: doc.update(prune=True, maxDeletePercent=5))
+    scope = ("--customer", "THA-40018")
+    converge(estate, db, *scope)
+    # One of its 10 users leaves the YAML: prune deletes it, 10% > maxDeletePercent 5.
+    edit(
+        estate / "customers" / "thames-architects.yaml",
+        lambda doc: doc.update(users=[u for u in doc["users"] if "harry" not in u["email"]]),
+    )
+    code, _, err = reconciler("apply", str(estate), "--sandbox", str(db), "--yes", *scope)
+    assert code == 3
+    assert "maxDeletePercent" in err
+    assert any(s["email"].startswith("harry") for s in dump(db)["subscribers"])
+    code, out, err = reconciler(
+        "apply", str(estate), "--sandbox", str(db), "--yes", "--force", *scope
+    )
+    assert code == 0, out + err
+    assert "--force: applying it" in err
+    assert not any(s["email"].startswith("harry") for s in dump(db)["subscribers"])
