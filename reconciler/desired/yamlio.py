@@ -60,6 +60,12 @@ _RESOLVER = _Resolver()
 class _LazyResolver(yaml.resolver.BaseResolver):
     """Leaves plain scalars untyped: most are strings by schema, and resolving costs time."""
 
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """No path resolvers here: skip the bookkeeping the composer asks for per node."""
+
+    def ascend_resolver(self) -> None:
+        """See ``descend_resolver``."""
+
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is yaml.ScalarNode and implicit[0]:
             return _PLAIN
