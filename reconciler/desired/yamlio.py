@@ -194,9 +194,12 @@ class _Converter:
         self.string_fields = string_fields
         self.constructor = yaml.constructor.SafeConstructor()
         self.problems: list[Problem] = []
+        self.unreadable = 0
 
-    def report(self, node: yaml.Node, message: str) -> None:
+    def report(self, node: yaml.Node, message: str, *, unreadable: bool = True) -> None:
+        """Record a problem; ``unreadable`` when the data lost a value because of it."""
         self.problems.append(Problem(self.file, *_mark(node), message))
+        self.unreadable += unreadable
 
     def value(self, node: yaml.Node, as_text: bool = False) -> Any:
         if isinstance(node, yaml.ScalarNode):
@@ -245,7 +248,8 @@ class _Converter:
             key = key_node.value
             if key in seen:
                 first = seen[key].start_mark.line + 1
-                self.report(key_node, f"duplicate key '{key}' (first given at line {first})")
+                message = f"duplicate key '{key}' (first given at line {first})"
+                self.report(key_node, message, unreadable=False)  # the last one counts
             seen[key] = key_node
             out[key] = self.value(value_node, key in self.string_fields)
         return out
@@ -293,9 +297,9 @@ def parse(
     docs: list[Document] = []
     try:
         for node in _documents(text):
-            before = len(converter.problems)
+            before = converter.unreadable
             data = converter.value(node)
-            broken = len(converter.problems) > before
+            broken = converter.unreadable > before
             docs.append(Document(shown, data, source, len(docs), _starts(node), broken))
     except yaml.MarkedYAMLError as exc:
         converter.problems.append(_marked_problem(shown, exc))

@@ -214,3 +214,13 @@ def test_keys_point_at_the_key_and_values_at_the_value(write: Write, docs: dict[
     bogus = next(p for p in found if "webex_bogus" in p.message)
     assert lines[colour.line - 1][colour.col - 1 :].startswith("colour:")
     assert lines[bogus.line - 1][bogus.col - 1 :] == "webex_bogus"
+
+
+def test_a_duplicate_key_does_not_hide_other_problems_of_its_document(write: Write) -> None:
+    root = write({"t.yaml": "kind: Template\nname: a\nname: b\ncolour: red\n"})
+    found = check_directory(root).problems
+    assert [(p.line, p.message) for p in found] == [
+        (3, "duplicate key 'name' (first given at line 2)"),
+        (4, "unknown field 'colour'"),
+    ]
+    assert check_directory(write({"t.yaml": "kind: Template\nname: a\nname: b\n"})).problems
