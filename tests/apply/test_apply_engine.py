@@ -201,3 +201,29 @@ def test_an_empty_plan_is_an_ok_result() -> None:
 def test_concurrency_must_be_positive() -> None:
     with pytest.raises(ValueError, match="concurrency"):
         run(Plan(changes=(cust("a"),)), FakeOps(), concurrency=0)
+
+
+def test_mismatch_names_what_differs_change_by_change() -> None:
+    from reconciler.apply import describe_mismatch
+    from reconciler.plan import FieldDiff
+
+    reviewed = Plan(
+        changes=(
+            cust("a"),
+            Change("update", "customer", "b", fields=(FieldDiff("packages", ["x"], ["y"]),)),
+        )
+    )
+    fresh = Plan(
+        changes=(
+            Change("update", "customer", "b", fields=(FieldDiff("packages", ["x"], ["z"]),)),
+            cust("c"),
+        )
+    )
+    text = describe_mismatch(fresh, reviewed.checksum, reviewed)
+    assert reviewed.checksum in text
+    assert fresh.checksum in text
+    assert "gone:    create customer/a" in text
+    assert "new:     create customer/c" in text
+    assert "differs: update customer/b (packages)" in text
+    summary = describe_mismatch(fresh, "0" * 64, None)
+    assert "the fresh plan has 2 change(s)" in summary
