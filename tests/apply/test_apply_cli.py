@@ -114,6 +114,17 @@ def test_apply_converges_from_empty_then_after_edits(
         liam["package"] = "webex_meetings"
 
     edit(mga, package_change)
+
+    def meetings_to_calling(doc: dict[str, Any]) -> None:
+        user = next(u for u in doc["users"] if u.get("lastName") == "Lehmann")
+        user.update(
+            package="webex_calling",
+            location="Hamburg Zentrale",
+            phoneNumber="+494066969199",
+            extension="199",
+        )
+
+    edit(estate / "customers" / "nordlicht-engineering.yaml", meetings_to_calling)
     converge(estate, db)
 
     def move_and_rename(doc: dict[str, Any]) -> None:
@@ -149,6 +160,9 @@ def test_apply_converges_from_empty_then_after_edits(
     assert "chantal.bouchard" not in emails
     liam = next(s for s in data["subscribers"] if s["email"].startswith("liam"))
     assert liam["packages"] == ["webex_meetings"]
+    lehmann = next(p for p in data["people"] if p.get("lastName") == "Lehmann")
+    assert lehmann["extension"] == "199"
+    assert [n["value"] for n in lehmann["phoneNumbers"]] == ["+494066969199"]
 
 
 def test_stale_checksum_and_stale_plan_file_are_refused_with_nothing_written(
