@@ -33,7 +33,7 @@ from reconciler.api import Limiter, RetryPolicy
 from reconciler.desired import load_desired
 from reconciler.errors import PlanBlocked, PlanError, PlanMismatch, ReconcilerError, UsageError
 from reconciler.journal import Journal, change_context
-from reconciler.operations import ApiOperations, PollPolicy
+from reconciler.operations import IN_FLIGHT, ApiOperations, PollPolicy
 from reconciler.plan import Action, Change, Kind, Plan
 from reconciler.target import Target, open_client
 from reconciler.workflow import check_named_customers, plan_with, templates_of
@@ -361,6 +361,23 @@ async def apply_directory(
         retry=retry,
     ) as client:
         planned = await plan_with(client, desired, scope=scope, progress=progress)
+        in_flight = sorted(
+            ext
+            for ext, live in planned.live.customers.items()
+            if ext in desired.customers
+            and (scope is None or ext in scope)
+            and live.live is not None
+            and live.live.status in IN_FLIGHT
+        )
+        if in_flight:
+            # Jobs of an interrupted run: wait for them, then plan what comes after them.
+            if progress is not None:
+                progress(f"waiting for {len(in_flight)} customer job(s) still running")
+            waiter = ApiOperations(
+                client, desired, planned.live, poll=poll, clock=clock, sleep=sleep
+            )
+            await waiter.settle(in_flight)
+            planned = await plan_with(client, desired, scope=scope, progress=progress)
         plan = planned.plan
         if expected_checksum and plan.checksum != expected_checksum:
             raise PlanMismatch(describe_mismatch(plan, expected_checksum, reviewed))

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -329,6 +329,27 @@ class ApiOperations:
                 )
             await self.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def settle(self, externals: Collection[str]) -> None:
+        """Wait (concurrently, within the poll deadline) until none of these customers is in
+        flight any more: a run after an interruption finds the jobs it started still going,
+        and waiting for them lets this run plan their locations and users too."""
+
+        async def one(ext: str) -> None:
+            ref = await self._customer(ext)
+            start = self.clock()
+            for wait in self.poll.intervals():
+                if self.clock() - start + wait > self.poll.deadline:
+                    return
+                await self.sleep(wait)
+                try:
+                    data = await self.client.get_customer(ref.id)
+                except NotFound:
+                    return
+                if data.get("status") not in IN_FLIGHT:
+                    return
+
+        await asyncio.gather(*(one(ext) for ext in sorted(externals)))
 
     async def _delete_customer(self, change: Change) -> str:
         ext = change.customer

@@ -22,6 +22,7 @@ from reconciler import render
 from reconciler.apply import STATUSES, ApplyResult, ChangeResult, apply_directory
 from reconciler.cli import handle_errors
 from reconciler.cli.options import resolve_scope, scope_options, target_options
+from reconciler.cli.plan import StderrProgress
 from reconciler.errors import ApplyFailed, ConfigError, UsageError
 from reconciler.journal import Journal
 from reconciler.plan import KINDS, Plan
@@ -175,6 +176,7 @@ def command(
         return click.confirm(f"Apply these {len(plan.changes)} change(s)?", default=False)
 
     progress = ApplyProgress()
+    reading = StderrProgress()
     sink = Journal(journal) if journal is not None else None
     try:
         run = asyncio.run(
@@ -190,9 +192,11 @@ def command(
                 concurrency=concurrency,
                 journal=sink,
                 reporter=progress,
+                progress=reading,
             )
         )
     finally:
+        reading.done()
         progress.done()
         if sink is not None:
             sink.close()

@@ -291,3 +291,55 @@ def test_delete_of_something_already_gone_is_done(clock: FakeClock) -> None:
     first, second = run(go())
     assert first.startswith("deleted")
     assert second == "already gone"
+
+
+def test_a_rerun_waits_for_a_job_left_running_and_plans_what_follows(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    from reconciler.apply import apply_directory
+    from reconciler.workflow import plan_with
+
+    ext = "HVD-10231"
+    db = tmp_path / "hub.sqlite"
+    config = SandboxConfig(db=str(db), clock=clock, sleep=clock.sleep, provision_seconds=60.0)
+    target = SandboxTarget(db=str(db), config=config)
+
+    async def go() -> tuple[Any, Plan]:
+        limiter, retry = fast_limits(clock)
+        async with open_client(
+            target,
+            read_only=False,
+            templates=templates_of(DESIRED),
+            limiter=limiter,
+            retry=retry,
+        ) as client:
+            # An earlier run sent the create and was killed while the job ran.
+            ops = ApiOperations(client, DESIRED, State(), clock=clock, sleep=clock.sleep)
+            await client.create_customer(ops._customer_body(ext, create=True))
+        limiter, retry = fast_limits(clock)
+        run = await apply_directory(
+            ROOT / "desired-state",
+            target,
+            scope=frozenset({ext}),
+            limiter=limiter,
+            retry=retry,
+            clock=clock,
+            sleep=clock.sleep,
+        )
+        limiter, retry = fast_limits(clock)
+        async with open_client(
+            target,
+            read_only=True,
+            templates=templates_of(DESIRED),
+            limiter=limiter,
+            retry=retry,
+        ) as client:
+            after = await plan_with(client, DESIRED, scope=frozenset({ext}))
+        return run, after.plan
+
+    run, after = asyncio.run(go())
+    assert run.result is not None
+    assert run.result.ok
+    kinds = {c.kind for c in run.plan.changes}
+    assert kinds == {"location", "user"}  # the customer itself was not created again
+    assert after.is_empty
