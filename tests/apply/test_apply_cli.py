@@ -5,6 +5,7 @@ plans, the --yes rule, the journal and the result table."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import shutil
 from pathlib import Path
@@ -323,3 +324,38 @@ def test_force_applies_a_blocked_plan_and_says_so(estate: Path, db: Path) -> Non
     assert code == 0, out + err
     assert "--force: applying it" in err
     assert not any(s["email"].startswith("harry") for s in dump(db)["subscribers"])
+
+
+class FakeTty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_line_per_change_in_logs_and_a_bar_on_a_terminal() -> None:
+    from reconciler.apply import ChangeResult
+    from reconciler.cli.apply import ApplyProgress
+
+    results = [
+        ChangeResult("customer/a", "create", "customer", "done", "created"),
+        ChangeResult("customer/b", "create", "customer", "failed", "HTTP 409"),
+        ChangeResult("location/b/HQ", "create", "location", "skipped", "not attempted"),
+    ]
+    log = io.StringIO()
+    progress = ApplyProgress(log)
+    for n, result in enumerate(results, 1):
+        progress(result, n, 3)
+    progress.done()
+    assert log.getvalue().splitlines() == [
+        "[1/3] done    create customer/a (created)",
+        "[2/3] failed  create customer/b (HTTP 409)",
+        "[3/3] skipped create location/b/HQ (not attempted)",
+    ]
+    tty = FakeTty()
+    bar = ApplyProgress(tty)
+    for n, result in enumerate(results, 1):
+        bar(result, n, 3)
+    bar.done()
+    text = tty.getvalue()
+    assert text.count("\r") == 3
+    assert "3/3  done 1  failed 1  skipped 1" in text
+    assert text.endswith("\n")
