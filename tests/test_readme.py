@@ -1,0 +1,73 @@
+"""The README's commands do what it says, as a user would type them.
+
+The first command's `reconciler` steps run here against a copy of `desired-state/` in a fresh
+directory (the install step is what `.ci/run` itself does); the second command is the one
+`.ci/run` runs.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+BIN = Path(sys.executable).parent
+
+
+def shell_blocks() -> list[str]:
+    return re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL)
+
+
+def first_command() -> str:
+    return shell_blocks()[0].strip()
+
+
+def reconciler_steps(command: str) -> list[list[str]]:
+    """The `.venv/bin/reconciler …` steps of an `&&` chain, as argument lists."""
+    steps = [shlex.split(part) for part in command.split("&&")]
+    return [s for s in steps if s and s[0].endswith("/reconciler")]
+
+
+def test_the_readme_test_command_is_what_ci_runs() -> None:
+    test_command = shell_blocks()[1].strip()
+    assert test_command in (ROOT / ".ci" / "run").read_text()
+    assert "pytest" in test_command
+
+
+def test_the_first_command_installs_then_plans_applies_and_plans_again() -> None:
+    command = first_command()
+    assert command.startswith("python3 -m venv .venv && .venv/bin/pip install")
+    verbs = [s[1] for s in reconciler_steps(command)]
+    assert verbs == ["plan", "apply", "plan"]
+
+
+@pytest.mark.e2e
+def test_the_first_command_converges_on_the_example_estate(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "desired-state", tmp_path / "desired-state")
+    exe = BIN / "reconciler"
+    results = []
+    for argv in reconciler_steps(first_command()):
+        proc = subprocess.run(
+            [str(exe), *argv[1:]],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        results.append(proc)
+        assert proc.returncode == 0, f"{argv}: exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+        assert "Traceback" not in proc.stderr
+    first_plan, _, last_plan = results
+    assert "to create" in first_plan.stdout
+    assert (tmp_path / ".reconciler-sandbox.sqlite").exists()
+    # The second plan ran with --detailed-exitcode and exited 0: nothing left to change.
+    assert "--detailed-exitcode" in reconciler_steps(first_command())[2]
+    assert last_plan.returncode == 0
