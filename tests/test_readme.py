@@ -25,6 +25,10 @@ def shell_blocks() -> list[str]:
     return re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL)
 
 
+def yaml_blocks() -> list[str]:
+    return re.findall(r"```yaml\n(.*?)```", README, flags=re.DOTALL)
+
+
 def first_command() -> str:
     return shell_blocks()[0].strip()
 
@@ -46,6 +50,19 @@ def test_the_first_command_installs_then_plans_applies_and_plans_again() -> None
     assert command.startswith("python3 -m venv .venv && .venv/bin/pip install")
     verbs = [s[1] for s in reconciler_steps(command)]
     assert verbs == ["plan", "apply", "plan"]
+
+
+def test_the_yaml_format_example_is_a_valid_desired_state(tmp_path: Path) -> None:
+    (tmp_path / "example.yaml").write_text(yaml_blocks()[0])
+    proc = subprocess.run(
+        [str(BIN / "reconciler"), "validate", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 template, 1 customer, 2 locations, 2 users" in proc.stdout
 
 
 @pytest.mark.e2e
