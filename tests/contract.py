@@ -10,10 +10,10 @@
   forbids must have been refused (4xx); a 2xx answer implies the request was valid.
 
 Paths may be given with or without the ``/v1`` prefix, as full URLs or paths. Wholesale paths
-use ``webex-wholesale.json``, ``/people`` and ``/roles`` ``webex-admin.json``, ``/locations``
-the third-party extract (checked leniently: its ``Location`` schema is corrupt). Other paths
-(``/access_token``, ``/_sandbox``) are not covered and pass. Violations raise
-:class:`ContractViolation` listing every problem.
+use ``webex-wholesale.json``; ``/people``, ``/roles`` and ``/organizations`` ``webex-admin.json``;
+``/locations`` the third-party extract (checked leniently: its ``Location`` schema is
+corrupt). Other paths (``/access_token``, ``/_sandbox``) are not covered and pass. Violations
+raise :class:`ContractViolation` listing every problem.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _operations() -> list[tuple[re.Pattern[str], Operation]]:
     out: list[tuple[re.Pattern[str], Operation]] = []
     for name in FILES:
         for template, item in _spec(name)["paths"].items():
-            if name == "admin" and not template.startswith(("/people", "/roles")):
+            if name == "admin" and not template.startswith(("/people", "/roles", "/organizations")):
                 continue
             pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$")
             for method in METHODS:

@@ -116,7 +116,7 @@ async def seed(ctx: Ctx, request: Request) -> Response:
     stamp = iso(now)
     try:
         for spec in body.get("customers", []):
-            customer, org_id = _seed_customer(ctx, spec)
+            customer, org_id = _seed_customer(ctx, spec, stamp)
             result[spec["externalId"]] = {"id": customer["id"], "orgId": org_id}
             counts["customers"] += 1
             locations: dict[str, str] = {}
@@ -180,7 +180,7 @@ def _loc_address(address: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _seed_customer(ctx: Ctx, spec: dict[str, Any]) -> tuple[Doc, str]:
+def _seed_customer(ctx: Ctx, spec: dict[str, Any], stamp: str) -> tuple[Doc, str]:
     store = ctx.store
     status = spec.get("status", "provisioned")
     customer_id = store.mint("ENTERPRISE")
@@ -206,6 +206,8 @@ def _seed_customer(ctx: Ctx, spec: dict[str, Any]) -> tuple[Doc, str]:
         "primaryEmail": spec.get("adminEmail"),
         "provisioningId": spec.get("provisioningId"),
     }
+    if org_id:
+        priv["orgCreated"] = stamp
     store.insert("customers", doc, **customer_cols(doc, priv, None))
     return doc, org_id
 

@@ -24,6 +24,7 @@ SUB_R, SUB_W = "spark-admin:wholesale_subscribers_read", "spark-admin:wholesale_
 LOC_R, LOC_W = "spark-admin:locations_read", "spark-admin:locations_write"
 PPL_R, PPL_W = "spark-admin:people_read", "spark-admin:people_write"
 ROLES_R = "spark-admin:roles_read"
+ORGS_R = "spark-admin:organizations_read"
 
 #: (method, path template under /v1, scopes (any of), handler)
 API: list[tuple[str, str, tuple[str, ...], Handler]] = [
@@ -40,6 +41,8 @@ API: list[tuple[str, str, tuple[str, ...], Handler]] = [
     ("GET", "/wholesale/subscribers/{subscriberId}", (SUB_R,), subscribers.get_subscriber),
     ("PUT", "/wholesale/subscribers/{subscriberId}", (SUB_W,), subscribers.update),
     ("DELETE", "/wholesale/subscribers/{subscriberId}", (SUB_W,), subscribers.remove),
+    ("GET", "/organizations", (ORGS_R,), org.list_organizations),
+    ("GET", "/organizations/{orgId}", (ORGS_R,), org.get_organization),
     ("GET", "/locations", (LOC_R, PPL_R), org.list_locations),
     ("POST", "/locations", (LOC_W,), org.create_location),
     ("GET", "/locations/{locationId}", (LOC_R, PPL_R), org.get_location),

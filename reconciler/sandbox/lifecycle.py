@@ -12,7 +12,7 @@ from typing import Any
 
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.ids import decode, encode
-from reconciler.sandbox.objects import FULL_ADMIN_ROLE, new_location, new_person
+from reconciler.sandbox.objects import FULL_ADMIN_ROLE, iso, new_location, new_person
 from reconciler.sandbox.store import Doc, Store
 
 MAINTENANCE = {
@@ -75,6 +75,7 @@ def _finish_provisioning(store: Store, doc: Doc, priv: dict[str, Any], now: floa
         return
     decoded = decode(doc["id"])
     doc["orgId"] = encode("ORGANIZATION", decoded[1] if decoded else store.mint_uuid())
+    priv["orgCreated"] = iso(now)
     doc["status"] = outcome
     doc["errors"] = []
     details = package_details(packages, "provisioned")

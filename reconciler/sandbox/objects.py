@@ -22,6 +22,8 @@ FULL_ADMIN_ROLE = ROLES[0]["id"]
 
 #: the partner's own organization: where /people and /locations look without ``orgId``
 PARTNER_ORG = encode("ORGANIZATION", fixed_uuid("partner-org"))
+PARTNER_ORG_NAME = "Sandbox Partner"
+PARTNER_ORG_CREATED = "2020-01-01T00:00:00.000Z"
 
 
 def iso(seconds: float) -> str:

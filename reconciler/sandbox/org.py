@@ -1,4 +1,5 @@
-"""Org-side APIs: ``/v1/locations``, ``/v1/people``, ``/v1/roles``, ``/v1/access_token``."""
+"""Org-side APIs: ``/v1/organizations``, ``/v1/locations``, ``/v1/people``, ``/v1/roles``,
+``/v1/access_token``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from reconciler.sandbox import rules
 from reconciler.sandbox.errors import ApiError, bad_request, not_found
 from reconciler.sandbox.objects import (
     PARTNER_ORG,
+    PARTNER_ORG_CREATED,
+    PARTNER_ORG_NAME,
     ROLE_IDS,
     ROLES,
     iso,
@@ -45,6 +48,46 @@ def _page(
 ) -> Response:
     headers = next_link(ctx, request, start + size, size) if start + size < total else None
     return json_response({"items": docs}, 200, headers)
+
+
+# organizations --------------------------------------------------------------------------
+def _organizations(ctx: Ctx) -> list[Doc]:
+    """The caller's own org first, then every managed org (a customer with an ``orgId``).
+
+    An org's ``displayName`` is the ``customerInfo.name`` given at provisioning (its
+    ``externalId`` when none was given, e.g. a seeded customer without a name); ``created`` is
+    when provisioning made it (left out for an org older than that record).
+    """
+    orgs: list[Doc] = [
+        {"id": PARTNER_ORG, "displayName": PARTNER_ORG_NAME, "created": PARTNER_ORG_CREATED}
+    ]
+    for customer_id in ctx.store.ids("customers", {}):
+        row = ctx.store.row("customers", customer_id)
+        if row is None or not row["org_id"]:
+            continue
+        priv = row["priv"]
+        org: Doc = {
+            "id": row["org_id"],
+            "displayName": priv.get("name") or row["doc"]["externalId"],
+        }
+        if priv.get("orgCreated"):
+            org["created"] = priv["orgCreated"]
+        orgs.append(org)
+    return orgs
+
+
+async def list_organizations(ctx: Ctx, request: Request) -> Response:
+    """``GET /organizations``: every org visible to the caller, in one answer (the spec says
+    the results are not paginated, and documents no parameters)."""
+    return json_response({"items": _organizations(ctx)})
+
+
+async def get_organization(ctx: Ctx, request: Request) -> Response:
+    wanted = request.path_params["orgId"]
+    for org in _organizations(ctx):
+        if org["id"] == wanted:
+            return json_response(org)
+    raise not_found("Organization")
 
 
 # locations ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ READ_SCOPES = frozenset(
         "spark-admin:people_read",
         "spark-admin:roles_read",
         "spark-admin:licenses_read",
+        "spark-admin:organizations_read",
     }
 )
 ALL_SCOPES = READ_SCOPES | {
