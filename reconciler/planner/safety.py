@@ -1,0 +1,30 @@
+"""Safety thresholds: deletes/updates above the Settings percentages block the plan."""
+
+from __future__ import annotations
+
+from reconciler.plan import KINDS
+from reconciler.planner.builder import Builder
+
+#: Thresholds apply to a kind once it has this many managed live objects (as octoDNS does):
+#: below that, one change in a tiny estate would already exceed any percentage.
+MIN_MANAGED_FOR_THRESHOLDS = 10
+
+
+def thresholds(b: Builder) -> None:
+    settings = b.desired.settings
+    for kind in KINDS:
+        total = b.managed[kind]
+        if total < MIN_MANAGED_FOR_THRESHOLDS:
+            continue
+        for action, limit, name in (
+            ("delete", settings.max_delete_percent, "maxDeletePercent"),
+            ("update", settings.max_update_percent, "maxUpdatePercent"),
+        ):
+            count = sum(1 for c in b.changes.values() if c.kind == kind and c.action == action)
+            percent = 100.0 * count / total
+            if count and percent > limit:
+                b.block(
+                    kind,
+                    f"{count} of {total} managed {kind}s would be {action}d ({percent:.1f}%), "
+                    f"above {name} {limit:g}%",
+                )
