@@ -223,12 +223,17 @@ async def read_live(
     customers: Collection[str] | None = None,
     others: bool = False,
     progress: Progress | None = None,
+    org_people: dict[str, list[Json]] | None = None,
 ) -> State:
     """The live State of the customers in scope (all when ``customers`` is None).
 
     With ``others``, the live customers outside the scope are included too, without their
     locations and users (e.g. to report them as unmanaged): free when all customers are
     listed anyway, else one customers list instead of the lookups by externalId.
+
+    ``org_people``, when given, receives every person of each customer's org as listed
+    (externalId → people), subscribers or not, each with ``roleNames`` added (its role IDs
+    resolved to names), at no extra request: e.g. to find an org's administrators.
     """
     scope = None if customers is None else frozenset(customers)
     report = progress or (lambda phase, done, total: None)
@@ -290,6 +295,17 @@ async def read_live(
         report("subscribers", len(subscribers), len(subscribers))
     org_data = [(ext, results["locations", ext], results["people", ext]) for ext in sorted(orgs)]
     role_names = {str(r.get("id")): str(r.get("name")) for r in roles if r.get("name")}
+    if org_people is not None:
+        for ext, _, listed in org_data:
+            org_people[ext] = [
+                {
+                    **p,
+                    "roleNames": sorted(
+                        {role_names.get(str(r), str(r)) for r in p.get("roles") or ()}
+                    ),
+                }
+                for p in listed
+            ]
 
     state_customers = {ext: normalise_customer(raw) for ext, raw in by_ext.items()}
     for raw in outside:

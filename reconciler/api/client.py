@@ -9,7 +9,8 @@ Lists are read completely, with the largest page each endpoint allows:
   page is asked for. That costs one request only when the whole list fits in one page.
 - ``/locations``, ``/people`` and ``/roles`` follow the ``Link: <…>; rel="next"`` header as-is,
   except that a stray ``max=null`` (a known server defect) is replaced by the page size, and a
-  link to another host is refused (it would receive the token).
+  link to another host is refused (it would receive the token). ``/organizations`` is one
+  unpaginated answer per the spec (a ``next`` link would still be followed).
 """
 
 from __future__ import annotations
@@ -296,3 +297,20 @@ class WebexClient:
 
     async def list_roles(self) -> list[Json]:
         return await self._link_list("/roles", {}, PEOPLE_PAGE)
+
+    # -- organizations ------------------------------------------------------------------
+
+    async def list_organizations(self) -> list[Json]:
+        """Every organization the caller sees (a partner: its own and its managed orgs), with
+        ``id``, ``displayName`` and ``created``. The spec documents one unpaginated answer
+        and no parameters, so none are sent; a ``Link: rel="next"`` is still followed."""
+        items: list[Json] = []
+        target = "/organizations"
+        while True:
+            response = await self._call("GET", target)
+            items.extend(_items(response, "GET", "/organizations"))
+            self.pages += 1
+            link = response.links.get("next", {}).get("url")
+            if not link:
+                return items
+            target = str(response.url.join(link))
