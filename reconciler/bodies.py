@@ -268,6 +268,17 @@ def display_name(user: User, current: Mapping[str, Any]) -> str:
     return user.email
 
 
+def login_enabled(value: Any) -> bool | None:
+    """``loginEnabled`` as the PUT takes it (a boolean) from whatever the GET gave: the
+    official GET schema answers the strings ``"true"``/``"false"``, the PUT schema wants a
+    boolean. None for anything else (the field is then left out, never sent malformed)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
 def person_update(
     current: Mapping[str, Any],
     user: User,
@@ -277,8 +288,10 @@ def person_update(
 ) -> Body:
     """``PUT /people/{id}``: a full replacement built from the person as just read
     (``current``), with the fields the tool manages set from ``user``: names, the work number,
-    the extension, the location (kept when ``location_id`` is None) and the roles."""
+    the extension, the location (kept when ``location_id`` is None) and the roles.
+    ``loginEnabled`` is carried over as a boolean (see :func:`login_enabled`)."""
     body: Body = {k: current[k] for k in PERSON_PUT_FIELDS if current.get(k) is not None}
+    body["loginEnabled"] = login_enabled(current.get("loginEnabled"))
     body["firstName"] = user.first_name
     body["lastName"] = user.last_name
     body["displayName"] = display_name(user, current)

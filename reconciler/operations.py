@@ -552,10 +552,6 @@ class ApiOperations:
         person = await self.client.get_person(person_id)
         role_ids = await self._role_ids(user.roles)
         wanted = bodies.person_update(person, user, location_id=location_id, role_ids=role_ids)
-        login = wanted.get("loginEnabled")
-        if isinstance(login, str):
-            # GET answers the string enum "true"/"false"; the PUT schema takes a boolean.
-            wanted["loginEnabled"] = login == "true"
         if all(_same(person.get(k), wanted.get(k)) for k in PERSON_FIELDS):
             return False
         await self.client.update_person(person_id, wanted)

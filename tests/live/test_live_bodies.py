@@ -245,3 +245,29 @@ def test_live_subscriber_update_sends_numbers_only_when_moving_to_calling() -> N
         "extension": "1234",
         "locationId": "L1",
     }
+
+
+@pytest.mark.parametrize(
+    ("read", "sent"),
+    [("true", True), ("false", False), ("TRUE", True), (True, True), (False, False)],
+)
+def test_live_person_update_sends_login_enabled_as_a_boolean(read: Any, sent: bool) -> None:
+    # The official GET schema answers the string enum; the PUT schema takes a boolean.
+    person = {**PERSON, "loginEnabled": read}
+    body = bodies.person_update(person, CALLING_USER, location_id="L1", role_ids=["R1"])
+    assert body["loginEnabled"] is sent
+    check_request("PUT", "/people/P1", body, strict=True)
+
+
+@pytest.mark.parametrize("read", ["yes", "", 1, None])
+def test_live_person_update_leaves_out_a_login_enabled_it_cannot_read(read: Any) -> None:
+    person = {**PERSON, "loginEnabled": read}
+    body = bodies.person_update(person, CALLING_USER, location_id="L1", role_ids=["R1"])
+    assert "loginEnabled" not in body
+    check_request("PUT", "/people/P1", body, strict=True)
+
+
+def test_live_person_put_schema_refuses_the_string_the_get_gives() -> None:
+    body = bodies.person_update(PERSON, CALLING_USER, location_id="L1", role_ids=["R1"])
+    with pytest.raises(ContractViolation, match="loginEnabled"):
+        check_request("PUT", "/people/P1", {**body, "loginEnabled": "true"}, strict=True)
