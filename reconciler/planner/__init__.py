@@ -19,21 +19,30 @@ Contract (SPEC §2, §4):
   Locations and users under a managed customer that no YAML names are deleted when
   ``Settings.prune`` is on, else listed as unmanaged.
 - Safety: deletes/updates above ``maxDeletePercent``/``maxUpdatePercent`` of a kind's managed
-  live objects (in scope; once the kind has ``MIN_MANAGED_FOR_THRESHOLDS`` of them), creating a
-  customer whose template has no provisioningId, and a package change for a user holding the
-  Full Administrator role make the plan *blocked* (the changes stay in the plan, so a reviewer
-  sees them and ``--force`` can lift the block).
+  live objects (in scope; once the kind has ``MIN_MANAGED_FOR_THRESHOLDS`` of them; a customer
+  update that only retries a failed provisioning is not counted), creating a customer whose
+  template has no provisioningId, and a package change for a user holding the Full
+  Administrator role make the plan *blocked* (the changes stay in the plan, so a reviewer sees
+  them and ``--force`` can lift the block).
 - Live statuses: customers ``provisioning``/``updating``/``deleting`` are waited for (a warning,
-  no change for them or anything under them); ``error``/``provisioned_with_errors`` (with their
-  error codes) and ``pending_rpl_review`` are warnings; a customer without an org ID yet has its
-  locations and users wait. Users in ``pending_user_migration`` are warnings and get no update.
+  no change for them or anything under them). ``error``/``provisioned_with_errors`` are a
+  warning with their error codes *and* an ``update`` that retries the provisioning: the same PUT
+  as any update (packages, address, calling parameters with the headquarters), planned even
+  when nothing differs, with a ``retry: …`` note. Without an org yet (a failed first
+  provisioning) the retry is planned like a create: the headquarters is carried by it and every
+  desired location and user is a create; with an org, locations and users are planned against
+  live. ``pending_rpl_review`` (Denied Party List check) is a warning only: nothing is planned
+  for the customer or under it until Partner Hub clears it. Any other customer without an org
+  has its locations and users wait. Users in ``pending_user_migration`` are warnings and get
+  no update.
 - Order: customers, then locations, then users for creates and updates; deletes after them in
   the reverse order (users, locations, customers); each group sorted by address. Dependencies
-  name the addresses of changes in the same plan: locations and users of a customer being
-  created depend on its create; a user create or package change depends on a customer update
-  that changes the package set; a user depends on a create or update of its location, or
-  on the customer change that carries it as headquarters; a location delete depends on the
-  changes of the users that leave it.
+  name the addresses of changes in the same plan: every location and user change of a customer
+  (deletes included) depends on that customer's create or update, since Partner Hub runs both
+  asynchronously (``provisioning``/``updating``) and its packages, org and headquarters are
+  settled only after it; a user create or update that sets its location depends on a create or
+  update of that location (or on the customer change that carries it as headquarters); a
+  location delete depends on the changes of the users that leave it.
 """
 
 from __future__ import annotations
@@ -68,26 +77,19 @@ def plan(desired: State, live: State, *, scope: frozenset[str] | None = None) ->
         live_cust = live.customers.get(ext)
         if live_cust is not None:
             b.managed["customer"] += 1
-        if not plan_customer(b, cust, live_cust, desired_locs.get(ext, {})):
-            continue  # absent, or waiting: nothing under it is planned
-        if live_cust is not None and live_cust.live is not None and not live_cust.live.org_id:
-            if desired_locs.get(ext) or desired_users.get(ext):
-                b.warn(
-                    cust_addr(ext),
-                    "customer has no organization yet: its locations and users wait until "
-                    "it is provisioned",
-                )
-            continue
-        creating = live_cust is None
-        plan_locations(b, cust, creating, desired_locs.get(ext, {}), live_locs.get(ext, {}))
-        plan_users(
+        children = plan_customer(
             b,
             cust,
-            creating,
-            desired_users.get(ext, {}),
-            live_users.get(ext, {}),
-            live_locs.get(ext, {}),
+            live_cust,
+            desired_locs.get(ext, {}),
+            has_children=bool(desired_locs.get(ext) or desired_users.get(ext)),
         )
+        if children == "none":
+            continue  # absent, or waiting: nothing under it is planned
+        live_l = live_locs.get(ext, {}) if children == "live" else {}
+        live_u = live_users.get(ext, {}) if children == "live" else {}
+        plan_locations(b, cust, desired_locs.get(ext, {}), live_l)
+        plan_users(b, cust, desired_users.get(ext, {}), live_u, live_l)
 
     if scope is None:
         for ext in sorted(set(live.customers) - set(desired.customers)):

@@ -82,6 +82,9 @@ class Builder:
     )
     #: Per customer: location names whose creation is carried by the customer change.
     carried_hq: dict[str, str] = field(default_factory=dict)
+    #: Customer updates that only retry a failed provisioning (no YAML change in them): not
+    #: counted against maxUpdatePercent.
+    retry_only: set[str] = field(default_factory=set)
     #: Per customer: live location name → desired name (renames), for user location mapping.
     renamed: dict[str, dict[str, str]] = field(default_factory=dict)
     #: Live locations and users per (customer, kind), counted on the first customer delete.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from typing import Literal
 
 from reconciler.model import Customer, Location
 from reconciler.plan import Change, FieldDiff
@@ -24,10 +25,21 @@ FAILED = frozenset({"error", "provisioned_with_errors"})
 CHECKLIST_HINT = "see `reconciler templates checklist`"
 
 
+#: What the planner does under a customer after planning the customer itself.
+Children = Literal["none", "live", "fresh"]
+
+
 def plan_customer(
-    b: Builder, cust: Customer, live: Customer | None, locations: Mapping[str, Location]
-) -> bool:
-    """Plan one customer; True when its locations and users are to be planned too."""
+    b: Builder,
+    cust: Customer,
+    live: Customer | None,
+    locations: Mapping[str, Location],
+    *,
+    has_children: bool,
+) -> Children:
+    """Plan one customer. Returns how its locations and users are planned: ``"none"`` (absent,
+    or waiting), ``"live"`` (against its live ones), ``"fresh"`` (it has no organization and
+    gets one from this plan's customer change: every desired one is a create)."""
     addr = cust_addr(cust.external_id)
     status = live.live.status if live is not None and live.live is not None else None
     if status in IN_FLIGHT:
@@ -36,24 +48,41 @@ def plan_customer(
             f"customer is {status}: wait for Partner Hub to finish; nothing is issued for it "
             "or its locations and users in this run",
         )
-        return False
+        return "none"
     if cust.state == "absent":
         if live is not None:
             b.add(Change("delete", "customer", cust.external_id, notes=_delete_notes(b, cust)))
-        return False
-    if live is not None and live.live is not None:
-        if status in FAILED:
-            codes = ", ".join(live.live.errors) or "none reported"
-            b.warn(addr, f"customer status is {status} (error codes: {codes})")
-        elif status == "pending_rpl_review":
-            b.warn(addr, "customer is pending_rpl_review (Denied Party List compliance check)")
+        return "none"
+    if status == "pending_rpl_review":
+        b.warn(
+            addr,
+            "customer is pending_rpl_review (Denied Party List compliance check): nothing can "
+            "be done until Partner Hub clears it; changes to it and its locations and users "
+            "wait",
+        )
+        return "none"
 
     hq = locations.get(cust.headquarters) if cust.headquarters else None
     if live is None:
         _create_customer(b, cust, hq)
-    else:
-        _update_customer(b, cust, live, hq)
-    return True
+        return "fresh"
+    retry = None
+    if live.live is not None and status in FAILED:
+        codes = ", ".join(live.live.errors) or "none reported"
+        b.warn(addr, f"customer status is {status} (error codes: {codes}): a retry is planned")
+        retry = f"retry: provisioning ended in {status} (codes: {codes})"
+    _update_customer(b, cust, live, hq, retry=retry)
+    if live.live is not None and not live.live.org_id:
+        if retry is not None:
+            return "fresh"
+        if has_children:
+            b.warn(
+                addr,
+                "customer has no organization yet: its locations and users wait until it is "
+                "provisioned",
+            )
+        return "none"
+    return "live"
 
 
 def _delete_notes(b: Builder, cust: Customer) -> tuple[str, ...]:
@@ -103,7 +132,11 @@ def _create_customer(b: Builder, cust: Customer, hq: Location | None) -> None:
         )
 
 
-def _update_customer(b: Builder, cust: Customer, live: Customer, hq: Location | None) -> None:
+def _update_customer(
+    b: Builder, cust: Customer, live: Customer, hq: Location | None, *, retry: str | None
+) -> None:
+    """An update for what differs; with ``retry`` (a provisioning that ended badly), an update
+    even when nothing differs: the same PUT, calling parameters included, is sent again."""
     ext = cust.external_id
     addr = cust_addr(ext)
     for label, want, have in (
@@ -118,7 +151,7 @@ def _update_customer(b: Builder, cust: Customer, live: Customer, hq: Location | 
                 f"{label} cannot change after creation: live {have!r}, YAML {want!r} (ignored)",
             )
     fields: list[FieldDiff] = []
-    notes: list[str] = []
+    notes: list[str] = [retry] if retry else []
     packages = diff("packages", list(cust.packages), list(live.packages))
     if packages is not None:
         fields.append(packages)
@@ -136,20 +169,29 @@ def _update_customer(b: Builder, cust: Customer, live: Customer, hq: Location | 
         tz = diff("meetingsTimeZone", cust.meetings_time_zone, live.meetings_time_zone)
         if tz is not None:
             fields.append(tz)
-    if packages is not None and has_calling(cust.packages):
+    if (packages is not None or retry) and has_calling(cust.packages):
+        hq_live = hq is not None and (ext, hq.name) in b.live.locations
         if hq is None:
             notes.append("calling packages need a headquarters location (none declared)")
-        elif not has_calling(live.packages):
+        elif not has_calling(live.packages) or (retry and not hq_live):
             fields.append(FieldDiff("headquarters", None, location_data(hq)))
-            notes.append(
-                f"adds calling: headquarters location {hq.name!r} is sent as "
-                "provisioningParameters.calling.location"
-            )
-            if (ext, hq.name) not in b.live.locations:
+            if not has_calling(live.packages):
+                notes.append(
+                    f"adds calling: headquarters location {hq.name!r} is sent as "
+                    "provisioningParameters.calling.location"
+                )
+            else:
+                notes.append(
+                    f"headquarters location {hq.name!r} is created by the customer's "
+                    "provisioning (provisioningParameters.calling), not separately"
+                )
+            if not hq_live:
                 b.carried_hq[ext] = hq.name
         else:
             notes.append(
                 f"provisioningParameters.calling is re-sent from headquarters location {hq.name!r}"
             )
-    if fields:
+    if retry and not {f.field for f in fields} - {"headquarters"}:
+        b.retry_only.add(addr)
+    if fields or retry:
         b.add(Change("update", "customer", ext, fields=tuple(fields), notes=tuple(notes)))

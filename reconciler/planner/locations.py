@@ -12,7 +12,6 @@ from reconciler.planner.builder import Builder, address_data, cust_addr, diff
 def plan_locations(
     b: Builder,
     cust: Customer,
-    creating: bool,
     desired: Mapping[str, Location],
     live: Mapping[str, Location],
 ) -> None:
@@ -20,8 +19,9 @@ def plan_locations(
     b.managed["location"] += len(live)
     claimed: set[str] = set()
     renames: dict[str, str] = {}
-    cust_change = cust_addr(ext) if cust_addr(ext) in b.changes else None
-    deps = (cust_change,) if creating and cust_change else ()
+    # Every change under a customer waits for that customer's create or update: Partner Hub
+    # runs it asynchronously (provisioning / updating) and the org is settled only after it.
+    deps = (cust_addr(ext),) if cust_addr(ext) in b.changes else ()
 
     # Present locations first, by their own name, so `previously` never steals a live
     # location that another desired location names directly.
@@ -78,16 +78,39 @@ def plan_locations(
         changed = tuple(d for d in diffs if d is not None)
         if changed:
             notes = (f"rename from {old_name!r}",) if old_name else ()
-            b.add(Change("update", "location", ext, loc.name, fields=changed, notes=notes))
+            b.add(
+                Change(
+                    "update",
+                    "location",
+                    ext,
+                    loc.name,
+                    fields=changed,
+                    depends_on=deps,
+                    notes=notes,
+                )
+            )
 
     b.renamed[ext] = renames
     for loc in (loc for _, loc in sorted(desired.items()) if loc.state == "absent"):
         if loc.name in live and loc.name not in claimed:
             claimed.add(loc.name)
-            b.add(Change("delete", "location", ext, loc.name, notes=("state: absent",)))
+            b.add(
+                Change(
+                    "delete", "location", ext, loc.name, depends_on=deps, notes=("state: absent",)
+                )
+            )
     for name in sorted(set(live) - claimed):
         addr = address_of("location", ext, name)
         if b.desired.settings.prune:
-            b.add(Change("delete", "location", ext, name, notes=("prune: in no YAML file",)))
+            b.add(
+                Change(
+                    "delete",
+                    "location",
+                    ext,
+                    name,
+                    depends_on=deps,
+                    notes=("prune: in no YAML file",),
+                )
+            )
         else:
             b.unmanaged.add(Notice(addr, "location is in no YAML file: left alone (prune off)"))

@@ -11,6 +11,9 @@ MIN_MANAGED_FOR_THRESHOLDS = 10
 
 
 def thresholds(b: Builder) -> None:
+    """Block the plan when a kind's deletes or updates exceed their percentage of its managed
+    live objects. A customer update that only retries a failed provisioning changes nothing
+    the YAML says, so it is left out of the count (and the message says how many were)."""
     settings = b.desired.settings
     for kind in KINDS:
         total = b.managed[kind]
@@ -20,11 +23,19 @@ def thresholds(b: Builder) -> None:
             ("delete", settings.max_delete_percent, "maxDeletePercent"),
             ("update", settings.max_update_percent, "maxUpdatePercent"),
         ):
-            count = sum(1 for c in b.changes.values() if c.kind == kind and c.action == action)
+            mine = [c for c in b.changes.values() if c.kind == kind and c.action == action]
+            retries = sum(1 for c in mine if c.address in b.retry_only)
+            count = len(mine) - retries
             percent = 100.0 * count / total
             if count and percent > limit:
+                left_out = (
+                    f"; {retries} retr{'y' if retries == 1 else 'ies'} of a failed "
+                    "provisioning not counted"
+                    if retries
+                    else ""
+                )
                 b.block(
                     kind,
                     f"{count} of {total} managed {kind}s would be {action}d ({percent:.1f}%), "
-                    f"above {name} {limit:g}%",
+                    f"above {name} {limit:g}%{left_out}",
                 )

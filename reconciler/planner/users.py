@@ -26,7 +26,6 @@ def _user_fields(user: User) -> tuple[FieldDiff, ...]:
 def plan_users(
     b: Builder,
     cust: Customer,
-    creating: bool,
     desired: Mapping[str, User],
     live: Mapping[str, User],
     live_locations: Mapping[str, Location],
@@ -36,14 +35,10 @@ def plan_users(
     renames = b.renamed.get(ext, {})
     claimed: set[str] = set()
 
-    # A customer change that creates the customer or changes its packages comes first: the
-    # users' packages (and a headquarters it carries) exist only once it is done.
+    # Every change under a customer waits for that customer's create or update: the users'
+    # packages (and a headquarters it carries) exist only once Partner Hub has finished it.
     cust_change = b.changes.get(cust_addr(ext))
-    cust_dep: tuple[str, ...] = ()
-    if cust_change is not None and (
-        creating or any(f.field == "packages" for f in cust_change.fields)
-    ):
-        cust_dep = (cust_change.address,)
+    cust_dep: tuple[str, ...] = (cust_change.address,) if cust_change is not None else ()
 
     def location_deps(name: str | None) -> tuple[str, ...]:
         if name is None:
@@ -59,7 +54,11 @@ def plan_users(
         if user.state == "absent":
             if match is not None:
                 claimed.add(email)
-                b.add(Change("delete", "user", ext, email, notes=("state: absent",)))
+                b.add(
+                    Change(
+                        "delete", "user", ext, email, depends_on=cust_dep, notes=("state: absent",)
+                    )
+                )
             continue
         if match is None:
             deps = tuple(sorted(set(cust_dep + location_deps(user.location))))
@@ -106,15 +105,8 @@ def plan_users(
                     "adds calling: provisioningParameters sent with the package change: "
                     + (", ".join(p for p in params if p) or "none declared")
                 )
-        changed = {f.field for f in fields}
-        deps = tuple(
-            sorted(
-                set(
-                    (cust_dep if "package" in changed else ())
-                    + (location_deps(user.location) if "location" in changed else ())
-                )
-            )
-        )
+        moved = any(f.field == "location" for f in fields)
+        deps = tuple(sorted(set(cust_dep + (location_deps(user.location) if moved else ()))))
         b.add(
             Change("update", "user", ext, email, fields=fields, depends_on=deps, notes=tuple(notes))
         )
@@ -122,7 +114,16 @@ def plan_users(
     for email in sorted(set(live) - claimed):
         addr = address_of("user", ext, email)
         if b.desired.settings.prune:
-            b.add(Change("delete", "user", ext, email, notes=("prune: in no YAML file",)))
+            b.add(
+                Change(
+                    "delete",
+                    "user",
+                    ext,
+                    email,
+                    depends_on=cust_dep,
+                    notes=("prune: in no YAML file",),
+                )
+            )
         else:
             b.unmanaged.add(Notice(addr, "user is in no YAML file: left alone (prune off)"))
 
@@ -145,6 +146,6 @@ def plan_users(
                     ext,
                     name,
                     notes=change.notes,
-                    depends_on=tuple(leaving),
+                    depends_on=tuple(sorted(set(change.depends_on).union(leaving))),
                 )
             )
