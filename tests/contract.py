@@ -1,4 +1,4 @@
-"""Check API exchanges against the official OpenAPI files in ``../shared/webex-openapi``.
+"""Check API exchanges against the official OpenAPI files in ``tests/openapi``.
 
 - ``check_request(method, path, body, *, strict=True)``: the request body against the
   operation's request schema. ``strict`` also refuses properties the schema does not declare.
@@ -11,9 +11,9 @@
 
 Paths may be given with or without the ``/v1`` prefix, as full URLs or paths. Wholesale paths
 use ``webex-wholesale.json``; ``/people``, ``/roles`` and ``/organizations`` ``webex-admin.json``;
-``/locations`` the third-party extract (checked leniently: its ``Location`` schema is
-corrupt). Other paths (``/access_token``, ``/_sandbox``) are not covered and pass. Violations
-raise :class:`ContractViolation` listing every problem.
+``/locations`` ``webex-locations.json`` (the official location request schemas with the
+documented answers; checked leniently). Other paths (``/access_token``, ``/_sandbox``) are
+not covered and pass. Violations raise :class:`ContractViolation` listing every problem.
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-SPECS = Path(__file__).resolve().parents[2] / "shared" / "webex-openapi"
+SPECS = Path(__file__).resolve().parent / "openapi"
 FILES = {
     "wholesale": ("webex-wholesale.json", True),
     "admin": ("webex-admin.json", True),
-    "locations": ("webex-locations-api-openapi.thirdparty-derived.yml", False),
+    "locations": ("webex-locations.json", False),
 }
 METHODS = ("get", "post", "put", "delete", "patch")
 

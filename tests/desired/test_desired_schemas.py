@@ -21,7 +21,7 @@ from reconciler.desired import schemas
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SCHEMAS = ROOT / "schemas"
-OPENAPI = ROOT.parent / "shared" / "webex-openapi" / "webex-wholesale.json"
+OPENAPI = ROOT / "tests" / "openapi" / "webex-wholesale.json"
 KIND_FILES = sorted(f"{name}.schema.json" for name in schemas.KINDS.values())
 
 
