@@ -7,8 +7,9 @@ The wholesale API never returns a customer's create-only fields; they are recove
 API allows it, and said so where it does not:
 
 - ``name``: the ``displayName`` of the customer's org (``GET /organizations``: one unpaginated
-  list of every org the partner manages). A customer whose org is not listed (none yet, e.g.
-  ``error``) gets its ``externalId`` as name, with a warning.
+  list of every org the partner manages; scope ``spark-admin:organizations_read``). A customer
+  whose org is not listed (none yet, e.g. ``error``), or every customer when the token may not
+  list orgs, gets its ``externalId`` as name, with a warning.
 - ``adminEmail``: the org's person with the ``Full Administrator`` role who is not a
   subscriber (the administrator provisioning created); if every full administrator is a
   subscriber, the earliest-created one. None at all: no ``adminEmail`` (the file says why and
@@ -46,7 +47,7 @@ from typing import Any
 from reconciler import planner
 from reconciler.api import WebexClient
 from reconciler.desired import check_directory
-from reconciler.errors import UsageError
+from reconciler.errors import AuthError, UsageError
 from reconciler.live import Progress, read_live
 from reconciler.model import (
     CALLING_CUSTOMER_PACKAGES,
@@ -104,18 +105,30 @@ class Export:
 # --- reading ---------------------------------------------------------------------------------
 
 
+async def _organizations(client: WebexClient) -> list[Json] | None:
+    """The organizations list; None when the token may not read it (403: no
+    ``spark-admin:organizations_read``), so that names fall back instead of the export."""
+    try:
+        return await client.list_organizations()
+    except AuthError as exc:
+        if exc.status == 403:
+            return None
+        raise
+
+
 async def read_estate(
     client: WebexClient,
     *,
     customers: Collection[str] | None = None,
     progress: Progress | None = None,
-) -> tuple[State, dict[str, list[Json]], list[Json]]:
+) -> tuple[State, dict[str, list[Json]], list[Json] | None]:
     """The live state (all customers, or those named), each org's people (with role names)
-    and the organizations list, read concurrently. Unknown ``customers`` → ``UsageError``."""
+    and the organizations list (None if refused), read concurrently. Unknown ``customers``
+    → ``UsageError``."""
     people: dict[str, list[Json]] = {}
     live, orgs = await asyncio.gather(
         read_live(client, customers=customers, progress=progress, org_people=people),
-        client.list_organizations(),
+        _organizations(client),
     )
     if customers is not None:
         missing = sorted(set(customers) - set(live.customers))
@@ -305,11 +318,19 @@ def template_document(name: str) -> Document:
 def build_export(
     live: State,
     people: Mapping[str, list[Json]],
-    organizations: Iterable[Mapping[str, Any]],
+    organizations: Iterable[Mapping[str, Any]] | None,
     *,
     template: str = DEFAULT_TEMPLATE,
 ) -> Export:
-    """The documents for every customer of ``live`` (pure)."""
+    """The documents for every customer of ``live`` (pure). ``organizations`` None: the list
+    could not be read (every name falls back to the externalId)."""
+    warnings: list[str] = []
+    if organizations is None:
+        organizations = ()
+        warnings.append(
+            "GET /organizations was refused (the token lacks spark-admin:organizations_read): "
+            "customer names cannot be read"
+        )
     names = {
         str(o.get("id")): str(o["displayName"]).strip()
         for o in organizations
@@ -324,7 +345,6 @@ def build_export(
 
     files = file_names(live.customers)
     documents = [template_document(template)]
-    warnings: list[str] = []
     for ext in sorted(live.customers):
         cust = live.customers[ext]
         ref = cust.live

@@ -386,3 +386,23 @@ def test_other_template_name(applied: Path, tmp_path: Path) -> None:
     assert read_customer(out, "ALU-60094")["template"] == "legacy-2019"
     assert yaml.safe_load((out / "templates.yaml").read_text())["name"] == "legacy-2019"
     plans_clean(out, applied)
+
+
+def test_token_without_organizations_scope_falls_back_to_external_ids(
+    applied: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read token without spark-admin:organizations_read: the export still runs, names
+    are the externalIds, and it says so."""
+    from reconciler.sandbox import web
+
+    monkeypatch.setattr(web, "READ_SCOPES", web.READ_SCOPES - {"spark-admin:organizations_read"})
+    out = tmp_path / "out"
+    code, _, stderr = run_cli(
+        "export", "--sandbox", str(applied), "--out", str(out), "--customer", "MGA-30552"
+    )
+    assert code == 0, stderr
+    assert "GET /organizations was refused" in stderr
+    exported = read_customer(out, "MGA-30552")
+    assert exported["name"] == "MGA-30552"
+    assert exported["adminEmail"] == "genevieve.tremblay@maplegrovecpa.example"
+    plans_clean(out, applied, "--customer", "MGA-30552")  # name is create-only: no change
