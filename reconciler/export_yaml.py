@@ -3,6 +3,9 @@
 - Text is deterministic: keys in the order the document gives them, block style, sequences
   indented under their key (as the example desired-state is written), UTF-8 as is, and strings
   that YAML would read as something else (``'02138'``, ``'+12065550101'``, ``'NO'``) quoted.
+  The documents are plain mappings, lists and strings, so a small emitter writes them (a
+  generic YAML dumper costs milliseconds per customer file); the scalar rules are checked
+  against PyYAML's loader property by property in the tests.
 - The file starts with the ``yaml-language-server`` modeline for its kind's JSON Schema and
   the document's comment lines.
 - The output directory must be empty (or absent) unless ``force``; each file is written to a
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,12 +28,91 @@ import yaml
 from reconciler.errors import ConfigError, UsageError
 from reconciler.export import Document
 
+#: The implicit types a YAML 1.1 loader gives plain scalars (ints, floats, booleans, nulls,
+#: timestamps, ``<<``…), by first character: a string matching one of them is quoted.
+_IMPLICIT = yaml.SafeLoader.yaml_implicit_resolvers
+#: Characters that may never appear in a plain (unquoted) scalar here; the first character
+#: must also be a letter or digit, which rules out every YAML indicator.
+_NOT_PLAIN = frozenset(":#\t")
 
-class _Dumper(yaml.SafeDumper):
-    """Safe dumping, with block sequences indented under their mapping key."""
 
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
-        return super().increase_indent(flow, False)
+#: Quoted as well: what a YAML 1.2 loader (e.g. an editor's) might read as a number
+#: (``0o17``, ``1e3``, ``0x1F``) though YAML 1.1 does not.
+_NUMBERISH = re.compile(r"[0-9][0-9A-Za-z._+-]*")
+
+
+def _plain_ok(text: str) -> bool:
+    if not text or not text[0].isalnum() or text != text.strip():
+        return False
+    if _NUMBERISH.fullmatch(text):
+        return False
+    if any(ch in _NOT_PLAIN or not ch.isprintable() for ch in text):
+        return False
+    return not any(regexp.match(text) for _, regexp in _IMPLICIT.get(text[0], ()))
+
+
+def _double_quoted(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) <= 0xFF:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
+
+
+def scalar(value: Any) -> str:
+    """One scalar as YAML text that every YAML 1.1 or 1.2 loader reads back as ``value``:
+    plain when unambiguous, else single-quoted, else (non-printable characters)
+    double-quoted with escapes."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, str):
+        raise TypeError(f"cannot write {type(value).__name__} to YAML")
+    if _plain_ok(value):
+        return value
+    if all(ch.isprintable() for ch in value):
+        return "'" + value.replace("'", "''") + "'"
+    return _double_quoted(value)
+
+
+def _block(value: Any, indent: int, lines: list[str]) -> None:
+    """Append ``value`` (a mapping or a sequence) in block style at ``indent`` spaces."""
+    pad = " " * indent
+    if isinstance(value, dict):
+        for key, item in value.items():
+            head = f"{pad}{scalar(key)}:"
+            if isinstance(item, dict | list) and item:
+                lines.append(head)
+                _block(item, indent + 2, lines)
+            elif isinstance(item, dict | list):
+                lines.append(f"{head} {'{}' if isinstance(item, dict) else '[]'}")
+            else:
+                lines.append(f"{head} {scalar(item)}")
+        return
+    for item in value:
+        if isinstance(item, dict) and item:
+            nested: list[str] = []
+            _block(item, indent + 2, nested)
+            lines.append(f"{pad}- {nested[0][indent + 2 :]}")
+            lines.extend(nested[1:])
+        elif isinstance(item, list) and item:
+            lines.append(f"{pad}-")
+            _block(item, indent + 2, lines)
+        elif isinstance(item, dict | list):
+            lines.append(f"{pad}- {'{}' if isinstance(item, dict) else '[]'}")
+        else:
+            lines.append(f"{pad}- {scalar(item)}")
 
 
 def render(document: Document) -> str:
@@ -37,15 +120,8 @@ def render(document: Document) -> str:
     lines = [f"# yaml-language-server: $schema={document.schema}"]
     for comment in document.comments:
         lines.append("# " + " ".join(comment.split()))
-    body = yaml.dump(
-        document.data,
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=4096,
-    )
-    return "\n".join(lines) + "\n" + body
+    _block(document.data, 0, lines)
+    return "\n".join(lines) + "\n"
 
 
 def _reason(exc: OSError) -> str:

@@ -95,6 +95,9 @@ def test_export_of_applied_example_plans_clean(
     assert "GET /v1/organizations/{orgId}" not in stats["byRoute"]
     assert "GET /v1/wholesale/customers/{customerId}" not in stats["byRoute"]
     assert stats["byRoute"]["GET /v1/locations"] == len(originals)
+    # plan's full read (two customers pages, locations and people per org, one subscribers
+    # page, roles) plus the organizations list
+    assert stats["total"] == 2 + 2 * len(originals) + 1 + 1 + 1
     assert set(stats["byStatus"]) == {"200"}
 
 

@@ -4,12 +4,15 @@ YAML text, and the organizations list of the API client."""
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import httpx
 import pytest
 import yaml
 from contract import check_exchange
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.api import WebexClient
 from reconciler.desired.yamlio import read_directory
@@ -20,7 +23,7 @@ from reconciler.export import (
     file_names,
     headquarters,
 )
-from reconciler.export_yaml import render
+from reconciler.export_yaml import render, scalar
 from reconciler.model import Address, Customer, LiveRef, Location, State, User
 
 FULL = "Full Administrator"
@@ -254,3 +257,59 @@ def test_list_organizations_refuses_a_next_link_to_another_host() -> None:
     with pytest.raises(Exception, match="refusing") as caught:
         asyncio.run(go())
     assert "secret-t" not in str(caught.value)
+
+
+# --- the YAML emitter against PyYAML's loader, property by property --------------------------
+
+_texts = st.text(max_size=40)
+YAML12_NUMBER = re.compile(
+    r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
+)
+_values = st.recursive(
+    _texts | st.booleans() | st.integers() | st.none(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(min_size=1, max_size=12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=12), _values, min_size=1, max_size=6))
+def test_any_document_reads_back_as_written(data: dict[str, Any]) -> None:
+    text = render(Document(path="x.yaml", schema="s.json", comments=(), data=data))
+    assert yaml.safe_load(text) == data
+
+
+@settings(max_examples=300, deadline=None)
+@given(_texts)
+def test_a_plain_scalar_is_never_something_else(text: str) -> None:
+    written = scalar(text)
+    assert yaml.safe_load(f"k: {written}\n") == {"k": text}
+    if written == text:  # left plain: no YAML 1.2 core-schema number either
+        assert not YAML12_NUMBER.fullmatch(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("Seattle HQ", "Seattle HQ"),
+        ("02138", "'02138'"),
+        ("+12065550101", "'+12065550101'"),
+        ("0o17", "'0o17'"),
+        ("NO", "'NO'"),
+        ("yes", "'yes'"),
+        ("~", "'~'"),
+        ("", "''"),
+        ("a: b", "'a: b'"),
+        ("it's", "it's"),
+        ("-lead", "'-lead'"),
+        ("tab\there", '"tab\\x09here"'),
+        ("Lumière", "Lumière"),
+        ("1e3", "'1e3'"),
+        ("0x1F", "'0x1F'"),
+    ],
+)
+def test_scalar_style(value: str, written: str) -> None:
+    assert scalar(value) == written
