@@ -359,6 +359,7 @@ async def apply_directory(
         settings=desired.settings,
         limiter=limiter,
         retry=retry,
+        wrap_transport=journal.transport if journal is not None else None,
     ) as client:
         planned = await plan_with(client, desired, scope=scope, progress=progress)
         in_flight = sorted(
@@ -387,8 +388,6 @@ async def apply_directory(
             return ApplyRun(plan, ApplyResult())
         if confirm is not None and not confirm(plan):
             return ApplyRun(plan, None)
-        if journal is not None:
-            journal.attach(client.http)
         operations = ApiOperations(
             client, planned.desired, planned.live, poll=poll, clock=clock, sleep=sleep
         )

@@ -15,7 +15,12 @@ each attempt)::
   <ErrorClass>`` when the connection failed — the write may or may not have happened.
 
 Never written: headers (so never a token), request or response bodies. Reads (GET/HEAD), the
-provisioning prechecks (``…/validate``) and token refreshes (``/access_token``) are not writes.
+provisioning prechecks (``…/validate``), token refreshes (``/access_token``) and the local
+sandbox's admin calls (``/_sandbox/…``) are not writes.
+
+The journal sees requests through a transport wrapper (:meth:`Journal.transport`), handed to
+``reconciler.target.open_client`` as ``wrap_transport``, so it records each attempt, including
+one whose connection dropped before any response.
 Every line is flushed as it is written, so a killed process leaves a complete journal up to its
 last request.
 """
@@ -36,6 +41,7 @@ _current: ContextVar[tuple[str, str] | None] = ContextVar("reconciler_change", d
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _NOT_WRITES = ("/validate", "/access_token")
+_SANDBOX_ADMIN = "/_sandbox/"
 _MAX_MESSAGE = 300
 
 
@@ -55,7 +61,14 @@ def current_change() -> tuple[str, str] | None:
 
 
 def is_write(request: httpx.Request) -> bool:
-    return request.method in WRITE_METHODS and not request.url.path.endswith(_NOT_WRITES)
+    """A Partner Hub write: not a read, a precheck, a token refresh, or a call to the local
+    sandbox's admin API (``/_sandbox/…``, e.g. registering templates)."""
+    path = request.url.path
+    return (
+        request.method in WRITE_METHODS
+        and not path.endswith(_NOT_WRITES)
+        and not path.startswith(_SANDBOX_ADMIN)
+    )
 
 
 def _utc_now() -> datetime:
@@ -156,18 +169,9 @@ class Journal:
         return response
 
     def transport(self, inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
-        """``inner`` with every write journaled."""
+        """``inner`` with every write journaled: pass this method as ``wrap_transport`` to
+        ``reconciler.target.open_client`` (it sees each attempt, answered or not)."""
         return JournalTransport(inner, self)
-
-    def attach(self, client: httpx.AsyncClient) -> None:
-        """Journal every write ``client`` sends, by wrapping its transports in place."""
-        # httpx has no public setter for a built client's transport; these two attributes
-        # (default transport and per-URL mounts) are where it looks one up for each request.
-        client._transport = self.transport(client._transport)
-        client._mounts = {
-            pattern: None if t is None else self.transport(t)
-            for pattern, t in client._mounts.items()
-        }
 
     def close(self) -> None:
         if self._owned:

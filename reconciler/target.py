@@ -10,12 +10,19 @@
   The rate limit of ``Settings`` is not applied there (the sandbox has its own ``rate_limit``
   fault for that); the in-flight cap is.
 - :class:`ApiTarget` talks HTTPS to ``url`` with a static token or the OAuth refresh grant,
-  under the ``Settings`` rate limit and concurrency.
+  under the ``Settings`` rate limit and concurrency, through the proxy the environment names
+  for that host (``HTTPS_PROXY``/``ALL_PROXY`` unless ``NO_PROXY`` covers it, see
+  :func:`proxy_for`).
+
+``wrap_transport`` is the seam for observing every HTTP exchange the client makes, including
+the ones that never get a response: it receives the client's transport before the client is
+built and returns the transport to use (the apply journal wraps it this way).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import os
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +50,9 @@ from reconciler.model import Settings
 DEFAULT_SANDBOX_FILE = ".reconciler-sandbox.sqlite"
 SANDBOX_ORIGIN = "http://127.0.0.1"
 USER_AGENT = f"reconciler/{__version__}"
+
+WrapTransport = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
+"""Given the transport a client would use, the transport it uses instead."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +116,36 @@ def resolve_target(*, sandbox: str | None, api_url: str | None, env: Mapping[str
     return ApiTarget(url=check_api_url(api_url or DEFAULT_API_URL), credentials=credentials)
 
 
+def proxy_for(url: str, env: Mapping[str, str]) -> str | None:
+    """The proxy ``env`` names for ``url``, read the way httpx reads the environment by
+    itself: ``<scheme>_proxy`` else ``all_proxy`` (lower or upper case), unless ``no_proxy``
+    is ``*`` or names the host or a domain above it. The API is one host, so its proxy is
+    decided once, when the client is opened."""
+
+    def var(name: str) -> str:
+        return (env.get(name) or env.get(name.upper()) or "").strip()
+
+    host = httpx.URL(url).host.lower()
+    no_proxy = var("no_proxy")
+    if no_proxy == "*":
+        return None
+    for raw in no_proxy.split(","):
+        entry = _bypass_host(raw)
+        if entry and (host == entry or host.endswith("." + entry)):
+            return None
+    return var(f"{httpx.URL(url).scheme}_proxy") or var("all_proxy") or None
+
+
+def _bypass_host(entry: str) -> str:
+    """The host of one ``no_proxy`` entry (``.example.com``, ``http://h:8080``, ``[::1]``)."""
+    entry = entry.strip().lower().split("://", 1)[-1].split("/", 1)[0]
+    if entry.startswith("["):
+        return entry[1:].split("]", 1)[0]
+    if entry.count(":") == 1:
+        entry = entry.split(":", 1)[0]
+    return entry.lstrip("*").lstrip(".")
+
+
 def _limits(settings: Settings | None, *, sandbox: bool, limiter: Limiter | None) -> Limiter:
     if limiter is not None:
         return limiter
@@ -123,8 +163,10 @@ async def open_client(
     settings: Settings | None = None,
     limiter: Limiter | None = None,
     retry: RetryPolicy | None = None,
+    wrap_transport: WrapTransport | None = None,
 ) -> AsyncIterator[WebexClient]:
-    """A client for ``target``; ``read_only`` refuses every write before it is sent."""
+    """A client for ``target``; ``read_only`` refuses every write before it is sent.
+    ``wrap_transport``, when given, wraps the transport every request goes through."""
     if isinstance(target, SandboxTarget):
         async with _sandbox_client(
             target,
@@ -132,13 +174,20 @@ async def open_client(
             templates=templates or {},
             limiter=_limits(settings, sandbox=True, limiter=limiter),
             retry=retry,
+            wrap_transport=wrap_transport,
         ) as client:
             yield client
         return
     url = check_api_url(target.url)
     timeout = httpx.Timeout(60.0, connect=10.0)
+    transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(proxy=proxy_for(url, os.environ))
+    if wrap_transport is not None:
+        transport = wrap_transport(transport)
     async with httpx.AsyncClient(
-        timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+        transport=transport,
+        timeout=timeout,
+        follow_redirects=False,
+        headers={"User-Agent": USER_AGENT},
     ) as http:
         creds = target.credentials
         tokens: TokenProvider
@@ -164,12 +213,15 @@ async def _sandbox_client(
     templates: Mapping[str, str],
     limiter: Limiter,
     retry: RetryPolicy | None,
+    wrap_transport: WrapTransport | None,
 ) -> AsyncIterator[WebexClient]:
     from reconciler.sandbox import SandboxConfig, create_app
 
     config = target.config if target.config is not None else SandboxConfig(db=target.db)
     app = create_app(config)
-    transport = httpx.ASGITransport(app=app)
+    transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=app)
+    if wrap_transport is not None:
+        transport = wrap_transport(transport)
     async with httpx.AsyncClient(
         transport=transport, base_url=SANDBOX_ORIGIN, headers={"User-Agent": USER_AGENT}
     ) as http:

@@ -11,7 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from reconciler.api import RetryPolicy
+from reconciler.errors import OutcomeUnknown
 from reconciler.journal import Journal, change_context
+from reconciler.sandbox import SandboxConfig
+from reconciler.target import SandboxTarget, open_client
 
 
 def handler(request: httpx.Request) -> httpx.Response:
@@ -38,11 +42,10 @@ def fixed_now() -> datetime:
 
 async def exercise(journal: Journal) -> None:
     client = httpx.AsyncClient(
-        transport=httpx.MockTransport(handler),
+        transport=journal.transport(httpx.MockTransport(handler)),
         base_url="https://webexapis.com",
         headers={"Authorization": "Bearer SECRET-TOKEN"},
     )
-    journal.attach(client)
     async with client:
         await client.get("/v1/wholesale/customers")
         await client.post("/v1/wholesale/customers/validate", json={})
@@ -103,3 +106,50 @@ def test_journal_on_a_stream_is_flushed_per_line() -> None:
     journal = Journal(stream, now=fixed_now)
     journal.record(method="POST", path="/v1/y", status=200, tracking_id="T", outcome="ok")
     assert json.loads(stream.getvalue())["trackingId"] == "T"
+
+
+MEETINGS_CUSTOMER = {
+    "provisioningId": "PID-JOURNAL",
+    "packages": ["webex_meetings"],
+    "externalId": "journal-co",
+    "address": {"addressLine1": "1 Main St", "city": "Austin", "country": "US"},
+    "customerInfo": {"name": "Journal Co", "primaryEmail": "admin@journal-co.example.com"},
+}
+
+
+async def write_through_open_client(journal: Journal, *, drop_rate: float) -> None:
+    config = SandboxConfig(db=":memory:", drop_rate=drop_rate, provision_seconds=0.0)
+    async with open_client(
+        SandboxTarget(db=":memory:", config=config),
+        read_only=False,
+        templates={"meetings": "PID-JOURNAL"},  # a sandbox admin POST: not a write
+        retry=RetryPolicy(attempts=1),
+        wrap_transport=journal.transport,
+    ) as client:
+        assert await client.list_customers() == []  # a read: not journaled
+        with change_context("customer/journal-co", "create"):
+            await client.create_customer(MEETINGS_CUSTOMER)
+
+
+def test_journal_sees_writes_through_the_open_client_seam() -> None:
+    stream = io.StringIO()
+    journal = Journal(stream, now=fixed_now)
+    asyncio.run(write_through_open_client(journal, drop_rate=0.0))
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(x["method"], x["path"], x["status"], x["outcome"]) for x in lines] == [
+        ("POST", "/v1/wholesale/customers", 202, "ok")
+    ]
+    assert lines[0]["address"] == "customer/journal-co"
+    assert lines[0]["trackingId"]
+
+
+def test_journal_records_a_dropped_connection_through_the_seam() -> None:
+    stream = io.StringIO()
+    journal = Journal(stream, now=fixed_now)
+    with pytest.raises(OutcomeUnknown):
+        asyncio.run(write_through_open_client(journal, drop_rate=1.0))
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert len(lines) == 1
+    assert lines[0]["status"] is None
+    assert lines[0]["outcome"].startswith("no response: ")
+    assert lines[0]["address"] == "customer/journal-co"
