@@ -19,7 +19,8 @@ from reconciler.planner.builder import (
 
 #: Customer statuses during which nothing is issued for that customer (wait for the job).
 IN_FLIGHT = frozenset({"provisioning", "updating", "deleting"})
-#: Customer statuses reported as warnings with their error codes.
+#: Customer statuses of a provisioning that ended badly: a warning with the error codes, and
+#: an update that retries it.
 FAILED = frozenset({"error", "provisioned_with_errors"})
 
 CHECKLIST_HINT = "see `reconciler templates checklist`"
