@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import tempfile
@@ -31,9 +32,6 @@ from reconciler.export import Document
 #: The implicit types a YAML 1.1 loader gives plain scalars (ints, floats, booleans, nulls,
 #: timestamps, ``<<``…), by first character: a string matching one of them is quoted.
 _IMPLICIT = yaml.SafeLoader.yaml_implicit_resolvers
-#: Characters that may never appear in a plain (unquoted) scalar here; the first character
-#: must also be a letter or digit, which rules out every YAML indicator.
-_NOT_PLAIN = frozenset(":#\t")
 
 
 #: Quoted as well: what a YAML 1.2 loader (e.g. an editor's) might read as a number
@@ -46,7 +44,7 @@ def _plain_ok(text: str) -> bool:
         return False
     if _NUMBERISH.fullmatch(text):
         return False
-    if any(ch in _NOT_PLAIN or not ch.isprintable() for ch in text):
+    if not text.isprintable() or ":" in text or "#" in text:
         return False
     return not any(regexp.match(text) for _, regexp in _IMPLICIT.get(text[0], ()))
 
@@ -69,8 +67,9 @@ def _double_quoted(text: str) -> str:
 
 def scalar(value: Any) -> str:
     """One scalar as YAML text that every YAML 1.1 or 1.2 loader reads back as ``value``:
-    plain when unambiguous, else single-quoted, else (non-printable characters)
-    double-quoted with escapes."""
+    plain when unambiguous (a letter or digit first, printable, no ``:`` or ``#``, and not
+    an implicit number, boolean, null or date), else single-quoted, else (non-printable
+    characters) double-quoted with escapes."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -79,9 +78,14 @@ def scalar(value: Any) -> str:
         return str(value)
     if not isinstance(value, str):
         raise TypeError(f"cannot write {type(value).__name__} to YAML")
+    return _text(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _text(value: str) -> str:
     if _plain_ok(value):
         return value
-    if all(ch.isprintable() for ch in value):
+    if value.isprintable():
         return "'" + value.replace("'", "''") + "'"
     return _double_quoted(value)
 
