@@ -275,7 +275,7 @@ _values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.dictionaries(st.text(min_size=1, max_size=12), _values, min_size=1, max_size=6))
 def test_any_document_reads_back_as_written(data: dict[str, Any]) -> None:
     text = render(Document(path="x.yaml", schema="s.json", comments=(), data=data))
