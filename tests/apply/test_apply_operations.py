@@ -234,7 +234,7 @@ def test_location_of_an_unprovisioned_customer_fails_with_a_reason(clock: FakeCl
             retry=retry,
         ) as client:
             ops = ApiOperations(client, DESIRED, State(), clock=clock, sleep=clock.sleep)
-            body = ops._customer_body(ext, create=True)
+            body = ops.context.customer_body(ext, create=True)
             await client.create_customer(body)
             with pytest.raises(JobFailed, match="provisioning: its locations and users start"):
                 await ops.run(location_change)
@@ -315,7 +315,7 @@ def test_a_rerun_waits_for_a_job_left_running_and_plans_what_follows(
         ) as client:
             # An earlier run sent the create and was killed while the job ran.
             ops = ApiOperations(client, DESIRED, State(), clock=clock, sleep=clock.sleep)
-            await client.create_customer(ops._customer_body(ext, create=True))
+            await client.create_customer(ops.context.customer_body(ext, create=True))
         limiter, retry = fast_limits(clock)
         run = await apply_directory(
             ROOT / "desired-state",

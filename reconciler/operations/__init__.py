@@ -1,0 +1,95 @@
+"""One plan change → the Partner Hub calls that make it true (``ApiOperations.run``).
+
+Built from the desired State (the full objects behind each change), the live State the plan
+was computed from (server IDs), and a ``WebexClient``. One module per kind of change:
+``customers`` (create/update/delete and waiting for the provisioning job), ``locations`` and
+``users``; ``context`` holds what they share (server IDs learnt during the run, lookups by key,
+the create-once rule).
+
+- Locations and users start only once their customer has an organization and is not in flight
+  (the plan orders them after the customer; ``Context.org`` checks it again against the API).
+- A create whose outcome is unknown (connection lost after sending, 5xx) or that conflicts
+  (409: the key exists) is resolved by looking the object up by its key — externalId, email,
+  location name: adopted if there, the POST retried once if not. Nothing is ever created twice.
+- A delete of something already gone is done.
+
+Polling waits ``PollPolicy.initial`` seconds, growing by ``factor`` up to ``max_interval``,
+and gives up with ``JobTimeout`` after ``deadline`` seconds; clock and sleep are injected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Collection
+from typing import Protocol
+
+from reconciler.model import State
+from reconciler.operations.context import (
+    BAD_ENDINGS,
+    IN_FLIGHT,
+    ORG_READY,
+    Client,
+    Context,
+    PollPolicy,
+)
+from reconciler.operations.customers import CustomerOperations
+from reconciler.operations.locations import LocationOperations
+from reconciler.operations.users import UserOperations
+from reconciler.plan import Change
+
+__all__ = [
+    "BAD_ENDINGS",
+    "IN_FLIGHT",
+    "ORG_READY",
+    "ApiOperations",
+    "Client",
+    "PollPolicy",
+]
+
+
+class KindOperations(Protocol):
+    """The three actions on one kind of object."""
+
+    async def create(self, change: Change) -> str: ...
+    async def update(self, change: Change) -> str: ...
+    async def delete(self, change: Change) -> str: ...
+
+
+class ApiOperations:
+    """``Operations`` for ``reconciler.apply.apply_plan`` against a Partner Hub client."""
+
+    def __init__(
+        self,
+        client: Client,
+        desired: State,
+        live: State,
+        *,
+        poll: PollPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.context = Context(client, desired, live, poll=poll, clock=clock, sleep=sleep)
+        self.customers = CustomerOperations(self.context)
+        self.locations = LocationOperations(self.context)
+        self.users = UserOperations(self.context)
+
+    async def run(self, change: Change) -> str:
+        kinds: dict[str, KindOperations] = {
+            "customer": self.customers,
+            "location": self.locations,
+            "user": self.users,
+        }
+        operations = kinds[change.kind]
+        handler = {
+            "create": operations.create,
+            "update": operations.update,
+            "delete": operations.delete,
+        }[change.action]
+        return await handler(change)
+
+    async def settle(self, externals: Collection[str]) -> None:
+        """Wait (concurrently, within the poll deadline) until none of these customers is in
+        flight any more: a run after an interruption finds the jobs it started still going,
+        and waiting for them lets this run plan their locations and users too."""
+        await self.customers.wait_idle(externals)

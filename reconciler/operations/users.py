@@ -1,0 +1,125 @@
+"""User changes: ``/wholesale/subscribers`` for the package, the People API for the rest.
+
+Create: ``POST /wholesale/subscribers`` (the package; names, phone, extension and location as
+provisioning parameters), then, once the subscriber has a ``personId``, names, numbers,
+location and roles through the People API: ``GET`` the person, and a full ``PUT`` only if
+something differs. The People calls are skipped when the POST made a new person from those
+parameters and there are no roles to grant (half the requests of a bulk load). Package change:
+``PUT /wholesale/subscribers/{id}``. Delete: ``DELETE``; one already gone is done.
+"""
+
+from __future__ import annotations
+
+from reconciler import bodies
+from reconciler.errors import JobFailed, NotFound
+from reconciler.model import CALLING_USER_PACKAGES, User
+from reconciler.operations.context import Context, Json, create_once, same
+from reconciler.plan import Change
+
+PERSON_FIELDS = ("firstName", "lastName", "phoneNumbers", "extension", "locationId", "roles")
+
+
+class UserOperations:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def _find(self, customer_id: str, email: str) -> Json | None:
+        found = await self.ctx.client.list_subscribers(customer_id=customer_id, email=email)
+        match = [s for s in found if str(s.get("email", "")).lower() == email.lower()]
+        return match[0] if match else None
+
+    async def _location(self, user: User, org_id: str) -> str | None:
+        if user.location is None:
+            return None
+        return await self.ctx.location_id(user.customer, user.location, org_id)
+
+    async def create(self, change: Change) -> str:
+        ctx, ext, email = self.ctx, change.customer, change.name or ""
+        customer_id, org_id = await ctx.org(ext)
+        user = ctx.desired_user(ext, email)
+        location_id = await self._location(user, org_id)
+        body = bodies.subscriber_create(user, customer_id=customer_id, location_id=location_id)
+        subscriber, note = await create_once(
+            lambda: ctx.client.create_subscriber(body), lambda: self._find(customer_id, email)
+        )
+        person_id = subscriber.get("personId")
+        if not person_id:
+            status = subscriber.get("status")
+            return (
+                f"subscriber created ({status}); names, numbers, location and roles follow "
+                "once it has a person (a later apply)" + note
+            )
+        if not note and self._person_made_from_post(user, subscriber):
+            return "created"
+        changed = await self._sync_person(str(person_id), user, location_id)
+        return ("created; person updated" if changed else "created") + note
+
+    def _person_made_from_post(self, user: User, subscriber: Json) -> bool:
+        """True when the POST itself set everything the People API would: a new person made
+        from the provisioning parameters (names, number, extension, location) and no roles to
+        grant. An existing person (the customer's admin, made by provisioning) keeps its own
+        values, so it is read and updated."""
+        if user.roles or subscriber.get("status") != "provisioned":
+            return False
+        admin = self.ctx.desired_customer(user.customer).admin_email
+        return not (admin and admin.lower() == user.email.lower())
+
+    async def update(self, change: Change) -> str:
+        ctx, ext, email = self.ctx, change.customer, change.name or ""
+        customer_id, org_id = await ctx.org(ext)
+        user = ctx.desired_user(ext, email)
+        live = ctx.live.users.get((ext, email.lower()))
+        subscriber: Json | None
+        if live is not None and live.live is not None:
+            subscriber = {"id": live.live.id, "personId": live.live.person_id}
+        else:
+            subscriber = await self._find(customer_id, email)
+        if subscriber is None:
+            raise NotFound(404, f"subscriber {email} of customer {ext} does not exist")
+        fields = {f.field for f in change.fields}
+        location_id = await self._location(user, org_id)
+        done: list[str] = []
+        if "package" in fields:
+            was = live.package if live is not None else None
+            body = bodies.subscriber_update(
+                user,
+                location_id=location_id,
+                calling_parameters=bodies.is_calling_user(user)
+                and was not in CALLING_USER_PACKAGES,
+            )
+            updated = await ctx.client.update_subscriber(str(subscriber["id"]), body)
+            subscriber = {**subscriber, **{k: v for k, v in updated.items() if v}}
+            done.append("package changed")
+        if fields - {"package"}:
+            person_id = subscriber.get("personId")
+            if not person_id:
+                raise JobFailed(f"subscriber {email} has no person yet (pending_user_migration?)")
+            if await self._sync_person(str(person_id), user, location_id):
+                done.append("person updated")
+        return "; ".join(done) or "already up to date"
+
+    async def _sync_person(self, person_id: str, user: User, location_id: str | None) -> bool:
+        """GET the person and PUT it back in full with the user's fields, if any differ."""
+        person = await self.ctx.client.get_person(person_id)
+        role_ids = await self.ctx.role_ids(user.roles)
+        wanted = bodies.person_update(person, user, location_id=location_id, role_ids=role_ids)
+        if all(same(person.get(k), wanted.get(k)) for k in PERSON_FIELDS):
+            return False
+        await self.ctx.client.update_person(person_id, wanted)
+        return True
+
+    async def delete(self, change: Change) -> str:
+        ctx, ext, email = self.ctx, change.customer, change.name or ""
+        live = ctx.live.users.get((ext, email.lower()))
+        subscriber_id = live.live.id if live is not None and live.live is not None else None
+        if subscriber_id is None:
+            customer_id = (await ctx.customer(ext)).id
+            found = await self._find(customer_id, email)
+            if found is None:
+                return "already gone"
+            subscriber_id = str(found["id"])
+        try:
+            await ctx.client.delete_subscriber(subscriber_id)
+        except NotFound:
+            return "already gone"
+        return "deleted"
