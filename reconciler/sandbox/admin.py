@@ -116,7 +116,7 @@ async def seed(ctx: Ctx, request: Request) -> Response:
     stamp = iso(now)
     try:
         for spec in body.get("customers", []):
-            customer, org_id = _seed_customer(ctx, spec, stamp)
+            customer, priv, org_id = _seed_customer(ctx, spec, stamp)
             result[spec["externalId"]] = {"id": customer["id"], "orgId": org_id}
             counts["customers"] += 1
             locations: dict[str, str] = {}
@@ -134,6 +134,11 @@ async def seed(ctx: Ctx, request: Request) -> Response:
                 store.insert("locations", doc, **location_cols(doc))
                 locations[loc["name"]] = doc["id"]
                 counts["locations"] += 1
+                if doc["_calling"] and not priv.get("headquarters"):
+                    # As if provisioning had created it: a later PUT that re-sends
+                    # provisioningParameters.calling must not create a second one.
+                    priv["headquarters"] = doc["id"]
+                    store.update("customers", customer, **customer_cols(customer, priv, None))
             if spec.get("adminEmail") and org_id:
                 admin = _person(store.mint("PEOPLE"), org_id, spec["adminEmail"], {}, stamp)
                 admin["roles"] = [FULL_ADMIN_ROLE]
@@ -180,7 +185,7 @@ def _loc_address(address: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _seed_customer(ctx: Ctx, spec: dict[str, Any], stamp: str) -> tuple[Doc, str]:
+def _seed_customer(ctx: Ctx, spec: dict[str, Any], stamp: str) -> tuple[Doc, dict[str, Any], str]:
     store = ctx.store
     status = spec.get("status", "provisioned")
     customer_id = store.mint("ENTERPRISE")
@@ -209,7 +214,7 @@ def _seed_customer(ctx: Ctx, spec: dict[str, Any], stamp: str) -> tuple[Doc, str
     if org_id:
         priv["orgCreated"] = stamp
     store.insert("customers", doc, **customer_cols(doc, priv, None))
-    return doc, org_id
+    return doc, priv, org_id
 
 
 def _person(id_: str, org_id: str, email: str, spec: dict[str, Any], stamp: str) -> Doc:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from contract import ContractViolation
-from sandbox_helpers import Sandbox, address, customer_body
+from sandbox_helpers import Sandbox, address, calling_params, customer_body
 
 pytestmark = pytest.mark.anyio
 
@@ -426,3 +426,34 @@ async def test_seeded_customers_can_be_stuck(sandbox: Sandbox, status: str) -> N
     assert doc["status"] == status
     assert ("orgId" in doc) is (status != "error")
     assert bool(doc["errors"]) is (status != "pending_rpl_review")
+
+
+async def test_seeded_calling_location_is_the_headquarters_a_later_update_reuses(
+    sandbox: Sandbox,
+) -> None:
+    seeded = await sandbox.admin(
+        "POST",
+        "seed",
+        {
+            "customers": [
+                {
+                    "externalId": "callco",
+                    "packages": ["webex_calling"],
+                    "address": address(),
+                    "status": "provisioned_with_errors",
+                    "locations": [{"name": "HQ", "calling": True}, {"name": "Branch"}],
+                }
+            ]
+        },
+    )
+    ids = seeded.json()["customers"]["callco"]
+    body = {
+        "packages": ["webex_calling"],
+        "address": address(),
+        "provisioningParameters": calling_params("HQ"),
+    }
+    response = await sandbox.client.put(f"/wholesale/customers/{ids['id']}", json=body)
+    assert response.status_code == 202
+    sandbox.clock.advance(sandbox.config.provision_seconds)
+    locations = (await sandbox.client.get("/locations", params={"orgId": ids["orgId"]})).json()
+    assert sorted(loc["name"] for loc in locations["items"]) == ["Branch", "HQ"]
