@@ -27,16 +27,23 @@ import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
-from reconciler.api import Limiter, RetryPolicy
+from reconciler.api import Limiter, RetryPolicy, WebexClient
 from reconciler.desired import load_desired
 from reconciler.errors import PlanBlocked, PlanError, PlanMismatch, ReconcilerError, UsageError
 from reconciler.journal import Journal, change_context
+from reconciler.model import State
 from reconciler.operations import IN_FLIGHT, ApiOperations, PollPolicy
 from reconciler.plan import Action, Change, Kind, Plan
 from reconciler.target import Target, open_client
-from reconciler.workflow import check_named_customers, plan_with, templates_of
+from reconciler.workflow import (
+    Planned,
+    Progress,
+    check_named_customers,
+    plan_with,
+    templates_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -319,6 +326,53 @@ class ApplyRun:
 
 Confirm = Callable[[Plan], bool]
 
+#: The phase name ``progress`` gets while customer jobs of an earlier run are waited for.
+WAITING_PHASE = "customer jobs still running"
+
+
+def in_flight_customers(planned: Planned, scope: frozenset[str] | None) -> frozenset[str]:
+    """The desired customers in scope whose live status is in flight (a job is running)."""
+    return frozenset(
+        ext
+        for ext, live in planned.live.customers.items()
+        if ext in planned.desired.customers
+        and (scope is None or ext in scope)
+        and live.live is not None
+        and live.live.status in IN_FLIGHT
+    )
+
+
+async def plan_after_jobs(
+    client: WebexClient,
+    desired: State,
+    *,
+    scope: frozenset[str] | None,
+    progress: Progress | None = None,
+    poll: PollPolicy | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Planned:
+    """Plan, after waiting for the customer jobs an interrupted run left going.
+
+    The planner issues nothing for a customer in flight (nor its locations and users), so a
+    plan made while a job runs would leave that customer's work undone and still count as
+    converged. Each customer found in flight is waited for (within the poll deadline) and the
+    plan made again, until a plan finds none in flight that was not already waited for: a
+    write of the interrupted run that Partner Hub acts on late is picked up too, and a job
+    still running after the deadline is left to the plan's warning (the next run)."""
+    planned = await plan_with(client, desired, scope=scope, progress=progress)
+    waited: set[str] = set()
+    while in_flight := in_flight_customers(planned, scope) - waited:
+        if progress is not None:
+            progress(WAITING_PHASE, 0, len(in_flight))
+        waiter = ApiOperations(client, desired, planned.live, poll=poll, clock=clock, sleep=sleep)
+        await waiter.settle(in_flight)
+        if progress is not None:
+            progress(WAITING_PHASE, len(in_flight), len(in_flight))
+        waited |= in_flight
+        planned = await plan_with(client, desired, scope=scope, progress=progress)
+    return planned
+
 
 async def apply_directory(
     directory: Path,
@@ -333,7 +387,7 @@ async def apply_directory(
     concurrency: int | None = None,
     journal: Journal | None = None,
     reporter: Reporter | None = None,
-    progress: Callable[..., Any] | None = None,
+    progress: Progress | None = None,
     poll: PollPolicy | None = None,
     limiter: Limiter | None = None,
     retry: RetryPolicy | None = None,
@@ -361,24 +415,9 @@ async def apply_directory(
         retry=retry,
         wrap_transport=journal.transport if journal is not None else None,
     ) as client:
-        planned = await plan_with(client, desired, scope=scope, progress=progress)
-        in_flight = sorted(
-            ext
-            for ext, live in planned.live.customers.items()
-            if ext in desired.customers
-            and (scope is None or ext in scope)
-            and live.live is not None
-            and live.live.status in IN_FLIGHT
+        planned = await plan_after_jobs(
+            client, desired, scope=scope, progress=progress, poll=poll, clock=clock, sleep=sleep
         )
-        if in_flight:
-            # Jobs of an interrupted run: wait for them, then plan what comes after them.
-            if progress is not None:
-                progress(f"waiting for {len(in_flight)} customer job(s) still running")
-            waiter = ApiOperations(
-                client, desired, planned.live, poll=poll, clock=clock, sleep=sleep
-            )
-            await waiter.settle(in_flight)
-            planned = await plan_with(client, desired, scope=scope, progress=progress)
         plan = planned.plan
         if expected_checksum and plan.checksum != expected_checksum:
             raise PlanMismatch(describe_mismatch(plan, expected_checksum, reviewed))
