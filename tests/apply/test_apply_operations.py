@@ -343,3 +343,22 @@ def test_a_rerun_waits_for_a_job_left_running_and_plans_what_follows(
     kinds = {c.kind for c in run.plan.changes}
     assert kinds == {"location", "user"}  # the customer itself was not created again
     assert after.is_empty
+
+
+def test_a_location_lookup_by_name_takes_only_the_exact_name() -> None:
+    # GET /locations?name= matches parts of names: "Chicago HQ" also finds "Chicago HQ East".
+    class Listing:
+        def __init__(self, items: list[dict[str, str]]) -> None:
+            self.items = items
+
+        async def list_locations(self, org_id: str, name: str | None = None) -> list[Any]:
+            return [i for i in self.items if name is None or name.lower() in i["name"].lower()]
+
+    from reconciler.operations.context import Context
+
+    east = {"id": "L2", "name": "Chicago HQ East"}
+    both = Context(Listing([east, {"id": "L1", "name": "Chicago HQ"}]), DESIRED, State())  # type: ignore[arg-type]
+    only_east = Context(Listing([east]), DESIRED, State())  # type: ignore[arg-type]
+    assert run(both.find_location("O1", "Chicago HQ")) == "L1"
+    assert run(only_east.find_location("O1", "Chicago HQ")) is None
+    assert run(only_east.find_location("O1", "Chicago HQ East")) == "L2"
