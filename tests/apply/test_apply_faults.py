@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeClock, fast_limits
+from apply_helpers import FakeClock, fast_limits
 
 from reconciler.apply import apply_directory, apply_plan
 from reconciler.desired import load_desired

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeClock, fast_limits
+from apply_helpers import FakeClock, fast_limits
 
 from reconciler import planner
 from reconciler.apply import apply_plan

@@ -11,8 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from apply_helpers import FakeClock, fast_limits
 from click.testing import CliRunner
-from conftest import FakeClock, fast_limits
 
 from reconciler.apply import WAITING_PHASE, apply_directory
 from reconciler.cli import cli

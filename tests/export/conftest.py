@@ -1,59 +1,22 @@
-"""Fixtures for export tests: the CLI in-process, the example estate applied once per module,
-seeding a sandbox file, and the request counts of each command's sandbox."""
+"""Fixtures for export tests: the example estate applied once per module, and the request
+counts of each command's sandbox."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from export_helpers import ESTATE, run_cli
 
 import reconciler.cli.export as export_cli
-from reconciler.cli import cli
 from reconciler.target import (
-    SandboxTarget,
     Target,
-    open_client,
     reset_sandbox_stats,
-    sandbox_admin,
     sandbox_stats,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
-ESTATE = ROOT / "desired-state"
-CLEAN_ENV: dict[str, str | None] = {
-    "RECONCILER_SANDBOX": None,
-    "WEBEX_API_URL": None,
-    "WEBEX_TOKEN": None,
-    "WEBEX_CLIENT_ID": None,
-    "WEBEX_CLIENT_SECRET": None,
-    "WEBEX_REFRESH_TOKEN": None,
-    "NO_COLOR": "1",
-}
-
-
-def run_cli(*args: str) -> tuple[int, str, str]:
-    """``reconciler ARGS`` in-process: exit code, stdout, stderr (a traceback fails the test)."""
-    result = CliRunner().invoke(cli, list(args), env=CLEAN_ENV)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
-def seed(db: Path, body: dict[str, Any]) -> dict[str, Any]:
-    """``POST /_sandbox/seed`` into the sandbox file ``db``."""
-
-    async def go() -> dict[str, Any]:
-        async with open_client(SandboxTarget(db=str(db)), read_only=False) as client:
-            answer = await sandbox_admin(client, "POST", "/seed", body)
-            assert isinstance(answer, dict)
-            return answer
-
-    return asyncio.run(go())
 
 
 @pytest.fixture(scope="module")

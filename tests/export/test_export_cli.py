@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ESTATE, run_cli, seed
+from export_helpers import ESTATE, run_cli, seed
 
 TOKENS = ("sandbox-full", "sandbox-read")
 

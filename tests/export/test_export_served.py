@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import CLEAN_ENV
+from export_helpers import CLEAN_ENV
 
 from reconciler.cli import cli
 from reconciler.sandbox import SandboxConfig, create_app
