@@ -88,28 +88,41 @@ class CustomerOperations:
         return f"{verb}; provisioned in {ctx.clock() - started:.1f} s{retried}"
 
     async def _wait(self, ext: str, customer_id: str) -> Json:
-        """Poll until the customer's status is final (anything but in flight)."""
+        """Poll until the customer's status is final (anything but in flight).
+
+        Partner Hub answers a customer write with 202 and runs it as a job; whether a GET made
+        at once already shows that job is not documented. So the first look comes one interval
+        after the write, and a final status seen before the job was ever seen in flight is
+        confirmed by one more look: a stale ``provisioned`` would start the customer's
+        locations and users while it is still updating, a stale ``error`` would spend the
+        retry."""
         ctx = self.ctx
         start = ctx.clock()
+        seen_in_flight = confirming = False
         for wait in ctx.poll.intervals():
+            await ctx.sleep(wait)
             try:
                 data = await ctx.client.get_customer(customer_id)
             except NotFound:
                 raise JobFailed(f"customer {ext} disappeared while provisioning") from None
             status = data.get("status")
-            if status not in IN_FLIGHT:
+            if status in IN_FLIGHT:
+                seen_in_flight = True
+            elif not seen_in_flight and not confirming:
+                confirming = True
+                continue
+            else:
                 if status == "pending_rpl_review":
                     raise JobFailed(
                         f"customer {ext} is pending_rpl_review (Denied Party List compliance "
                         "check): re-run apply once Partner Hub has cleared it"
                     )
                 return data
-            if ctx.clock() - start + wait > ctx.poll.deadline:
+            if ctx.clock() - start > ctx.poll.deadline:
                 raise JobTimeout(
                     f"customer {ext} still {status} after {ctx.clock() - start:.0f} s "
                     f"(deadline {ctx.poll.deadline:g} s); re-run apply to pick it up"
                 )
-            await ctx.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def wait_idle(self, externals: Collection[str]) -> None:

@@ -15,7 +15,7 @@ from reconciler import planner
 from reconciler.apply import apply_plan
 from reconciler.desired import load_desired
 from reconciler.errors import JobFailed, OutcomeUnknown
-from reconciler.model import State
+from reconciler.model import LiveRef, State
 from reconciler.operations import ApiOperations, PollPolicy
 from reconciler.plan import Change, Plan
 from reconciler.sandbox import SandboxConfig
@@ -362,3 +362,85 @@ def test_a_location_lookup_by_name_takes_only_the_exact_name() -> None:
     assert run(both.find_location("O1", "Chicago HQ")) == "L1"
     assert run(only_east.find_location("O1", "Chicago HQ")) is None
     assert run(only_east.find_location("O1", "Chicago HQ East")) == "L2"
+
+
+@pytest.mark.parametrize("stale", ["error", "provisioned"])
+def test_a_stale_status_right_after_an_update_is_not_taken_as_the_outcome(
+    clock: FakeClock, stale: str
+) -> None:
+    """Partner Hub may not show the job at once: an old ``error`` must not spend the retry, an
+    old ``provisioned`` must not end the wait while the customer is still updating."""
+    ext, _ = one_customer_plan()
+    customer = DESIRED.customers[ext]
+    edited = replace(
+        DESIRED,
+        customers={
+            **DESIRED.customers,
+            ext: replace(customer, packages=(*customer.packages, "webex_meetings")),
+        },
+    )
+
+    class StaleFirstLook:
+        def __init__(self, client: Any) -> None:
+            self.client = client
+            self.puts = 0
+            self.stale_pending = False
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.client, name)
+
+        async def update_customer(self, customer_id: str, body: dict[str, Any]) -> None:
+            self.puts += 1
+            self.stale_pending = True
+            await self.client.update_customer(customer_id, body)
+
+        async def get_customer(self, customer_id: str) -> dict[str, Any]:
+            data: dict[str, Any] = await self.client.get_customer(customer_id)
+            if self.stale_pending:
+                self.stale_pending = False
+                return {**data, "status": stale}
+            return data
+
+    async def go() -> tuple[str, int, str]:
+        limiter, retry = fast_limits(clock)
+        async with open_client(
+            sandbox(clock),
+            read_only=False,
+            templates=templates_of(DESIRED),
+            limiter=limiter,
+            retry=retry,
+        ) as client:
+            created = planner.plan(DESIRED, State(), scope=frozenset({ext}))
+            ops = ApiOperations(client, DESIRED, State(), clock=clock, sleep=clock.sleep)
+            assert (await apply_plan(created, ops, concurrency=4)).ok
+            live = (await dump(client))["customers"][0]
+            assert live["status"] == "provisioned"
+            update = next(
+                c
+                for c in planner.plan(edited, await_live(live), scope=frozenset({ext})).changes
+                if c.address == f"customer/{ext}"
+            )
+            wrapped = StaleFirstLook(client)
+            ops = ApiOperations(wrapped, edited, State(), clock=clock, sleep=clock.sleep)
+            message = await ops.run(update)
+            status = (await client.get_customer(live["id"]))["status"]
+            return message, wrapped.puts, status
+
+    def await_live(live: dict[str, Any]) -> State:
+        return State(
+            customers={
+                ext: replace(
+                    customer,
+                    name=None,
+                    admin_email=None,
+                    template=None,
+                    language=None,
+                    live=LiveRef(id=live["id"], org_id=live.get("orgId"), status="provisioned"),
+                )
+            }
+        )
+
+    message, puts, status = run(go())
+    assert puts == 1, message
+    assert status == "provisioned"
+    assert "retried" not in message
