@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from reconciler.sandbox.config import SandboxConfig
@@ -107,6 +107,12 @@ def endpoint(
         except ApiError as exc:
             ctx.store.rollback()
             return error_response(exc, tracking)
+        except ClientDisconnect:
+            # The client went away before its body arrived (e.g. a killed process): nothing
+            # was done and nobody is left to answer.
+            ctx.store.rollback()
+            log.info("client disconnected before its request body arrived")
+            return empty(499)
         except Exception:
             ctx.store.rollback()
             log.exception("sandbox handler failed")
