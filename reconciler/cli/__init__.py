@@ -7,7 +7,6 @@ function, render, pick an exit code. Errors are mapped to exit codes here, in on
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -90,16 +89,11 @@ def cli(verbose: int) -> None:
     )
 
 
-#: Command modules; each defines ``command`` (a click command or group).
-_COMMANDS = ("validate", "plan", "apply", "export", "templates", "sandbox")
+# Each command module defines ``command`` (a click command or group) and imports the helpers
+# above, so they are imported once those exist.
+from reconciler.cli import apply, export, plan, sandbox, templates, validate  # noqa: E402
 
-for _name in _COMMANDS:
-    try:
-        _module = importlib.import_module(f"reconciler.cli.{_name}")
-    except ModuleNotFoundError as _exc:  # a command not built yet
-        if _exc.name != f"reconciler.cli.{_name}":
-            raise
-        continue
+for _module in (validate, plan, apply, export, templates, sandbox):
     cli.add_command(_module.command)
 
 
