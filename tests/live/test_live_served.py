@@ -4,20 +4,17 @@ with the OAuth refresh grant, read live, and a dropped create resolved by its ke
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from live_estate import estate
+from served import served
 
 from reconciler.api import RefreshGrant
 from reconciler.errors import OutcomeUnknown, ReadOnlyViolation
 from reconciler.live import read_live
-from reconciler.sandbox import SandboxConfig, create_app
+from reconciler.sandbox import SandboxConfig
 from reconciler.target import ApiTarget, open_client, resolve_target
 
 pytestmark = pytest.mark.e2e
@@ -29,34 +26,9 @@ GRANT = {
 }
 
 
-@contextlib.contextmanager
-def serve(config: SandboxConfig) -> Iterator[str]:
-    """The sandbox on a free loopback port (uvicorn in a thread); yields the API root."""
-    import uvicorn
-
-    app = create_app(config)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the sandbox did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        app.state.store.close()
-
-
 def test_live_served_sandbox_through_the_refresh_grant(tmp_path: Any) -> None:
     db = str(tmp_path / "served.sqlite")
-    with serve(SandboxConfig(db=db, provision_seconds=0)) as url:
+    with served(SandboxConfig(db=db, provision_seconds=0)) as url:
         origin = url.removesuffix("/v1")
         httpx.post(f"{origin}/_sandbox/seed", json=estate(3, 1, 2)).raise_for_status()
         httpx.post(
@@ -79,7 +51,7 @@ def test_live_served_sandbox_through_the_refresh_grant(tmp_path: Any) -> None:
 def test_live_served_dropped_create_is_not_replayed_and_found_by_key(tmp_path: Any) -> None:
     db = str(tmp_path / "served.sqlite")
     config = SandboxConfig(db=db, provision_seconds=0, drop_rate=1.0, drop_mode="close")
-    with serve(config) as url:
+    with served(config) as url:
         origin = url.removesuffix("/v1")
         httpx.post(
             f"{origin}/_sandbox/templates", json={"name": "std", "provisioningId": "PROV-1"}

@@ -413,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         report = fuzz(args.url, examples=args.examples, seed_value=args.seed)
     else:
-        from sandbox_helpers import served
+        from served import served
 
         from reconciler.sandbox import SandboxConfig
 

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import threading
-import time
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,28 +197,3 @@ def make_sandbox(**options: Any) -> Sandbox:
 
 def deep(value: Any) -> Any:
     return copy.deepcopy(value)
-
-
-@contextlib.contextmanager
-def served(config: SandboxConfig) -> Iterator[str]:
-    """Serve a sandbox with uvicorn on a free loopback port in a thread; yields ``…/v1``."""
-    import uvicorn
-
-    app = create_app(config)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the sandbox did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        app.state.store.close()

@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 from sandbox_fuzz import fuzz
-from sandbox_helpers import FULL, customer_body, served
+from sandbox_helpers import FULL, customer_body
+from served import served
 
 from reconciler.sandbox import SandboxConfig
 
