@@ -12,6 +12,7 @@ import random
 import uuid
 from typing import Any
 
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reconciler.sandbox.admin import Stats
@@ -74,7 +75,7 @@ class Faults:
             dropped = await self._handle(scope, receive, send_tracked, method, tracking)
         finally:
             route = state.get("route")
-            key = f"{method} /v1{route}" if route else f"{method} (unmatched)"
+            key = f"{method} /v1{route}" if route else self._route_key(scope, method)
             self.stats.count(key, dropped or (status_seen[0] if status_seen else 0))
         if dropped is not None and self.cfg.drop_mode == "raise":
             raise ConnectionDropped(f"{method} {scope['path']}: connection dropped after write")
@@ -130,6 +131,14 @@ class Faults:
         headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
         await send({**start, "headers": [*headers, (b"content-length", b"1048576")]})
         return status
+
+    def _route_key(self, scope: Scope, method: str) -> str:
+        """The stats key of a request answered before its route ran (a 429 or an injected 5xx):
+        the path template it would have reached, as the real API's quotas are per route."""
+        for route in getattr(self.app, "routes", ()):
+            if isinstance(route, Route) and route.matches(scope)[0] is Match.FULL:
+                return f"{method} {route.path}"
+        return f"{method} (unmatched)"
 
     @staticmethod
     def _tracking_id(scope: Scope) -> str:
