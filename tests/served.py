@@ -1,8 +1,14 @@
-"""The sandbox served with uvicorn on a free loopback port, in a thread, for end-to-end tests."""
+"""The sandbox served on a free loopback port for end-to-end tests and benchmarks: in a thread
+(``served``) or as the ``reconciler sandbox serve`` command in a child process
+(``serve_command``)."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -33,3 +39,28 @@ def served(config: SandboxConfig) -> Iterator[str]:
         server.should_exit = True
         thread.join(10)
         app.state.store.close()
+
+
+@contextlib.contextmanager
+def serve_command(*options: str) -> Iterator[tuple[str, str]]:
+    """``python -m reconciler sandbox serve --port 0 OPTIONS`` as a child process until the
+    block ends; yields its origin (``http://127.0.0.1:PORT``) and the line it printed."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", "0", *options],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stderr is not None
+        line = process.stderr.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/v1", line)
+        if not match:
+            raise RuntimeError(f"the sandbox did not start: {line}")
+        yield match.group(1), line
+    finally:
+        process.terminate()
+        process.wait(10)
+        if process.stderr is not None:
+            process.stderr.close()

@@ -5,7 +5,6 @@ of an apply of 30 customers against a served sandbox; each time a second apply c
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from served import serve_command
 
 pytestmark = pytest.mark.e2e
 
@@ -34,39 +34,11 @@ TEMPLATE = "prov-interrupt-calling"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("hub") / "hub.sqlite"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reconciler",
-            "sandbox",
-            "serve",
-            "--port",
-            "0",
-            "--db",
-            str(db),
-            "--provision-seconds",
-            PROVISION_SECONDS,
-        ],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert process.stderr is not None
-        match = re.search(r"(http://127\.0\.0\.1:\d+)/v1", process.stderr.readline())
-        assert match
-        origin = match.group(1)
+    with serve_command("--db", str(db), "--provision-seconds", PROVISION_SECONDS) as (origin, _):
         httpx.post(
             f"{origin}/_sandbox/templates", json={"name": "calling", "provisioningId": TEMPLATE}
         ).raise_for_status()
         yield origin
-    finally:
-        process.terminate()
-        process.wait(10)
-        if process.stderr is not None:
-            process.stderr.close()
 
 
 def write_estate(directory: Path, run: int) -> None:

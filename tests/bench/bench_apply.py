@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -27,36 +26,15 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gen_estate import generate
+from served import serve_command
 
 TEMPLATES = {
     "calling": "prov-bench-calling",
     "suite": "prov-bench-suite",
     "meetings": "prov-bench-meetings",
 }
-
-
-def serve(
-    db: Path, provision_seconds: float, rate_limit: float
-) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", "0",
-            "--db", str(db), "--provision-seconds", str(provision_seconds),
-            "--rate-limit", str(rate_limit),
-        ],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
-    assert process.stderr is not None
-    line = process.stderr.readline()
-    match = re.search(r"(http://127\.0\.0\.1:\d+)/v1", line)
-    if not match:
-        process.kill()
-        raise SystemExit(f"sandbox did not start: {line}")
-    return process, match.group(1)
 
 
 def main() -> None:
@@ -75,10 +53,10 @@ def main() -> None:
         f"kind: Settings\nconcurrency: 8\nmaxRequestsPerSecond: {args.rate_limit:g}\n",
         encoding="utf-8",
     )
-    process, origin = serve(work / "hub.sqlite", args.provision_seconds, args.rate_limit)
     env = {**os.environ, "WEBEX_TOKEN": "sandbox-full", "NO_COLOR": "1"}
     env.pop("RECONCILER_SANDBOX", None)
-    try:
+    options = ("--db", str(work / "hub.sqlite"), "--provision-seconds", str(args.provision_seconds))
+    with serve_command(*options, "--rate-limit", str(args.rate_limit)) as (origin, _):
         for name, provisioning_id in TEMPLATES.items():
             httpx.post(
                 f"{origin}/_sandbox/templates",
@@ -104,11 +82,6 @@ def main() -> None:
             capture_output=True,
             text=True,
         )  # fmt: skip
-    finally:
-        process.terminate()
-        process.wait(10)
-        if process.stderr is not None:
-            process.stderr.close()
 
     requests = int(stats["total"])
     by_status = stats["byStatus"]

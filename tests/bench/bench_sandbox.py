@@ -13,15 +13,16 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from served import serve_command
 
 TOKEN = {"Authorization": "Bearer sandbox-full"}
 
@@ -69,30 +70,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite"
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "reconciler",
-                "sandbox",
-                "serve",
-                "--port",
-                "0",
-                "--db",
-                str(db),
-            ],
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            text=True,
-        )
-        try:
-            assert server.stderr is not None
-            line = server.stderr.readline()
-            found = re.search(r"(http://127\.0\.0\.1:\d+)/v1", line)
-            if not found:
-                print(f"the sandbox did not start: {line}", file=sys.stderr)
-                return 1
-            root = found.group(1)
+        with serve_command("--db", str(db)) as (root, _):
             started = time.perf_counter()
             ids = seed(f"{root}/_sandbox", args.subscribers)
             seeded = time.perf_counter() - started
@@ -120,11 +98,6 @@ def main() -> int:
                     latencies[kind].append(elapsed)
                     every.append(elapsed)
                 wall = time.perf_counter() - wall
-        finally:
-            server.terminate()
-            server.wait(10)
-            if server.stderr is not None:
-                server.stderr.close()
     ms = [v * 1000 for v in every]
     figures = {
         "benchmark": "sandbox_served_gets",

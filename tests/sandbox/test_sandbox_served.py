@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +10,7 @@ import httpx
 import pytest
 from sandbox_fuzz import fuzz
 from sandbox_helpers import FULL, customer_body
-from served import served
+from served import serve_command, served
 
 from reconciler.sandbox import SandboxConfig
 
@@ -44,45 +42,16 @@ def test_bounded_fuzz_finds_no_5xx_and_only_standard_errors() -> None:
 
 def test_cli_serve_prints_its_url_and_serves_the_file(tmp_path: Path) -> None:
     db = tmp_path / "hub.sqlite"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reconciler",
-            "sandbox",
-            "serve",
-            "--port",
-            "0",
-            "--db",
-            str(db),
-            "--provision-seconds",
-            "0",
-            "--token",
-            "tok-full",
-            "--read-token",
-            "tok-read",
-        ],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    try:
-        assert process.stderr is not None
-        line = process.stderr.readline()
-        match = re.search(r"(http://127\.0\.0\.1:\d+/v1)", line)
-        assert match, line
-        url = match.group(1)
+    options = ("--db", str(db), "--provision-seconds", "0")
+    with serve_command(*options, "--token", "tok-full", "--read-token", "tok-read") as (
+        origin,
+        line,
+    ):
+        url = origin + "/v1"
         with httpx.Client(base_url=url + "/", headers={"Authorization": "Bearer tok-read"}) as c:
             assert c.get("roles").status_code == 200
             assert c.post("wholesale/customers", json={}).status_code == 403
         assert "tok-full" not in line
-    finally:
-        process.terminate()
-        process.wait(10)
-        if process.stderr is not None:
-            process.stderr.close()
     assert db.exists()
 
 
