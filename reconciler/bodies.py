@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.model import (
-    CALLING_CUSTOMER_PACKAGES,
     CALLING_USER_PACKAGES,
     Address,
     Customer,
     Location,
     User,
+    has_calling,
 )
 
 Body = dict[str, Any]
@@ -81,7 +81,7 @@ def location_address(address: Address) -> Body:
 
 def needs_calling(customer: Customer) -> bool:
     """True when the customer's packages need ``provisioningParameters.calling``."""
-    return bool(CALLING_CUSTOMER_PACKAGES.intersection(customer.packages))
+    return has_calling(customer.packages)
 
 
 def calling_location(customer: Customer, headquarters: Location) -> Body:

@@ -50,13 +50,13 @@ from reconciler.desired import check_directory
 from reconciler.errors import AuthError, UsageError
 from reconciler.live import Progress, read_live
 from reconciler.model import (
-    CALLING_CUSTOMER_PACKAGES,
     FULL_ADMIN_ROLE,
     Address,
     Customer,
     Location,
     State,
     User,
+    has_calling,
 )
 
 Json = dict[str, Any]
@@ -214,7 +214,7 @@ def _same_address(a: Address | None, b: Address) -> bool:
 def headquarters(customer: Customer, locations: list[Location]) -> tuple[str | None, str | None]:
     """The location to name as ``headquarters`` (calling customers only) and a note when
     it was a guess. The API does not say which location provisioning created."""
-    if not set(customer.packages) & CALLING_CUSTOMER_PACKAGES:
+    if not has_calling(customer.packages):
         return None, None
     if not locations:
         return None, "calling packages but no location to name as headquarters"
@@ -235,19 +235,6 @@ def headquarters(customer: Customer, locations: list[Location]) -> tuple[str | N
 # --- documents -------------------------------------------------------------------------------
 
 
-def address_yaml(address: Address) -> Json:
-    out: Json = {"line1": address.line1}
-    if address.line2:
-        out["line2"] = address.line2
-    out["city"] = address.city
-    if address.state:
-        out["state"] = address.state
-    if address.postal_code:
-        out["postalCode"] = address.postal_code
-    out["country"] = address.country
-    return out
-
-
 def location_yaml(location: Location) -> Json:
     out: Json = {"name": location.name}
     for key, value in (
@@ -258,7 +245,7 @@ def location_yaml(location: Location) -> Json:
         if value is not None:
             out[key] = value
     if location.address is not None:
-        out["address"] = address_yaml(location.address)
+        out["address"] = location.address.to_data()
     return out
 
 
@@ -384,7 +371,7 @@ def build_export(
             data["adminEmail"] = email
         data["template"] = template
         data["packages"] = list(cust.packages)
-        data["address"] = address_yaml(cust.address)
+        data["address"] = cust.address.to_data()
         if hq is not None:
             data["headquarters"] = hq
         if locations.get(ext):

@@ -13,7 +13,7 @@ Keys:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -49,6 +49,16 @@ CALLING_CUSTOMER_PACKAGES = frozenset(
 
 FULL_ADMIN_ROLE = "Full Administrator"
 
+#: Customer statuses during which Partner Hub is still working on it (wait for the job).
+CUSTOMER_IN_FLIGHT = frozenset({"provisioning", "updating", "deleting"})
+#: Final customer statuses of a provisioning that did not fully succeed.
+CUSTOMER_BAD_ENDINGS = frozenset({"error", "provisioned_with_errors"})
+
+
+def has_calling(packages: Iterable[str]) -> bool:
+    """True when these customer packages need ``provisioningParameters.calling``."""
+    return any(p in CALLING_CUSTOMER_PACKAGES for p in packages)
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -72,6 +82,18 @@ class Address:
     line2: str | None = None
     state: str | None = None
     postal_code: str | None = None
+
+    def to_data(self) -> dict[str, str]:
+        """The YAML (and plan) shape; absent parts are left out."""
+        data = {
+            "line1": self.line1,
+            "line2": self.line2,
+            "city": self.city,
+            "state": self.state,
+            "postalCode": self.postal_code,
+            "country": self.country,
+        }
+        return {k: v for k, v in data.items() if v is not None}
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,17 +19,22 @@ from reconciler.errors import (
     PlanError,
     ServerError,
 )
-from reconciler.model import Customer, Location, State, User
+from reconciler.model import (
+    CUSTOMER_BAD_ENDINGS,
+    CUSTOMER_IN_FLIGHT,
+    Customer,
+    Location,
+    State,
+    User,
+)
 
 Json = dict[str, Any]
 T = TypeVar("T")
 
-#: Customer statuses that mean "Partner Hub is still working on it".
-IN_FLIGHT = frozenset({"provisioning", "updating", "deleting"})
+IN_FLIGHT = CUSTOMER_IN_FLIGHT
 #: Statuses under which the org exists and takes locations and subscribers.
 ORG_READY = frozenset({"provisioned", "provisioned_with_errors"})
-#: Final statuses of a provisioning that did not fully succeed.
-BAD_ENDINGS = frozenset({"error", "provisioned_with_errors"})
+BAD_ENDINGS = CUSTOMER_BAD_ENDINGS
 #: A POST failure after which the object may or may not exist: look it up by its key.
 UNCERTAIN = (OutcomeUnknown, Conflict, ServerError)
 

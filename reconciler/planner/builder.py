@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from reconciler.model import CALLING_CUSTOMER_PACKAGES, Address, Location, State, User
+from reconciler.model import Address, Location, State, User
 from reconciler.plan import JSON, Change, FieldDiff, Kind, Notice, address_of
 
 _T = TypeVar("_T", Location, User)
@@ -15,17 +15,7 @@ _T = TypeVar("_T", Location, User)
 
 def address_data(address: Address | None) -> dict[str, str] | None:
     """The plan's (and the YAML's) shape of an address; absent parts are left out."""
-    if address is None:
-        return None
-    data = {
-        "line1": address.line1,
-        "line2": address.line2,
-        "city": address.city,
-        "state": address.state,
-        "postalCode": address.postal_code,
-        "country": address.country,
-    }
-    return {k: v for k, v in data.items() if v is not None}
+    return None if address is None else address.to_data()
 
 
 def location_data(location: Location) -> dict[str, JSON]:
@@ -38,10 +28,6 @@ def location_data(location: Location) -> dict[str, JSON]:
         "announcementLanguage": location.announcement_language,
     }
     return {k: v for k, v in data.items() if v is not None}
-
-
-def has_calling(packages: Iterable[str]) -> bool:
-    return any(p in CALLING_CUSTOMER_PACKAGES for p in packages)
 
 
 def diff(name: str, desired: JSON, live: JSON) -> FieldDiff | None:

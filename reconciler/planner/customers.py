@@ -6,22 +6,26 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Literal
 
-from reconciler.model import Customer, Location
+from reconciler.model import (
+    CUSTOMER_BAD_ENDINGS,
+    CUSTOMER_IN_FLIGHT,
+    Customer,
+    Location,
+    has_calling,
+)
 from reconciler.plan import Change, FieldDiff
 from reconciler.planner.builder import (
     Builder,
     address_data,
     cust_addr,
     diff,
-    has_calling,
     location_data,
 )
 
-#: Customer statuses during which nothing is issued for that customer (wait for the job).
-IN_FLIGHT = frozenset({"provisioning", "updating", "deleting"})
-#: Customer statuses of a provisioning that ended badly: a warning with the error codes, and
-#: an update that retries it.
-FAILED = frozenset({"error", "provisioned_with_errors"})
+#: Nothing is issued for a customer in flight (wait for the job); one whose provisioning ended
+#: badly gets a warning with the error codes, and an update that retries it.
+IN_FLIGHT = CUSTOMER_IN_FLIGHT
+FAILED = CUSTOMER_BAD_ENDINGS
 
 CHECKLIST_HINT = "see `reconciler templates checklist`"
 
