@@ -102,7 +102,8 @@ def text(plan: Plan, *, color: bool = False) -> str:
     if blocked:
         blocked[0] = _paint(blocked[0], "blocked", color)
     lines += blocked
-    orphans = [n for n in plan.prechecks if n.address not in {c.address for c in plan.changes}]
+    planned = {c.address for c in plan.changes}
+    orphans = [n for n in plan.prechecks if n.address not in planned]
     lines += _notices("Prechecks:", orphans, "*")
     lines.append(summary_line(plan))
     lines.append(f"Checksum: {plan.checksum}")

@@ -121,10 +121,12 @@ def dependency_indices(changes: Sequence[Change]) -> list[tuple[int, ...]]:
     return deps
 
 
-def waves(changes: Sequence[Change]) -> list[int]:
+def waves(changes: Sequence[Change], deps: Sequence[tuple[int, ...]] | None = None) -> list[int]:
     """The wave of each change: 0 without dependencies in the plan, else 1 + the deepest
-    dependency. Raises ``PlanError`` on a dependency cycle."""
-    deps = dependency_indices(changes)
+    dependency (``deps``: ``dependency_indices(changes)`` when already at hand). Raises
+    ``PlanError`` on a dependency cycle."""
+    if deps is None:
+        deps = dependency_indices(changes)
     level: list[int | None] = [None] * len(changes)
     visiting: set[int] = set()
 
@@ -157,8 +159,8 @@ async def apply_plan(
         raise ValueError("concurrency must be at least 1")
     changes = plan.changes
     total = len(changes)
-    level = waves(changes)
     deps = dependency_indices(changes)
+    level = waves(changes, deps)
     dependents: list[list[int]] = [[] for _ in changes]
     for i, ds in enumerate(deps):
         for j in ds:

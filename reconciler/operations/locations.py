@@ -55,7 +55,8 @@ class LocationOperations:
         location_id = self._live_id(change)
         if location_id is None:
             old = next((f.before for f in change.fields if f.field == "name"), None)
-            location_id = await ctx.find_location(org_id, str(old or name))
+            if old:
+                location_id = await ctx.find_location(org_id, str(old))
             if location_id is None:
                 location_id = await ctx.location_id(ext, name, org_id)
         await ctx.client.update_location(
