@@ -56,6 +56,11 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def _role_names(person: Mapping[str, Any], role_names: Mapping[str, str]) -> list[str]:
+    """A person's role names, sorted (an unknown role ID stands for itself)."""
+    return sorted({role_names.get(str(r), str(r)) for r in person.get("roles") or ()})
+
+
 def customer_address(raw: Any) -> Address:
     data: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     return Address(
@@ -160,7 +165,7 @@ def normalise_user(
     packages = subscriber.get("packages")
     package = packages[0] if isinstance(packages, list) and packages else subscriber.get("package")
     person = person or {}
-    roles = sorted({role_names.get(str(r), str(r)) for r in person.get("roles") or ()})
+    roles = _role_names(person, role_names)
     location_id = _text(person.get("locationId"))
     return User(
         customer=external_id,
@@ -195,7 +200,8 @@ async def _customers_in_scope(
     of customers when all were listed."""
     if scope is not None and len(scope) <= SCOPED_LOOKUP_MAX and not others:
         found = await asyncio.gather(*(client.list_customers(external_id=e) for e in sorted(scope)))
-        return [c for batch in found for c in batch if c.get("externalId") in scope], [], None
+        # the externalId filter is exact (WebexClient.list_customers)
+        return [c for batch in found for c in batch], [], None
     everything = await client.list_customers()
     every = [c for c in everything if _text(c.get("externalId"))]
     if scope is None:
@@ -297,15 +303,7 @@ async def read_live(
     role_names = {str(r.get("id")): str(r.get("name")) for r in roles if r.get("name")}
     if org_people is not None:
         for ext, _, listed in org_data:
-            org_people[ext] = [
-                {
-                    **p,
-                    "roleNames": sorted(
-                        {role_names.get(str(r), str(r)) for r in p.get("roles") or ()}
-                    ),
-                }
-                for p in listed
-            ]
+            org_people[ext] = [{**p, "roleNames": _role_names(p, role_names)} for p in listed]
 
     state_customers = {ext: normalise_customer(raw) for ext, raw in by_ext.items()}
     for raw in outside:

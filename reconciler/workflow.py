@@ -9,7 +9,7 @@ the same ``plan_with`` so the plan it executes is computed exactly as the review
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from reconciler import bodies, planner
 from reconciler.api import WebexClient
 from reconciler.desired import load_desired
 from reconciler.errors import BadRequest, Conflict, NotFound, UsageError
-from reconciler.live import read_live
+from reconciler.live import Progress, read_live
 from reconciler.model import State
 from reconciler.plan import Change, Notice, Plan
 from reconciler.target import Target, open_client
@@ -26,9 +26,6 @@ from reconciler.target import Target, open_client
 EXIT_OK = 0
 EXIT_CHANGES = 2
 EXIT_BLOCKED = 3
-
-#: ``progress(phase, done, total)`` as ``reconciler.live.read_live`` reports it.
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,18 +142,22 @@ class WebexClient:
             elif server_page is None:
                 server_page = len(batch)  # short first page: the end, or a clamp; ask once more
 
-    async def _link_list(self, path: str, params: dict[str, str], page: int) -> list[Json]:
+    async def _link_list(self, path: str, params: dict[str, str], page: int | None) -> list[Json]:
+        """Every item, following ``Link: rel="next"``. ``page``: the ``max`` to ask for (and
+        to mend a next link's ``max=null`` with); ``None`` sends no ``max``."""
         items: list[Json] = []
         target: str = path
-        query: dict[str, str] | None = {**params, "max": str(page)}
+        query: dict[str, str] | None = params if page is None else {**params, "max": str(page)}
         while True:
-            response = await self._call("GET", target, params=query)
+            response = await self._call("GET", target, params=query or None)
             items.extend(_items(response, "GET", path))
             self.pages += 1
             link = response.links.get("next", {}).get("url")
             if not link:
                 return items
-            target = fix_next_link(str(response.url.join(link)), page)
+            target = str(response.url.join(link))
+            if page is not None:
+                target = fix_next_link(target, page)
             query = None  # the next link carries every parameter
 
     # -- wholesale customers ------------------------------------------------------------
@@ -304,13 +308,4 @@ class WebexClient:
         """Every organization the caller sees (a partner: its own and its managed orgs), with
         ``id``, ``displayName`` and ``created``. The spec documents one unpaginated answer
         and no parameters, so none are sent; a ``Link: rel="next"`` is still followed."""
-        items: list[Json] = []
-        target = "/organizations"
-        while True:
-            response = await self._call("GET", target)
-            items.extend(_items(response, "GET", "/organizations"))
-            self.pages += 1
-            link = response.links.get("next", {}).get("url")
-            if not link:
-                return items
-            target = str(response.url.join(link))
+        return await self._link_list("/organizations", {}, None)

@@ -15,13 +15,13 @@ from reconciler.apply.engine import ApplyResult, Reporter, apply_plan
 from reconciler.desired import load_desired
 from reconciler.errors import PlanBlocked, PlanMismatch, UsageError
 from reconciler.journal import Journal
+from reconciler.live import Progress
 from reconciler.model import State
 from reconciler.operations import IN_FLIGHT, ApiOperations, PollPolicy
 from reconciler.plan import Plan
 from reconciler.target import Target, open_client
 from reconciler.workflow import (
     Planned,
-    Progress,
     check_named_customers,
     plan_with,
     templates_of,

@@ -14,7 +14,7 @@ import os
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import click
 
@@ -22,22 +22,13 @@ from reconciler import render
 from reconciler.apply import STATUSES, ApplyResult, ChangeResult, apply_directory
 from reconciler.cli import handle_errors
 from reconciler.cli.options import resolve_scope, scope_options, target_options
-from reconciler.cli.plan import StderrProgress
+from reconciler.cli.plan import StderrProgress, is_terminal, use_colour
 from reconciler.errors import ApplyFailed, ConfigError, UsageError
 from reconciler.journal import Journal
 from reconciler.plan import KINDS, Plan
 from reconciler.target import Target
 
 BAR_WIDTH = 30
-
-
-def is_terminal(stream: Any) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
-def use_colour(stream: Any) -> bool:
-    return is_terminal(stream) and not os.environ.get("NO_COLOR")
 
 
 class ApplyProgress:
@@ -162,7 +153,7 @@ def command(
     scope = resolve_scope(directory, customer, changed_since)
     if scope is None and reviewed is not None and reviewed.scope:
         scope = frozenset(reviewed.scope)
-    colour = use_colour(sys.stdout)
+    colour = use_colour(sys.stdout, os.environ)
 
     def confirm(plan: Plan) -> bool:
         click.echo(render.render(plan, "text", color=colour), nl=False, color=colour)

@@ -21,10 +21,14 @@ from reconciler.errors import ConfigError
 from reconciler.target import Target
 
 
+def is_terminal(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
 def use_colour(stream: Any, env: dict[str, str] | os._Environ[str]) -> bool:
     """Colour only on a terminal, and never when ``NO_COLOR`` is set to anything."""
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty()) and not env.get("NO_COLOR")
+    return is_terminal(stream) and not env.get("NO_COLOR")
 
 
 class StderrProgress:
@@ -33,7 +37,7 @@ class StderrProgress:
 
     def __init__(self, stream: Any = None) -> None:
         self.stream = stream if stream is not None else sys.stderr
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.tty = is_terminal(self.stream)
         self.last_len = 0
         self.lines = 0
 
