@@ -16,7 +16,7 @@ from typing import Any
 
 from reconciler import bodies, planner
 from reconciler.api import WebexClient
-from reconciler.desired import load_desired
+from reconciler.desired import customers_changed_since, load_desired
 from reconciler.errors import BadRequest, Conflict, NotFound, UsageError
 from reconciler.live import Progress, read_live
 from reconciler.model import State
@@ -30,11 +30,30 @@ EXIT_BLOCKED = 3
 
 @dataclass(frozen=True, slots=True)
 class Planned:
-    """A plan with the two states it was computed from."""
+    """A plan with the two states it was computed from (``scope``: the customers it covers,
+    None for all)."""
 
     desired: State
     live: State
     plan: Plan
+    scope: frozenset[str] | None = None
+
+
+def resolve_scope(
+    directory: Path,
+    customer: Collection[str],
+    changed_since: str | None,
+    desired: State | None = None,
+) -> frozenset[str] | None:
+    """The externalIds in scope: ``--customer`` values plus the customers changed since the
+    git ref (``desired``: the directory already loaded); None when neither option is given
+    (everything is in scope)."""
+    if not customer and changed_since is None:
+        return None
+    scope = set(customer)
+    if changed_since is not None:
+        scope |= customers_changed_since(directory, changed_since, desired)
+    return frozenset(scope)
 
 
 def plan_exit_code(plan: Plan, *, detailed_exitcode: bool, force: bool) -> int:
@@ -66,14 +85,18 @@ async def make_plan(
     *,
     scope: frozenset[str] | None = None,
     named: Collection[str] = (),
+    changed_since: str | None = None,
     precheck: bool = False,
     progress: Progress | None = None,
 ) -> Planned:
-    """Load ``directory``, read Partner Hub (``scope``: only these customers) through a
-    read-only client, and plan; with ``precheck``, run Webex's provisioning prechecks for the
-    planned customer and user creates."""
+    """Load ``directory``, read Partner Hub (``scope``: only these customers, widened by the
+    customers changed since the git ref ``changed_since``) through a read-only client, and
+    plan; with ``precheck``, run Webex's provisioning prechecks for the planned customer and
+    user creates."""
     desired = load_desired(directory)
     check_named_customers(desired, named)
+    if changed_since is not None:
+        scope = resolve_scope(directory, scope or (), changed_since, desired)
     async with open_client(
         target, read_only=True, templates=templates_of(desired), settings=desired.settings
     ) as client:
@@ -93,7 +116,7 @@ async def plan_with(
     plan = planner.plan(desired, live, scope=scope)
     if precheck and plan.changes:
         plan = replace(plan, prechecks=await run_prechecks(client, desired, live, plan))
-    return Planned(desired, live, plan)
+    return Planned(desired, live, plan, scope)
 
 
 async def read_for_plan(

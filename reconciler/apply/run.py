@@ -24,6 +24,7 @@ from reconciler.workflow import (
     Planned,
     check_named_customers,
     plan_with,
+    resolve_scope,
     templates_of,
 )
 
@@ -130,6 +131,7 @@ async def apply_directory(
     *,
     scope: frozenset[str] | None = None,
     named: Collection[str] = (),
+    changed_since: str | None = None,
     expected_checksum: str | None = None,
     reviewed: Plan | None = None,
     force: bool = False,
@@ -144,7 +146,8 @@ async def apply_directory(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> ApplyRun:
-    """Load ``directory``, re-plan against live Partner Hub, refuse a plan that is not the
+    """Load ``directory``, re-plan against live Partner Hub (``scope`` widened by the customers
+    changed since the git ref ``changed_since``), refuse a plan that is not the
     reviewed one (``PlanMismatch``) or is blocked (``PlanBlocked``, unless ``force``), ask
     ``confirm`` (when given), then execute. Nothing is written before every check passed."""
     if reviewed is not None:
@@ -156,6 +159,8 @@ async def apply_directory(
         expected_checksum = reviewed.checksum
     desired = load_desired(directory)
     check_named_customers(desired, named)
+    if changed_since is not None:
+        scope = resolve_scope(directory, scope or (), changed_since, desired)
     async with open_client(
         target,
         read_only=False,

@@ -21,7 +21,7 @@ import click
 from reconciler import render
 from reconciler.apply import STATUSES, ApplyResult, ChangeResult, apply_directory
 from reconciler.cli import handle_errors
-from reconciler.cli.options import resolve_scope, scope_options, target_options
+from reconciler.cli.options import scope_options, target_options
 from reconciler.cli.plan import StderrProgress, is_terminal, use_colour
 from reconciler.errors import ApplyFailed, ConfigError, UsageError
 from reconciler.journal import Journal
@@ -150,8 +150,8 @@ def command(
     if not yes and not interactive:
         raise UsageError("apply needs --yes when it is not run from a terminal")
     reviewed = read_reviewed_plan(plan_file) if plan_file is not None else None
-    scope = resolve_scope(directory, customer, changed_since)
-    if scope is None and reviewed is not None and reviewed.scope:
+    scope = frozenset(customer) or None
+    if scope is None and changed_since is None and reviewed is not None and reviewed.scope:
         scope = frozenset(reviewed.scope)
     colour = use_colour(sys.stdout, os.environ)
 
@@ -176,6 +176,7 @@ def command(
                 target,
                 scope=scope,
                 named=customer,
+                changed_since=changed_since,
                 expected_checksum=checksum,
                 reviewed=reviewed,
                 force=force,

@@ -6,8 +6,9 @@ from the environment, and passes one ``target`` argument to the command. With no
 credentials the command stops with one message naming both ways (exit 64).
 
 ``@scope_options`` adds ``--customer EXTID`` (repeatable) and ``--changed-since GITREF`` and
-passes ``customer: tuple[str, ...]`` and ``changed_since: str | None``; :func:`resolve_scope`
-turns them into the set of externalIds in scope (None = everything).
+passes ``customer: tuple[str, ...]`` and ``changed_since: str | None``;
+:func:`reconciler.workflow.resolve_scope` turns them into the set of externalIds in scope
+(None = everything) once the directory is loaded.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -76,18 +76,3 @@ def scope_options(func: F) -> F:
         metavar="EXTID",
         help="Only this customer (externalId); repeatable.",
     )(func)
-
-
-def resolve_scope(
-    directory: Path, customer: tuple[str, ...], changed_since: str | None
-) -> frozenset[str] | None:
-    """The externalIds in scope: ``--customer`` values plus customers changed since the ref;
-    None when neither option is given (everything is in scope)."""
-    if not customer and changed_since is None:
-        return None
-    scope = set(customer)
-    if changed_since is not None:
-        from reconciler.desired import customers_changed_since
-
-        scope |= customers_changed_since(directory, changed_since)
-    return frozenset(scope)

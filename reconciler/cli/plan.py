@@ -16,7 +16,7 @@ import click
 
 from reconciler import render, workflow
 from reconciler.cli import handle_errors
-from reconciler.cli.options import resolve_scope, scope_options, target_options
+from reconciler.cli.options import scope_options, target_options
 from reconciler.errors import ConfigError
 from reconciler.target import Target
 
@@ -123,23 +123,23 @@ def command(
 ) -> None:
     """Read Partner Hub, compare it with the desired-state DIR (default: desired-state) and
     print the changes that apply would make. Never writes to Partner Hub."""
-    scope = resolve_scope(directory, customer, changed_since)
-    if scope is not None and not scope:
-        click.echo(f"no customer changed since {changed_since}: nothing in scope", err=True)
     progress = StderrProgress()
     try:
         planned = asyncio.run(
             workflow.make_plan(
                 directory,
                 target,
-                scope=scope,
+                scope=frozenset(customer) or None,
                 named=customer,
+                changed_since=changed_since,
                 precheck=precheck,
                 progress=progress,
             )
         )
     finally:
         progress.done()
+    if planned.scope is not None and not planned.scope:
+        click.echo(f"no customer changed since {changed_since}: nothing in scope", err=True)
     plan = planned.plan
     if out is not None:
         write_plan(out, render.as_json(plan))

@@ -6,21 +6,23 @@ import subprocess
 from pathlib import Path
 
 from reconciler.errors import ConfigError
-from reconciler.model import Location, User
+from reconciler.model import Location, State, User
 
 from . import schemas
 from .yamlio import Document, parse
 
 
-def customers_changed_since(directory: Path, gitref: str) -> frozenset[str]:
+def customers_changed_since(
+    directory: Path, gitref: str, desired: State | None = None
+) -> frozenset[str]:
     """externalIds of customers whose files changed since ``gitref``.
 
     A file counts as changed when ``git diff --name-only REF`` lists it (the working tree against
     the ref) or it is new and untracked. A customer is touched when any of its objects — the
     customer itself, a location, a user — is declared in a changed file, now or at ``gitref``
     (so a moved or deleted declaration counts too), or when it uses a template whose file
-    changed. Raises ``ValidationFailed`` if the directory is invalid now, ``ConfigError`` if git
-    cannot answer.
+    changed. ``desired``: the directory already loaded, else it is loaded here. Raises
+    ``ValidationFailed`` if the directory is invalid now, ``ConfigError`` if git cannot answer.
     """
     from . import load_desired  # the package imports this module
 
@@ -34,7 +36,7 @@ def customers_changed_since(directory: Path, gitref: str) -> frozenset[str]:
         + _git(top, "ls-files", "--others", "--exclude-standard", "-z").split("\0")
         if name.endswith((".yaml", ".yml"))
     }
-    state = load_desired(directory)
+    state = desired if desired is not None else load_desired(directory)
     touched: set[str] = set()
     templates: set[str] = set()
     for name, template in state.templates.items():

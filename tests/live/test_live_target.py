@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from reconciler.api import RefreshGrant, StaticToken
 from reconciler.cli import handle_errors
-from reconciler.cli.options import resolve_scope, scope_options, target_options
+from reconciler.cli.options import scope_options, target_options
 from reconciler.errors import ReadOnlyViolation, UsageError
 from reconciler.target import (
     ApiTarget,
@@ -23,6 +23,7 @@ from reconciler.target import (
     sandbox_admin,
     sandbox_stats,
 )
+from reconciler.workflow import resolve_scope
 
 TOKEN = "CANARY-7f3c1e-token-never-printed"
 
