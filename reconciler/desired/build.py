@@ -9,7 +9,6 @@ reference to it does not add a second, misleading problem.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,8 +97,7 @@ def _envelope(doc: Document, problems: list[Problem]) -> str | None:
         )
         return None
     if not isinstance(kind, str) or kind not in schemas.KINDS:
-        hint = difflib.get_close_matches(str(kind), list(schemas.KINDS), n=1)
-        tip = f" (did you mean '{hint[0]}'?)" if hint else ""
+        tip = schemas.did_you_mean(str(kind), schemas.KINDS)
         problems.append(
             doc.problem(
                 ("kind",),
@@ -200,9 +198,3 @@ def settings_of(decls: list[Decl], problems: list[Problem]) -> Settings:
             data.get("maxRequestsPerSecond", defaults.max_requests_per_second)
         ),
     )
-
-
-def did_you_mean(name: str, known: Iterable[str], cutoff: float = 0.6) -> str:
-    """`` (did you mean 'x'?)`` for the closest known name, or nothing."""
-    hint = difflib.get_close_matches(name, list(known), n=1, cutoff=cutoff)
-    return f" (did you mean '{hint[0]}'?)" if hint else ""

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from reconciler.errors import ConfigError
-from reconciler.model import Location, State, User
+from reconciler.model import Customer, Location, State, Template, User
 
 from . import schemas
 from .yamlio import Document, parse
@@ -37,24 +37,29 @@ def customers_changed_since(
         if name.endswith((".yaml", ".yml"))
     }
     state = desired if desired is not None else load_desired(directory)
-    touched: set[str] = set()
-    templates: set[str] = set()
-    for name, template in state.templates.items():
-        if template.source and Path(template.source.file).resolve() in changed:
-            templates.add(name)
-    for ext, customer in state.customers.items():
-        if customer.source and Path(customer.source.file).resolve() in changed:
-            touched.add(ext)
-    parts: list[Location | User] = [*state.locations.values(), *state.users.values()]
-    for part in parts:
-        if part.source and Path(part.source.file).resolve() in changed:
-            touched.add(part.customer)
+    files = {
+        o.source.file
+        for o in (*state.templates.values(), *state.customers.values(), *parts_of(state))
+        if o.source
+    }
+    hit = {f for f in files if Path(f).resolve() in changed}  # one resolve per file
+
+    def declared_in_changed(obj: Template | Customer | Location | User) -> bool:
+        return obj.source is not None and obj.source.file in hit
+
+    templates = {name for name, t in state.templates.items() if declared_in_changed(t)}
+    touched = {ext for ext, c in state.customers.items() if declared_in_changed(c)}
+    touched |= {part.customer for part in parts_of(state) if declared_in_changed(part)}
     for path in changed:
         old_customers, old_templates = _declared_at(top, path, gitref)
         touched |= old_customers
         templates |= old_templates
     touched |= {ext for ext, c in state.customers.items() if c.template in templates}
     return frozenset(touched)
+
+
+def parts_of(state: State) -> list[Location | User]:
+    return [*state.locations.values(), *state.users.values()]
 
 
 def _declared_at(top: Path, path: Path, gitref: str) -> tuple[set[str], set[str]]:

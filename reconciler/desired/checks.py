@@ -16,8 +16,9 @@ from reconciler.model import (
     User,
 )
 
-from .build import Decl, did_you_mean
+from .build import Decl
 from .countries import COUNTRY_CODES
+from .schemas import did_you_mean
 
 #: package → the packages of which the customer must also hold at least one.
 PACKAGE_NEEDS: Mapping[str, tuple[str, ...]] = {

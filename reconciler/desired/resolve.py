@@ -26,8 +26,9 @@ from reconciler.model import (
     User,
 )
 
-from .build import Decl, Declarations, did_you_mean, settings_of, unique
+from .build import Decl, Declarations, settings_of, unique
 from .checks import check_country, check_time_zone, customer_rules, rename_rules, user_rules
+from .schemas import did_you_mean
 
 _MEETINGS_PACKAGES = frozenset({"webex_meetings", "webex_suite"})
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,12 @@ _TYPE_WORDS = {
     "boolean": "true or false",
     "null": "nothing",
 }
+
+
+def did_you_mean(name: str, known: Iterable[str], cutoff: float = 0.6) -> str:
+    """`` (did you mean 'x'?)`` for the closest known name, or nothing."""
+    hint = difflib.get_close_matches(name, list(known), n=1, cutoff=cutoff)
+    return f" (did you mean '{hint[0]}'?)" if hint else ""
 
 
 def _schema_dir() -> Any:
@@ -188,8 +194,7 @@ def _explain(error: ValidationError) -> Iterator[tuple[tuple[Any, ...], bool, st
     if validator_name == "additionalProperties" and isinstance(instance, dict):
         known = list(schema.get("properties", {}))
         for extra in sorted(set(instance) - set(known), key=str):
-            hint = difflib.get_close_matches(str(extra), known, n=1)
-            tip = f" (did you mean '{hint[0]}'?)" if hint else ""
+            tip = did_you_mean(str(extra), known)
             yield (*path, extra), True, f"{prefix}unknown field '{extra}'{tip}"
         return
     if validator_name == "type":
