@@ -23,8 +23,9 @@ from reconciler.sandbox.objects import (
     FULL_ADMIN_ROLE,
     ROLES,
     iso,
-    location_cols,
+    new_location,
     person_cols,
+    person_doc,
 )
 from reconciler.sandbox.store import Doc
 from reconciler.sandbox.subscribers import sub_cols
@@ -71,11 +72,7 @@ async def get_templates(ctx: Ctx, request: Request) -> Response:
 
 async def dump(ctx: Ctx, request: Request) -> Response:
     store = ctx.store
-    customers = []
-    for doc in store.select("customers"):
-        row = store.row("customers", doc["id"])
-        assert row is not None
-        customers.append({**doc, "_private": row["priv"]})
+    customers = [{**row["doc"], "_private": row["priv"]} for row in store.rows("customers")]
     return json_response(
         {
             "templates": store.templates(),
@@ -121,17 +118,18 @@ async def seed(ctx: Ctx, request: Request) -> Response:
             counts["customers"] += 1
             locations: dict[str, str] = {}
             for loc in spec.get("locations", []):
-                doc: Doc = {
-                    "id": store.mint("LOCATION"),
-                    "orgId": org_id,
-                    "name": loc["name"],
-                    "address": loc.get("address") or _loc_address(spec["address"]),
-                    "timeZone": loc.get("timeZone", "America/New_York"),
-                    "preferredLanguage": loc.get("preferredLanguage", "en_us"),
-                    "announcementLanguage": loc.get("preferredLanguage", "en_us"),
-                    "_calling": bool(loc.get("calling", False)),
-                }
-                store.insert("locations", doc, **location_cols(doc))
+                doc = new_location(
+                    store,
+                    org_id=org_id,
+                    fields={
+                        "name": loc["name"],
+                        "address": loc.get("address") or _loc_address(spec["address"]),
+                        "timeZone": loc.get("timeZone", "America/New_York"),
+                        "preferredLanguage": loc.get("preferredLanguage", "en_us"),
+                        "announcementLanguage": loc.get("preferredLanguage", "en_us"),
+                    },
+                    calling=bool(loc.get("calling", False)),
+                )
                 locations[loc["name"]] = doc["id"]
                 counts["locations"] += 1
                 if doc["_calling"] and not priv.get("headquarters"):
@@ -140,14 +138,27 @@ async def seed(ctx: Ctx, request: Request) -> Response:
                     priv["headquarters"] = doc["id"]
                     store.update("customers", customer, **customer_cols(customer, priv, None))
             if spec.get("adminEmail") and org_id:
-                admin = _person(store.mint("PEOPLE"), org_id, spec["adminEmail"], {}, stamp)
-                admin["roles"] = [FULL_ADMIN_ROLE]
+                admin = person_doc(
+                    store.mint("PEOPLE"),
+                    stamp,
+                    org_id=org_id,
+                    email=spec["adminEmail"],
+                    roles=[FULL_ADMIN_ROLE],
+                )
                 people.append((admin, person_cols(admin)))
             for sub in spec.get("subscribers", []):
-                person = _person(store.mint("PEOPLE"), org_id, sub["email"], sub, stamp)
-                person["roles"] = [ROLE_BY_NAME[r] for r in sub.get("roles", [])]
-                if sub.get("location"):
-                    person["locationId"] = locations[sub["location"]]
+                person = person_doc(
+                    store.mint("PEOPLE"),
+                    stamp,
+                    org_id=org_id,
+                    email=sub["email"],
+                    first=sub.get("firstName", ""),
+                    last=sub.get("lastName", ""),
+                    phone=sub.get("phoneNumber", ""),
+                    extension=sub.get("extension") or "",
+                    location_id=locations[sub["location"]] if sub.get("location") else "",
+                    roles=[ROLE_BY_NAME[r] for r in sub.get("roles", [])],
+                )
                 people.append((person, person_cols(person)))
                 doc = {
                     "id": store.mint("SUBSCRIBER"),
@@ -215,34 +226,3 @@ def _seed_customer(ctx: Ctx, spec: dict[str, Any], stamp: str) -> tuple[Doc, dic
         priv["orgCreated"] = stamp
     store.insert("customers", doc, **customer_cols(doc, priv, None))
     return doc, priv, org_id
-
-
-def _person(id_: str, org_id: str, email: str, spec: dict[str, Any], stamp: str) -> Doc:
-    first, last = spec.get("firstName", ""), spec.get("lastName", "")
-    doc: Doc = {
-        "id": id_,
-        "emails": [email],
-        "phoneNumbers": (
-            [{"type": "work", "value": spec["phoneNumber"], "primary": True}]
-            if spec.get("phoneNumber")
-            else []
-        ),
-        "displayName": " ".join(p for p in (first, last) if p) or email.split("@")[0],
-        "orgId": org_id,
-        "roles": [],
-        "licenses": [],
-        "created": stamp,
-        "lastModified": stamp,
-        "status": "inactive",
-        "invitePending": "false",
-        "loginEnabled": "true",
-        "type": "person",
-    }
-    for key, value in (
-        ("firstName", first),
-        ("lastName", last),
-        ("extension", spec.get("extension")),
-    ):
-        if value:
-            doc[key] = value
-    return doc

@@ -12,39 +12,40 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+#: The package enums of the official spec (``WholesalePackagesCustomer`` and the subscriber's).
+CUSTOMER_PACKAGES = (
+    "common_area_calling",
+    "webex_calling",
+    "webex_meetings",
+    "webex_suite",
+    "webex_voice",
+    "cx_essentials",
+    "webex_calling_standard",
+    "cisco_calling_plan",
+    "attendant_console",
+    "cx_premium_agent",
+    "cx_standard_agent",
+    "cx_voice_ports",
+    "cx_ai_assistant",
+    "webex_ai_agent",
+)
+SUBSCRIBER_PACKAGES = (
+    "webex_calling",
+    "webex_meetings",
+    "webex_suite",
+    "webex_voice",
+    "cx_essentials",
+    "webex_calling_standard",
+    "attendant_console",
+    "cx_premium_agent",
+    "cx_standard_agent",
+)
 #: Every customer package except ``webex_meetings`` needs ``provisioningParameters.calling``
 #: (INFERRED: the notes' reading of "calling packages").
-CALLING_CUSTOMER_PACKAGES = frozenset(
-    {
-        "common_area_calling",
-        "webex_calling",
-        "webex_suite",
-        "webex_voice",
-        "cx_essentials",
-        "webex_calling_standard",
-        "cisco_calling_plan",
-        "attendant_console",
-        "cx_premium_agent",
-        "cx_standard_agent",
-        "cx_voice_ports",
-        "cx_ai_assistant",
-        "webex_ai_agent",
-    }
-)
+CALLING_CUSTOMER_PACKAGES = frozenset(CUSTOMER_PACKAGES) - {"webex_meetings"}
 
 #: Every subscriber package except ``webex_meetings`` is calling-enabled (INFERRED).
-CALLING_SUBSCRIBER_PACKAGES = frozenset(
-    {
-        "webex_calling",
-        "webex_suite",
-        "webex_voice",
-        "cx_essentials",
-        "webex_calling_standard",
-        "attendant_console",
-        "cx_premium_agent",
-        "cx_standard_agent",
-    }
-)
+CALLING_SUBSCRIBER_PACKAGES = frozenset(SUBSCRIBER_PACKAGES) - {"webex_meetings"}
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox import rules
-from reconciler.sandbox.errors import ApiError, bad_request, not_found
+from reconciler.sandbox.errors import ApiError, bad_request, email_taken, not_found
 from reconciler.sandbox.ids import decode, encode
 from reconciler.sandbox.lifecycle import customer_cols, package_details
 from reconciler.sandbox.objects import public
 from reconciler.sandbox.store import Doc
-from reconciler.sandbox.web import Ctx, body_of, empty, json_response, page_size, retry_after
+from reconciler.sandbox.web import (
+    Ctx,
+    body_of,
+    empty,
+    int_param,
+    json_response,
+    page_size,
+    retry_after,
+)
 
 STATUSES = (
     "provisioned",
@@ -60,20 +68,17 @@ async def list_customers(ctx: Ctx, request: Request) -> Response:
     if statuses:
         where["status"] = statuses
     size = page_size(request, ctx.cfg.customers_page)
-    offset = _offset(request)
+    offset = int_param(request, "offset", 0)
     docs = ctx.store.select("customers", where, limit=size, offset=offset)
     return json_response({"items": [render(d) for d in docs]})
 
 
-def _offset(request: Request) -> int:
-    raw = request.query_params.get("offset") or "0"
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, "Query parameter offset must be an integer.") from None
-    if value < 0:
-        raise ApiError(400, "Query parameter offset must not be negative.")
-    return value
+def _refuse_taken_external_id(ctx: Ctx, external_id: str) -> None:
+    if ctx.store.ids("customers", {"external_id": external_id}):
+        raise ApiError(
+            ctx.cfg.duplicate_external_id_status,
+            f"A customer with externalId '{external_id}' already exists.",
+        )
 
 
 def _business_checks(ctx: Ctx, body: dict[str, Any]) -> None:
@@ -85,11 +90,8 @@ def _business_checks(ctx: Ctx, body: dict[str, Any]) -> None:
             cfg.unknown_provisioning_id_status, f"Unknown provisioningId '{provisioning_id}'."
         )
     external_id = body.get("externalId")
-    if isinstance(external_id, str) and ctx.store.ids("customers", {"external_id": external_id}):
-        raise ApiError(
-            cfg.duplicate_external_id_status,
-            f"A customer with externalId '{external_id}' already exists.",
-        )
+    if isinstance(external_id, str):
+        _refuse_taken_external_id(ctx, external_id)
     org_id = body.get("orgId")
     if isinstance(org_id, str) and org_id:
         if ctx.store.ids("customers", {"org_id": org_id}):
@@ -98,11 +100,7 @@ def _business_checks(ctx: Ctx, body: dict[str, Any]) -> None:
     info = body.get("customerInfo") or {}
     email = info.get("primaryEmail")
     if isinstance(email, str) and ctx.store.ids("people", {"email_lc": email.lower()}):
-        raise ApiError(
-            cfg.email_taken_status,
-            "The email is already associated with an existing user.",
-            code=10022,
-        )
+        raise email_taken(cfg.email_taken_status)
 
 
 def _outcome(ctx: Ctx, external_id: str, packages: list[str]) -> dict[str, Any]:
@@ -197,11 +195,7 @@ async def update(ctx: Ctx, request: Request) -> Response:
     assert packages is not None
     external_id = body.get("externalId")
     if isinstance(external_id, str) and external_id != doc["externalId"]:
-        if ctx.store.ids("customers", {"external_id": external_id}):
-            raise ApiError(
-                ctx.cfg.duplicate_external_id_status,
-                f"A customer with externalId '{external_id}' already exists.",
-            )
+        _refuse_taken_external_id(ctx, external_id)
         doc["externalId"] = external_id
     if "address" in body:
         doc["address"] = body["address"]
@@ -239,11 +233,7 @@ def precheck_ok(ctx: Ctx) -> Response:
 
 async def precheck(ctx: Ctx, request: Request) -> Response:
     body = await body_of(request)
-    problems, packages, location = rules.customer_body(body, ctx.cfg, mode="precheck")
-    if packages and location is None and set(packages) & ctx.cfg.calling_customer_packages:
-        problems.append(
-            "provisioningParameters.calling is mandatory when provisioning calling packages."
-        )
+    problems, _, _ = rules.customer_body(body, ctx.cfg, mode="precheck")
     if problems:
         raise bad_request(*problems)
     _business_checks(ctx, body)

@@ -41,6 +41,11 @@ def bad_request(*problems: str, code: int | None = None) -> ApiError:
     return ApiError(400, problems[0], code=code, descriptions=list(problems))
 
 
+def email_taken(status: int) -> ApiError:
+    """Webex's answer for an email that is already a person (errorCode 10022)."""
+    return ApiError(status, "The email is already associated with an existing user.", code=10022)
+
+
 def not_found(what: str) -> ApiError:
     return ApiError(404, f"{what} not found.")
 

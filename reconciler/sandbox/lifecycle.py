@@ -122,11 +122,9 @@ def _ensure_headquarters(store: Store, doc: Doc, priv: dict[str, Any]) -> None:
 
 def remove_customer(store: Store, doc: Doc) -> None:
     """The customer is gone: its subscribers, and its org's locations and people with it."""
-    for sub_id in store.ids("subscribers", {"customer_id": doc["id"]}):
-        store.delete("subscribers", sub_id)
+    store.delete_where("subscribers", {"customer_id": doc["id"]})
     org_id = doc.get("orgId")
     if org_id:
         for table in ("locations", "people"):
-            for id_ in store.ids(table, {"org_id": org_id}):
-                store.delete(table, id_)
+            store.delete_where(table, {"org_id": org_id})
     store.delete("customers", doc["id"])

@@ -44,9 +44,9 @@ def person_cols(doc: Doc) -> dict[str, Any]:
     }
 
 
-def new_person(
-    store: Store,
-    now: float,
+def person_doc(
+    id_: str,
+    stamp: str,
     *,
     org_id: str,
     email: str,
@@ -57,11 +57,10 @@ def new_person(
     location_id: str = "",
     roles: list[str] | None = None,
 ) -> Doc:
-    """Create a person in ``org_id`` (the store row included) and return it."""
+    """A person document as People answers it (not stored)."""
     display = " ".join(p for p in (first, last) if p) or email.split("@")[0]
-    stamp = iso(now)
     doc: Doc = {
-        "id": store.mint("PEOPLE"),
+        "id": id_,
         "emails": [email],
         "phoneNumbers": [{"type": "work", "value": phone, "primary": True}] if phone else [],
         "displayName": display,
@@ -83,6 +82,12 @@ def new_person(
         doc["extension"] = extension
     if location_id:
         doc["locationId"] = location_id
+    return doc
+
+
+def new_person(store: Store, now: float, **fields: Any) -> Doc:
+    """Create a person (``person_doc`` fields; the store row included) and return it."""
+    doc = person_doc(store.mint("PEOPLE"), iso(now), **fields)
     store.insert("people", doc, **person_cols(doc))
     return doc
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox import rules
-from reconciler.sandbox.errors import ApiError, bad_request, not_found
+from reconciler.sandbox.errors import ApiError, bad_request, email_taken, not_found
 from reconciler.sandbox.objects import (
     PARTNER_ORG,
     PARTNER_ORG_CREATED,
@@ -61,9 +61,8 @@ def _organizations(ctx: Ctx) -> list[Doc]:
     orgs: list[Doc] = [
         {"id": PARTNER_ORG, "displayName": PARTNER_ORG_NAME, "created": PARTNER_ORG_CREATED}
     ]
-    for customer_id in ctx.store.ids("customers", {}):
-        row = ctx.store.row("customers", customer_id)
-        if row is None or not row["org_id"]:
+    for row in ctx.store.rows("customers"):
+        if not row["org_id"]:
             continue
         priv = row["priv"]
         org: Doc = {
@@ -284,11 +283,7 @@ async def update_person(ctx: Ctx, request: Request) -> Response:
     if emails:
         new = str(emails[0]).lower()
         if new != doc["emails"][0].lower() and ctx.store.ids("people", {"email_lc": new}):
-            raise ApiError(
-                ctx.cfg.email_taken_status,
-                "The email is already associated with an existing user.",
-                code=10022,
-            )
+            raise email_taken(ctx.cfg.email_taken_status)
         doc["emails"] = [emails[0]]
     for key in REPLACED:
         if key in body and body[key] not in (None, ""):
@@ -319,8 +314,7 @@ async def update_person(ctx: Ctx, request: Request) -> Response:
 
 async def delete_person(ctx: Ctx, request: Request) -> Response:
     doc = _person(ctx, request)
-    for sub_id in ctx.store.ids("subscribers", {"person_id": doc["id"]}):
-        ctx.store.delete("subscribers", sub_id)
+    ctx.store.delete_where("subscribers", {"person_id": doc["id"]})
     ctx.store.delete("people", doc["id"])
     return empty(204)
 

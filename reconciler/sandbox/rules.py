@@ -8,35 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reconciler.sandbox.config import SandboxConfig
+from reconciler.sandbox.config import CUSTOMER_PACKAGES, SUBSCRIBER_PACKAGES, SandboxConfig
 
-CUSTOMER_PACKAGES = (
-    "common_area_calling",
-    "webex_calling",
-    "webex_meetings",
-    "webex_suite",
-    "webex_voice",
-    "cx_essentials",
-    "webex_calling_standard",
-    "cisco_calling_plan",
-    "attendant_console",
-    "cx_premium_agent",
-    "cx_standard_agent",
-    "cx_voice_ports",
-    "cx_ai_assistant",
-    "webex_ai_agent",
-)
-SUBSCRIBER_PACKAGES = (
-    "webex_calling",
-    "webex_meetings",
-    "webex_suite",
-    "webex_voice",
-    "cx_essentials",
-    "webex_calling_standard",
-    "attendant_console",
-    "cx_premium_agent",
-    "cx_standard_agent",
-)
 #: the deprecated single ``package`` field has a shorter enum
 SUBSCRIBER_PACKAGE_SINGLE = SUBSCRIBER_PACKAGES[:6]
 #: "X is dependent on: …" — at least one of them must be present (INFERRED any-of reading)
@@ -204,7 +177,8 @@ def customer_body(
                 )
     params = _object(body, "provisioningParameters", "", problems, required=False)
     location = calling_location(params, problems)
-    if post and packages and location is None and set(packages) & cfg.calling_customer_packages:
+    calling = packages and set(packages) & cfg.calling_customer_packages
+    if mode != "put" and calling and location is None:
         problems.append(
             "provisioningParameters.calling is mandatory when provisioning calling packages."
         )

@@ -123,8 +123,13 @@ class Store:
         self.db.execute(f"UPDATE {table} SET {sets}, doc = ? WHERE id = ?", values)
 
     def delete(self, table: str, id_: str) -> None:
+        self.delete_where(table, {"id": id_})
+
+    def delete_where(self, table: str, where: Mapping[str, Any]) -> None:
+        """Delete every row whose columns equal ``where``, in one statement."""
         self.begin()
-        self.db.execute(f"DELETE FROM {table} WHERE id = ?", (id_,))
+        sql, params = self._where(where, None)
+        self.db.execute(f"DELETE FROM {table}{sql}", params)
 
     def get(self, table: str, id_: str) -> Doc | None:
         row = self.db.execute(f"SELECT doc FROM {table} WHERE id = ?", (id_,)).fetchone()
@@ -132,16 +137,24 @@ class Store:
 
     def row(self, table: str, id_: str) -> dict[str, Any] | None:
         """Document plus indexed columns (``priv`` decoded) of one row."""
+        found = self.rows(table, {"id": id_})
+        return found[0] if found else None
+
+    def rows(
+        self, table: str, where: Mapping[str, Any] | None = None, *, order: str = "rowid"
+    ) -> list[dict[str, Any]]:
+        """Documents plus indexed columns (``priv`` decoded) of the rows matching ``where``,
+        in one query."""
         cols = TABLES[table]
-        row = self.db.execute(
-            f"SELECT {', '.join(cols)}, doc FROM {table} WHERE id = ?", (id_,)
-        ).fetchone()
-        if row is None:
-            return None
-        out = dict(zip(cols, row[:-1], strict=True))
-        out["doc"] = json.loads(row[-1])
-        if "priv" in out:
-            out["priv"] = json.loads(out["priv"]) if out["priv"] else {}
+        sql, params = self._where(where, None)
+        out: list[dict[str, Any]] = []
+        query = f"SELECT {', '.join(cols)}, doc FROM {table}{sql} ORDER BY {order}"
+        for row in self.db.execute(query, params):
+            one = dict(zip(cols, row[:-1], strict=True))
+            one["doc"] = json.loads(row[-1])
+            if "priv" in one:
+                one["priv"] = json.loads(one["priv"]) if one["priv"] else {}
+            out.append(one)
         return out
 
     def select(

@@ -10,13 +10,12 @@ from starlette.responses import Response
 
 from reconciler.sandbox import rules
 from reconciler.sandbox.customers import precheck_ok
-from reconciler.sandbox.errors import ApiError, bad_request, not_found
+from reconciler.sandbox.errors import ApiError, bad_request, email_taken, not_found
 from reconciler.sandbox.objects import iso, new_person, person_cols
 from reconciler.sandbox.store import Doc
 from reconciler.sandbox.web import Ctx, body_of, empty, int_param, json_response, page_size
 
 READY = ("provisioned", "provisioned_with_errors", "updating")
-EMAIL_TAKEN = "The email is already associated with an existing user."
 
 
 def sub_cols(doc: Doc) -> dict[str, Any]:
@@ -167,11 +166,11 @@ async def provision(ctx: Ctx, request: Request) -> Response:
     email: str = body["email"]
     _check_package(ctx, customer, package)
     if ctx.store.ids("subscribers", {"email_lc": email.lower()}):
-        raise ApiError(ctx.cfg.email_taken_status, EMAIL_TAKEN, code=10022)
+        raise email_taken(ctx.cfg.email_taken_status)
     people = ctx.store.select("people", {"email_lc": email.lower()})
     person = people[0] if people else None
     if person is not None and person["orgId"] != org_id:
-        raise ApiError(ctx.cfg.email_taken_status, EMAIL_TAKEN, code=10022)
+        raise email_taken(ctx.cfg.email_taken_status)
     stamp = iso(ctx.now())
     doc: Doc = {
         "id": ctx.store.mint("SUBSCRIBER"),
@@ -281,13 +280,13 @@ async def precheck(ctx: Ctx, request: Request) -> Response:
         raise bad_request(*problems)
     email: str = body["email"]
     if ctx.store.ids("subscribers", {"email_lc": email.lower()}):
-        raise ApiError(ctx.cfg.email_taken_status, EMAIL_TAKEN, code=10022)
+        raise email_taken(ctx.cfg.email_taken_status)
     customer_id = body.get("customerId")
     if isinstance(customer_id, str) and customer_id:
         customer = _customer_for(ctx, customer_id)
         people = ctx.store.select("people", {"email_lc": email.lower()})
         if people and people[0]["orgId"] != customer["orgId"]:
-            raise ApiError(ctx.cfg.email_taken_status, EMAIL_TAKEN, code=10022)
+            raise email_taken(ctx.cfg.email_taken_status)
         if package is not None:
             _check_package(ctx, customer, package)
             _check_calling(ctx, customer["orgId"], package, params, people[0] if people else None)
