@@ -21,7 +21,7 @@ import click
 from reconciler import render
 from reconciler.apply import STATUSES, ApplyResult, ChangeResult, apply_directory
 from reconciler.cli import handle_errors
-from reconciler.cli.options import scope_options, target_options
+from reconciler.cli.options import directory_argument, scope_options, target_options
 from reconciler.cli.plan import StderrProgress, is_terminal, use_colour
 from reconciler.errors import ApplyFailed, ConfigError, UsageError
 from reconciler.journal import Journal
@@ -90,12 +90,7 @@ def read_reviewed_plan(path: Path) -> Plan:
 
 
 @click.command("apply")
-@click.argument(
-    "directory",
-    default="desired-state",
-    type=click.Path(path_type=Path, file_okay=False),
-    metavar="[DIR]",
-)
+@directory_argument
 @target_options
 @scope_options
 @click.option(

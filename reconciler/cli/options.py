@@ -1,4 +1,5 @@
-"""Options shared by the commands that talk to Partner Hub (plan, apply, export).
+"""Arguments and options shared by the commands: the DIR argument, and the target and scope
+options of the commands that talk to Partner Hub (plan, apply, export).
 
 ``@target_options`` adds ``--sandbox [FILE]`` (env ``RECONCILER_SANDBOX``; the file defaults to
 ``.reconciler-sandbox.sqlite``) and ``--api-url`` (env ``WEBEX_API_URL``), reads the credentials
@@ -16,6 +17,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -25,6 +27,15 @@ from reconciler.cli import fail
 from reconciler.target import DEFAULT_SANDBOX_FILE, Target, resolve_target
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+#: The desired-state directory argument every command that reads YAML takes.
+directory_argument = click.argument(
+    "directory",
+    default="desired-state",
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="[DIR]",
+)
 
 
 def target_options(func: F) -> F:

@@ -16,7 +16,7 @@ import click
 
 from reconciler import render, workflow
 from reconciler.cli import handle_errors
-from reconciler.cli.options import scope_options, target_options
+from reconciler.cli.options import directory_argument, scope_options, target_options
 from reconciler.errors import ConfigError
 from reconciler.target import Target
 
@@ -71,12 +71,7 @@ def write_plan(path: Path, text: str) -> None:
 
 
 @click.command("plan")
-@click.argument(
-    "directory",
-    default="desired-state",
-    type=click.Path(path_type=Path, file_okay=False),
-    metavar="[DIR]",
-)
+@directory_argument
 @target_options
 @scope_options
 @click.option(

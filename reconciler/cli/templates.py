@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from reconciler.cli import handle_errors
+from reconciler.cli.options import directory_argument
 from reconciler.desired import load_desired
 from reconciler.model import State, Template
 
@@ -106,12 +107,7 @@ def command() -> None:
 
 
 @command.command("checklist")
-@click.argument(
-    "directory",
-    default="desired-state",
-    type=click.Path(path_type=Path, file_okay=False),
-    metavar="[DIR]",
-)
+@directory_argument
 @handle_errors
 def checklist_command(directory: Path) -> None:
     """Print the Partner Hub steps to create each template of DIR (default: desired-state),

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli import EXIT_ERROR, handle_errors
+from reconciler.cli.options import directory_argument
 from reconciler.desired import Checked, check_directory
 from reconciler.errors import Problem
 
@@ -39,12 +40,7 @@ def annotation(problem: Problem) -> str:
 
 
 @click.command("validate")
-@click.argument(
-    "directory",
-    default="desired-state",
-    type=click.Path(path_type=Path, file_okay=False),
-    metavar="[DIR]",
-)
+@directory_argument
 @handle_errors
 def command(directory: Path) -> None:
     """Check the desired-state DIR (default: desired-state) without touching the network.
