@@ -79,6 +79,20 @@ class Builder:
     def add(self, change: Change) -> None:
         self.changes[change.address] = change
 
+    def prune_or_list(self, kind: Kind, ext: str, name: str, depends_on: tuple[str, ...]) -> None:
+        """A live location or user under a managed customer that no YAML names: deleted with
+        ``prune``, else listed as unmanaged."""
+        if self.desired.settings.prune:
+            notes = ("prune: in no YAML file",)
+            self.add(Change("delete", kind, ext, name, depends_on=depends_on, notes=notes))
+        else:
+            self.unmanaged.add(
+                Notice(
+                    address_of(kind, ext, name),
+                    f"{kind} is in no YAML file: left alone (prune off)",
+                )
+            )
+
     def warn(self, address: str, message: str) -> None:
         self.warnings.add(Notice(address, message))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from reconciler.model import Customer, Location
-from reconciler.plan import Change, FieldDiff, Notice, address_of
+from reconciler.plan import Change, FieldDiff, address_of
 from reconciler.planner.builder import Builder, address_data, cust_addr, diff
 
 
@@ -100,17 +100,4 @@ def plan_locations(
                 )
             )
     for name in sorted(set(live) - claimed):
-        addr = address_of("location", ext, name)
-        if b.desired.settings.prune:
-            b.add(
-                Change(
-                    "delete",
-                    "location",
-                    ext,
-                    name,
-                    depends_on=deps,
-                    notes=("prune: in no YAML file",),
-                )
-            )
-        else:
-            b.unmanaged.add(Notice(addr, "location is in no YAML file: left alone (prune off)"))
+        b.prune_or_list("location", ext, name, deps)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from reconciler.model import CALLING_USER_PACKAGES, FULL_ADMIN_ROLE, Customer, Location, User
-from reconciler.plan import Change, FieldDiff, Notice, address_of
+from reconciler.plan import Change, FieldDiff, address_of
 from reconciler.planner.builder import Builder, cust_addr, diff
 
 
@@ -112,20 +112,7 @@ def plan_users(
         )
 
     for email in sorted(set(live) - claimed):
-        addr = address_of("user", ext, email)
-        if b.desired.settings.prune:
-            b.add(
-                Change(
-                    "delete",
-                    "user",
-                    ext,
-                    email,
-                    depends_on=cust_dep,
-                    notes=("prune: in no YAML file",),
-                )
-            )
-        else:
-            b.unmanaged.add(Notice(addr, "user is in no YAML file: left alone (prune off)"))
+        b.prune_or_list("user", ext, email, cust_dep)
 
     # A location delete waits for the users that leave it (deleted or moved elsewhere).
     for name in live_locations:
