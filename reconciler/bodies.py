@@ -1,4 +1,5 @@
-"""Model values → Partner Hub request bodies (pure: no IO, no defaults invented).
+"""Plan changes and model values → Partner Hub request bodies (pure: no IO, no defaults
+invented). :func:`for_change` builds the write of any change from the facts it carries.
 
 Each API spells the one :class:`~reconciler.model.Address` its own way: wholesale customers
 use ``addressLine1``/``stateOrProvince``/``zipOrPostalCode``, ``/locations`` uses
@@ -9,8 +10,9 @@ use ``addressLine1``/``stateOrProvince``/``zipOrPostalCode``, ``/locations`` use
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
+from reconciler.errors import PlanError
 from reconciler.model import (
     CALLING_USER_PACKAGES,
     Address,
@@ -19,8 +21,10 @@ from reconciler.model import (
     User,
     has_calling,
 )
+from reconciler.plan import Action, Change, CustomerFacts, LocationFacts, UserFacts
 
 Body = dict[str, Any]
+F = TypeVar("F", CustomerFacts, LocationFacts, UserFacts)
 
 #: Fields ``PUT /people/{id}`` accepts (the admin spec's request schema); the rest of a GET is
 #: read-only and is dropped from the full-replacement body.
@@ -303,3 +307,69 @@ def person_update(
         body["locationId"] = location_id
     body["roles"] = list(role_ids)
     return _drop_none(body)
+
+
+def facts_of(change: Change, kind: type[F]) -> F:
+    """The change's facts of the expected kind, or PlanError: a change read back from a plan
+    file carries none (apply executes a fresh plan, never a file)."""
+    if not isinstance(change.facts, kind):
+        raise PlanError(f"{change.action} {change.address} carries no {kind.__name__}")
+    return change.facts
+
+
+def for_change(
+    change: Change,
+    *,
+    action: Action | None = None,
+    customer_id: str | None = None,
+    location_id: str | None = None,
+) -> Body:
+    """The body of the write that makes ``change`` true (``action``: send it as this action
+    instead, e.g. the PUT that retries a customer create, or the update of a headquarters that
+    provisioning made): ``customer_id`` and ``location_id`` are the server IDs a subscriber
+    body names. A delete has no body."""
+    action = action or change.action
+    if action == "delete":
+        raise PlanError(f"{change.address}: a delete has no body")
+    if change.kind == "customer":
+        c = facts_of(change, CustomerFacts)
+        if action == "update":
+            return customer_update(c.customer, headquarters=c.headquarters)
+        if not c.provisioning_id:
+            raise PlanError(f"template {c.customer.template!r} has no provisioningId")
+        return customer_create(
+            c.customer, provisioning_id=c.provisioning_id, headquarters=c.headquarters
+        )
+    if change.kind == "location":
+        location = facts_of(change, LocationFacts).location
+        return location_create(location) if action == "create" else location_update(location)
+    u = facts_of(change, UserFacts)
+    if u.user is None:
+        raise PlanError(f"{change.address}: no desired user")
+    if action == "create":
+        if customer_id is None:
+            raise PlanError(f"{change.address}: a subscriber create needs its customer's ID")
+        return subscriber_create(u.user, customer_id=customer_id, location_id=location_id)
+    return subscriber_update(u.user, location_id=location_id, calling_parameters=u.adds_calling)
+
+
+def precheck_for(
+    change: Change,
+    *,
+    customer_id: str | None = None,
+    provisioning_id: str | None = None,
+    location_id: str | None = None,
+) -> Body:
+    """The ``/validate`` body for a planned customer or user create (``provisioning_id``: for
+    a user whose customer is not live yet, its customer's template)."""
+    if change.kind == "customer":
+        c = facts_of(change, CustomerFacts)
+        return customer_precheck(
+            c.customer, provisioning_id=c.provisioning_id, headquarters=c.headquarters
+        )
+    user = facts_of(change, UserFacts).user
+    if user is None or change.kind != "user":
+        raise PlanError(f"{change.address}: no precheck for it")
+    return subscriber_precheck(
+        user, customer_id=customer_id, provisioning_id=provisioning_id, location_id=location_id
+    )

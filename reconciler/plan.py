@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from reconciler.errors import PlanError
+from reconciler.model import Customer, Location, User
 
 FORMAT_VERSION = 1
 
@@ -42,9 +43,54 @@ class FieldDiff:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerFacts:
+    """What a customer create or update sends: the desired customer, its declared
+    headquarters (the source of ``provisioningParameters.calling``), its template's
+    provisioningId, and the name of the headquarters location this change creates
+    (``carries``: Partner Hub makes it while provisioning, so no location create is planned)."""
+
+    customer: Customer
+    headquarters: Location | None = None
+    provisioning_id: str | None = None
+    carries: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LocationFacts:
+    """What a location create or update sends: the desired location, the live name a rename
+    starts from, and whether it is its customer's headquarters (which the customer's
+    provisioning may have made already)."""
+
+    location: Location
+    previous_name: str | None = None
+    headquarters: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UserFacts:
+    """What a user change needs: the desired user (None for a prune), whether a package change
+    moves it onto calling (calling parameters are sent with it), whether it is its customer's
+    administrator (a person provisioning made), the location this change puts it in and the
+    live location it leaves (both for the order of the plan)."""
+
+    user: User | None = None
+    adds_calling: bool = False
+    customer_admin: bool = False
+    sets_location: str | None = None
+    leaves_location: str | None = None
+
+
+Facts = CustomerFacts | LocationFacts | UserFacts
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     """One write to make. ``customer`` and ``name`` are the structured key behind ``address``
-    (``name`` is the location name or the user email; ``None`` for a customer)."""
+    (``name`` is the location name or the user email; ``None`` for a customer).
+
+    ``facts`` are the typed values the planner found that apply builds its requests from; they
+    are not part of the plan's JSON (nor its checksum), so a plan read back from JSON has none:
+    apply always executes a fresh plan, compared with the reviewed one by checksum."""
 
     action: Action
     kind: Kind
@@ -54,6 +100,7 @@ class Change:
     depends_on: tuple[str, ...] = ()
     #: Short human notes that are part of what is reviewed (e.g. "rename from 'Old HQ'").
     notes: tuple[str, ...] = ()
+    facts: Facts | None = field(default=None, compare=False, repr=False)
 
     @property
     def address(self) -> str:

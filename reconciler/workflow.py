@@ -20,7 +20,7 @@ from reconciler.desired import customers_changed_since, load_desired
 from reconciler.errors import BadRequest, Conflict, NotFound, UsageError
 from reconciler.live import Progress, read_live
 from reconciler.model import State
-from reconciler.plan import Change, Notice, Plan
+from reconciler.plan import Change, CustomerFacts, Notice, Plan, UserFacts
 from reconciler.target import Target, open_client
 
 EXIT_OK = 0
@@ -115,7 +115,7 @@ async def plan_with(
     live = await read_for_plan(client, desired, scope=scope, progress=progress)
     plan = planner.plan(desired, live, scope=scope)
     if precheck and plan.changes:
-        plan = replace(plan, prechecks=await run_prechecks(client, desired, live, plan))
+        plan = replace(plan, prechecks=await run_prechecks(client, live, plan))
     return Planned(desired, live, plan, scope)
 
 
@@ -147,41 +147,44 @@ def _precheck_message(answer: Mapping[str, Any]) -> str:
     return "ok: " + (described or str(answer.get("message", "success")))
 
 
-async def run_prechecks(
-    client: WebexClient, desired: State, live: State, plan: Plan
-) -> tuple[Notice, ...]:
+async def run_prechecks(client: WebexClient, live: State, plan: Plan) -> tuple[Notice, ...]:
     """One ``/validate`` call per planned customer create and user create, concurrently under
     the client's limits; a 4xx answer is a failed precheck (shown next to the change), anything
     else is an error of the run. Results come back in plan order."""
+    # A customer this plan creates has no ID yet: its subscribers are checked against its
+    # template instead.
+    created = {
+        c.customer: c.facts.provisioning_id
+        for c in plan.changes
+        if c.kind == "customer" and isinstance(c.facts, CustomerFacts)
+    }
     checks = [
-        _precheck(client, desired, live, change)
+        _precheck(client, live, created, change)
         for change in plan.changes
         if change.action == "create" and change.kind != "location"
     ]
     return tuple(await asyncio.gather(*checks))
 
 
-async def _precheck(client: WebexClient, desired: State, live: State, change: Change) -> Notice:
-    customer = desired.customers[change.customer]
-    template = desired.templates.get(customer.template or "")
-    provisioning_id = template.provisioning_id if template is not None else None
+async def _precheck(
+    client: WebexClient, live: State, created: Mapping[str, str | None], change: Change
+) -> Notice:
     body: dict[str, Any]
     if change.kind == "customer":
-        if not provisioning_id:
+        if not bodies.facts_of(change, CustomerFacts).provisioning_id:
             return Notice(change.address, "failed: template has no provisioningId")
-        hq = desired.locations.get((customer.external_id, customer.headquarters or ""))
-        body = bodies.customer_precheck(customer, provisioning_id=provisioning_id, headquarters=hq)
+        body = bodies.precheck_for(change)
         call = client.precheck_customer
     else:
-        user = desired.users[(change.customer, change.name or "")]
+        user = bodies.facts_of(change, UserFacts).user
         live_customer = live.customers.get(change.customer)
-        live_location = live.locations.get((change.customer, user.location or ""))
-        body = bodies.subscriber_precheck(
-            user,
+        live_location = live.locations.get((change.customer, (user and user.location) or ""))
+        body = bodies.precheck_for(
+            change,
             customer_id=live_customer.live.id
             if live_customer is not None and live_customer.live is not None
             else None,
-            provisioning_id=None if live_customer is not None else provisioning_id,
+            provisioning_id=None if live_customer is not None else created.get(change.customer),
             location_id=live_location.live.id
             if live_location is not None and live_location.live is not None
             else None,

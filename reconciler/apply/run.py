@@ -16,8 +16,8 @@ from reconciler.desired import load_desired
 from reconciler.errors import PlanBlocked, PlanMismatch, UsageError
 from reconciler.journal import Journal
 from reconciler.live import Progress
-from reconciler.model import State
-from reconciler.operations import IN_FLIGHT, ApiOperations, PollPolicy
+from reconciler.model import CUSTOMER_IN_FLIGHT, State
+from reconciler.operations import ApiOperations, PollPolicy
 from reconciler.plan import Plan
 from reconciler.target import Target, open_client
 from reconciler.workflow import (
@@ -89,7 +89,7 @@ def in_flight_customers(planned: Planned, scope: frozenset[str] | None) -> froze
         if ext in planned.desired.customers
         and (scope is None or ext in scope)
         and live.live is not None
-        and live.live.status in IN_FLIGHT
+        and live.live.status in CUSTOMER_IN_FLIGHT
     )
 
 
@@ -116,7 +116,7 @@ async def plan_after_jobs(
     while in_flight := in_flight_customers(planned, scope) - waited:
         if progress is not None:
             progress(WAITING_PHASE, 0, len(in_flight))
-        waiter = ApiOperations(client, desired, planned.live, poll=poll, clock=clock, sleep=sleep)
+        waiter = ApiOperations(client, planned.live, poll=poll, clock=clock, sleep=sleep)
         await waiter.settle(in_flight)
         if progress is not None:
             progress(WAITING_PHASE, len(in_flight), len(in_flight))
@@ -182,9 +182,7 @@ async def apply_directory(
             return ApplyRun(plan, ApplyResult())
         if confirm is not None and not confirm(plan):
             return ApplyRun(plan, None)
-        operations = ApiOperations(
-            client, planned.desired, planned.live, poll=poll, clock=clock, sleep=sleep
-        )
+        operations = ApiOperations(client, planned.live, poll=poll, clock=clock, sleep=sleep)
         cap = concurrency or DEFAULT_CONCURRENCY_FACTOR * max(1, desired.settings.concurrency)
         result = await apply_plan(plan, operations, concurrency=cap, reporter=reporter, clock=clock)
     return ApplyRun(plan, result)

@@ -1,13 +1,14 @@
 """One plan change → the Partner Hub calls that make it true (``ApiOperations.run``).
 
-Built from the desired State (the full objects behind each change), the live State the plan
-was computed from (server IDs), and a ``WebexClient``. One module per kind of change:
-``customers`` (create/update/delete and waiting for the provisioning job), ``locations`` and
-``users``; ``context`` holds what they share (server IDs learnt during the run, lookups by key,
-the create-once rule).
+Built from the live State the plan was computed from (server IDs) and a ``WebexClient``; the
+request bodies come from the facts each change carries (:func:`reconciler.bodies.for_change`).
+One module per kind of change: ``customers`` (create/update/delete and waiting for the
+provisioning job), ``locations`` and ``users``; ``ids`` resolves server IDs (learnt during the
+run, from the live state, or looked up by key), ``calls`` holds the create-once rule and the
+poll policy.
 
 - Locations and users start only once their customer has an organization and is not in flight
-  (the plan orders them after the customer; ``Context.org`` checks it again against the API).
+  (the plan orders them after the customer; ``ServerIds.org`` checks it again against the API).
 - A create whose outcome is unknown (connection lost after sending, 5xx) or that conflicts
   (409: the key exists) is resolved by looking the object up by its key — externalId, email,
   location name: adopted if there, the POST retried once if not. Nothing is ever created twice.
@@ -25,22 +26,14 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import Protocol
 
 from reconciler.model import State
-from reconciler.operations.context import (
-    BAD_ENDINGS,
-    IN_FLIGHT,
-    ORG_READY,
-    Client,
-    Context,
-    PollPolicy,
-)
+from reconciler.operations.calls import PollPolicy
 from reconciler.operations.customers import CustomerOperations
+from reconciler.operations.ids import ORG_READY, Client, ServerIds
 from reconciler.operations.locations import LocationOperations
 from reconciler.operations.users import UserOperations
 from reconciler.plan import Change
 
 __all__ = [
-    "BAD_ENDINGS",
-    "IN_FLIGHT",
     "ORG_READY",
     "ApiOperations",
     "Client",
@@ -62,17 +55,16 @@ class ApiOperations:
     def __init__(
         self,
         client: Client,
-        desired: State,
         live: State,
         *,
         poll: PollPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.context = Context(client, desired, live, poll=poll, clock=clock, sleep=sleep)
-        self.customers = CustomerOperations(self.context)
-        self.locations = LocationOperations(self.context)
-        self.users = UserOperations(self.context)
+        self.ids = ServerIds(client, live)
+        self.customers = CustomerOperations(self.ids, poll=poll, clock=clock, sleep=sleep)
+        self.locations = LocationOperations(self.ids)
+        self.users = UserOperations(self.ids)
 
     async def run(self, change: Change) -> str:
         kinds: dict[str, KindOperations] = {

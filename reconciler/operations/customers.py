@@ -11,81 +11,89 @@ polled until the customer is gone; one already gone is done.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+import time
+from collections.abc import Awaitable, Callable, Collection
 
+from reconciler import bodies
 from reconciler.errors import JobFailed, JobTimeout, NotFound
-from reconciler.operations.context import (
-    BAD_ENDINGS,
-    IN_FLIGHT,
-    Context,
-    CustomerRef,
-    Json,
-    codes,
-    create_once,
-)
+from reconciler.model import CUSTOMER_BAD_ENDINGS, CUSTOMER_IN_FLIGHT
+from reconciler.operations.calls import PollPolicy, codes, create_once
+from reconciler.operations.ids import CustomerRef, Json, ServerIds
 from reconciler.plan import Change
 
 
 class CustomerOperations:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+    """Customer changes; ``poll``, ``clock`` and ``sleep`` pace the waits for their jobs."""
+
+    def __init__(
+        self,
+        ids: ServerIds,
+        *,
+        poll: PollPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.ids = ids
+        self.poll = poll or PollPolicy()
+        self.clock = clock
+        self.sleep = sleep
 
     async def create(self, change: Change) -> str:
-        ctx, ext = self.ctx, change.customer
-        body = ctx.customer_body(ext, create=True)
+        ids, ext = self.ids, change.customer
+        body = bodies.for_change(change)
 
         async def find() -> str | None:
-            found = await ctx.find_customer(ext)
+            found = await ids.find_customer(ext)
             return None if found is None else str(found["id"])
 
-        customer_id, note = await create_once(lambda: ctx.client.create_customer(body), find)
-        return await self._settle(ext, customer_id, "created") + note
+        customer_id, note = await create_once(lambda: ids.client.create_customer(body), find)
+        return await self._settle(change, customer_id, "created") + note
 
     async def update(self, change: Change) -> str:
-        ext = change.customer
-        ref = await self.ctx.customer(ext)
-        await self.ctx.client.update_customer(ref.id, self.ctx.customer_body(ext, create=False))
-        return await self._settle(ext, ref.id, "updated")
+        ref = await self.ids.customer(change.customer)
+        await self.ids.client.update_customer(ref.id, bodies.for_change(change))
+        return await self._settle(change, ref.id, "updated")
 
     async def delete(self, change: Change) -> str:
-        ctx, ext = self.ctx, change.customer
+        ids, ext = self.ids, change.customer
         try:
-            ref = await ctx.customer(ext)
-            await ctx.client.delete_customer(ref.id)
+            ref = await ids.customer(ext)
+            await ids.client.delete_customer(ref.id)
         except NotFound:
             return "already gone"
-        start = ctx.clock()
-        for wait in ctx.poll.intervals():
+        start = self.clock()
+        for wait in self.poll.intervals():
             try:
-                data = await ctx.client.get_customer(ref.id)
+                data = await ids.client.get_customer(ref.id)
             except NotFound:
-                ctx.customers.pop(ext, None)
-                return f"deleted in {ctx.clock() - start:.1f} s"
+                ids.customers.pop(ext, None)
+                return f"deleted in {self.clock() - start:.1f} s"
             if data.get("status") == "error":
                 raise JobFailed(f"customer {ext} delete ended in error{codes(data)}")
-            if ctx.clock() - start + wait > ctx.poll.deadline:
+            if self.clock() - start + wait > self.poll.deadline:
                 raise JobTimeout(
                     f"customer {ext} still {data.get('status')} after "
-                    f"{ctx.clock() - start:.0f} s; re-run apply to pick it up"
+                    f"{self.clock() - start:.0f} s; re-run apply to pick it up"
                 )
-            await ctx.sleep(wait)
+            await self.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _settle(self, ext: str, customer_id: str, verb: str) -> str:
+    async def _settle(self, change: Change, customer_id: str, verb: str) -> str:
         """Wait for the job; retry a bad ending once with a PUT; record the org."""
-        ctx = self.ctx
-        started = ctx.clock()
+        ids, ext = self.ids, change.customer
+        started = self.clock()
         data = await self._wait(ext, customer_id)
         retried = ""
-        if data.get("status") in BAD_ENDINGS:
-            await ctx.client.update_customer(customer_id, ctx.customer_body(ext, create=False))
+        if data.get("status") in CUSTOMER_BAD_ENDINGS:
+            retry = bodies.for_change(change, action="update")
+            await ids.client.update_customer(customer_id, retry)
             retried = f"; retried after {data.get('status')}"
             data = await self._wait(ext, customer_id)
         status = data.get("status")
         if status != "provisioned":
             raise JobFailed(f"customer {ext} ended {status}{codes(data)}{retried}")
-        ctx.customers[ext] = CustomerRef(customer_id, data.get("orgId"), status)
-        return f"{verb}; provisioned in {ctx.clock() - started:.1f} s{retried}"
+        ids.customers[ext] = CustomerRef(customer_id, data.get("orgId"), status)
+        return f"{verb}; provisioned in {self.clock() - started:.1f} s{retried}"
 
     async def _wait(self, ext: str, customer_id: str) -> Json:
         """Poll until the customer's status is final (anything but in flight).
@@ -96,17 +104,17 @@ class CustomerOperations:
         confirmed by one more look: a stale ``provisioned`` would start the customer's
         locations and users while it is still updating, a stale ``error`` would spend the
         retry."""
-        ctx = self.ctx
-        start = ctx.clock()
+        ids = self.ids
+        start = self.clock()
         seen_in_flight = confirming = False
-        for wait in ctx.poll.intervals():
-            await ctx.sleep(wait)
+        for wait in self.poll.intervals():
+            await self.sleep(wait)
             try:
-                data = await ctx.client.get_customer(customer_id)
+                data = await ids.client.get_customer(customer_id)
             except NotFound:
                 raise JobFailed(f"customer {ext} disappeared while provisioning") from None
             status = data.get("status")
-            if status in IN_FLIGHT:
+            if status in CUSTOMER_IN_FLIGHT:
                 seen_in_flight = True
             elif not seen_in_flight and not confirming:
                 confirming = True
@@ -118,30 +126,30 @@ class CustomerOperations:
                         "check): re-run apply once Partner Hub has cleared it"
                     )
                 return data
-            if ctx.clock() - start > ctx.poll.deadline:
+            if self.clock() - start > self.poll.deadline:
                 raise JobTimeout(
-                    f"customer {ext} still {status} after {ctx.clock() - start:.0f} s "
-                    f"(deadline {ctx.poll.deadline:g} s); re-run apply to pick it up"
+                    f"customer {ext} still {status} after {self.clock() - start:.0f} s "
+                    f"(deadline {self.poll.deadline:g} s); re-run apply to pick it up"
                 )
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def wait_idle(self, externals: Collection[str]) -> None:
         """Wait (concurrently, within the poll deadline) until none of these customers is in
         flight any more."""
-        ctx = self.ctx
+        ids = self.ids
 
         async def one(ext: str) -> None:
-            ref = await ctx.customer(ext)
-            start = ctx.clock()
-            for wait in ctx.poll.intervals():
-                if ctx.clock() - start + wait > ctx.poll.deadline:
+            ref = await ids.customer(ext)
+            start = self.clock()
+            for wait in self.poll.intervals():
+                if self.clock() - start + wait > self.poll.deadline:
                     return
-                await ctx.sleep(wait)
+                await self.sleep(wait)
                 try:
-                    data = await ctx.client.get_customer(ref.id)
+                    data = await ids.client.get_customer(ref.id)
                 except NotFound:
                     return
-                if data.get("status") not in IN_FLIGHT:
+                if data.get("status") not in CUSTOMER_IN_FLIGHT:
                     return
 
         await asyncio.gather(*(one(ext) for ext in sorted(externals)))

@@ -11,36 +11,39 @@ parameters and there are no roles to grant (half the requests of a bulk load). P
 from __future__ import annotations
 
 from reconciler import bodies
-from reconciler.errors import JobFailed, NotFound
-from reconciler.model import CALLING_USER_PACKAGES, User
-from reconciler.operations.context import Context, Json, create_once, same
-from reconciler.plan import Change
+from reconciler.errors import JobFailed, NotFound, PlanError
+from reconciler.model import User
+from reconciler.operations.calls import create_once, same
+from reconciler.operations.ids import Json, ServerIds
+from reconciler.plan import Change, UserFacts
 
 PERSON_FIELDS = ("firstName", "lastName", "phoneNumbers", "extension", "locationId", "roles")
 
 
 class UserOperations:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+    def __init__(self, ids: ServerIds) -> None:
+        self.ids = ids
 
     async def _find(self, customer_id: str, email: str) -> Json | None:
-        found = await self.ctx.client.list_subscribers(customer_id=customer_id, email=email)
+        found = await self.ids.client.list_subscribers(customer_id=customer_id, email=email)
         match = [s for s in found if str(s.get("email", "")).lower() == email.lower()]
         return match[0] if match else None
 
     async def _location(self, user: User, org_id: str) -> str | None:
         if user.location is None:
             return None
-        return await self.ctx.location_id(user.customer, user.location, org_id)
+        return await self.ids.location_id(user.customer, user.location, org_id)
 
     async def create(self, change: Change) -> str:
-        ctx, ext, email = self.ctx, change.customer, change.name or ""
-        customer_id, org_id = await ctx.org(ext)
-        user = ctx.desired_user(ext, email)
+        ids, ext, email = self.ids, change.customer, change.name or ""
+        customer_id, org_id = await ids.org(ext)
+        facts = _facts(change)
+        user = facts.user
+        assert user is not None  # checked by _facts
         location_id = await self._location(user, org_id)
-        body = bodies.subscriber_create(user, customer_id=customer_id, location_id=location_id)
+        body = bodies.for_change(change, customer_id=customer_id, location_id=location_id)
         subscriber, note = await create_once(
-            lambda: ctx.client.create_subscriber(body), lambda: self._find(customer_id, email)
+            lambda: ids.client.create_subscriber(body), lambda: self._find(customer_id, email)
         )
         person_id = subscriber.get("personId")
         if not person_id:
@@ -49,26 +52,28 @@ class UserOperations:
                 f"subscriber created ({status}); names, numbers, location and roles follow "
                 "once it has a person (a later apply)" + note
             )
-        if not note and self._person_made_from_post(user, subscriber):
+        if not note and self._person_made_from_post(facts, subscriber):
             return "created"
         changed = await self._sync_person(str(person_id), user, location_id)
         return ("created; person updated" if changed else "created") + note
 
-    def _person_made_from_post(self, user: User, subscriber: Json) -> bool:
+    def _person_made_from_post(self, facts: UserFacts, subscriber: Json) -> bool:
         """True when the POST itself set everything the People API would: a new person made
         from the provisioning parameters (names, number, extension, location) and no roles to
         grant. An existing person (the customer's admin, made by provisioning) keeps its own
         values, so it is read and updated."""
-        if user.roles or subscriber.get("status") != "provisioned":
+        if (facts.user is not None and facts.user.roles) or subscriber.get(
+            "status"
+        ) != "provisioned":
             return False
-        admin = self.ctx.desired_customer(user.customer).admin_email
-        return not (admin and admin.lower() == user.email.lower())
+        return not facts.customer_admin
 
     async def update(self, change: Change) -> str:
-        ctx, ext, email = self.ctx, change.customer, change.name or ""
-        customer_id, org_id = await ctx.org(ext)
-        user = ctx.desired_user(ext, email)
-        live = ctx.live.users.get((ext, email.lower()))
+        ids, ext, email = self.ids, change.customer, change.name or ""
+        customer_id, org_id = await ids.org(ext)
+        user = _facts(change).user
+        assert user is not None  # checked by _facts
+        live = ids.live.users.get((ext, email.lower()))
         subscriber: Json | None
         if live is not None and live.live is not None:
             subscriber = {"id": live.live.id, "personId": live.live.person_id}
@@ -80,14 +85,8 @@ class UserOperations:
         location_id = await self._location(user, org_id)
         done: list[str] = []
         if "package" in fields:
-            was = live.package if live is not None else None
-            body = bodies.subscriber_update(
-                user,
-                location_id=location_id,
-                calling_parameters=bodies.is_calling_user(user)
-                and was not in CALLING_USER_PACKAGES,
-            )
-            updated = await ctx.client.update_subscriber(str(subscriber["id"]), body)
+            body = bodies.for_change(change, location_id=location_id)
+            updated = await ids.client.update_subscriber(str(subscriber["id"]), body)
             subscriber = {**subscriber, **{k: v for k, v in updated.items() if v}}
             done.append("package changed")
         if fields - {"package"}:
@@ -100,26 +99,33 @@ class UserOperations:
 
     async def _sync_person(self, person_id: str, user: User, location_id: str | None) -> bool:
         """GET the person and PUT it back in full with the user's fields, if any differ."""
-        person = await self.ctx.client.get_person(person_id)
-        role_ids = await self.ctx.role_ids(user.roles)
+        person = await self.ids.client.get_person(person_id)
+        role_ids = await self.ids.role_ids(user.roles)
         wanted = bodies.person_update(person, user, location_id=location_id, role_ids=role_ids)
         if all(same(person.get(k), wanted.get(k)) for k in PERSON_FIELDS):
             return False
-        await self.ctx.client.update_person(person_id, wanted)
+        await self.ids.client.update_person(person_id, wanted)
         return True
 
     async def delete(self, change: Change) -> str:
-        ctx, ext, email = self.ctx, change.customer, change.name or ""
-        live = ctx.live.users.get((ext, email.lower()))
+        ids, ext, email = self.ids, change.customer, change.name or ""
+        live = ids.live.users.get((ext, email.lower()))
         subscriber_id = live.live.id if live is not None and live.live is not None else None
         if subscriber_id is None:
-            customer_id = (await ctx.customer(ext)).id
+            customer_id = (await ids.customer(ext)).id
             found = await self._find(customer_id, email)
             if found is None:
                 return "already gone"
             subscriber_id = str(found["id"])
         try:
-            await ctx.client.delete_subscriber(subscriber_id)
+            await ids.client.delete_subscriber(subscriber_id)
         except NotFound:
             return "already gone"
         return "deleted"
+
+
+def _facts(change: Change) -> UserFacts:
+    facts = bodies.facts_of(change, UserFacts)
+    if facts.user is None:
+        raise PlanError(f"{change.action} {change.address}: no desired user")
+    return facts

@@ -1,6 +1,6 @@
 """Compute a Plan from a desired and a live State; pure (no IO, no clock, no randomness).
 
-Contract (SPEC §2, §4):
+Contract:
 
 - Matching is by key: customer ``externalId``; location name within its customer (a desired
   location whose name is not live but one of its ``previously`` names is, is a *rename*: an
@@ -35,21 +35,18 @@ Contract (SPEC §2, §4):
   for the customer or under it until Partner Hub clears it. Any other customer without an org
   has its locations and users wait. Users in ``pending_user_migration`` are warnings and get
   no update.
-- Order: customers, then locations, then users for creates and updates; deletes after them in
-  the reverse order (users, locations, customers); each group sorted by address. Dependencies
-  name the addresses of changes in the same plan: every location and user change of a customer
-  (deletes included) depends on that customer's create or update, since Partner Hub runs both
-  asynchronously (``provisioning``/``updating``) and its packages, org and headquarters are
-  settled only after it; a user create or update that sets its location depends on a create or
-  update of that location (or on the customer change that carries it as headquarters); a
-  location delete depends on the changes of the users that leave it.
+- Order and dependencies: see :mod:`reconciler.planner.order`, which adds every
+  ``depends_on`` once the whole plan is known.
 """
 
 from __future__ import annotations
 
-from reconciler.model import State
-from reconciler.plan import Notice, Plan
-from reconciler.planner.builder import Builder, cust_addr, group
+from collections import Counter
+from collections.abc import Mapping
+
+from reconciler.model import Location, State, User
+from reconciler.plan import CustomerFacts, Kind, Notice, Plan
+from reconciler.planner.common import Findings, cust_addr, group, merged
 from reconciler.planner.customers import plan_customer
 from reconciler.planner.locations import plan_locations
 from reconciler.planner.order import ordered
@@ -58,11 +55,12 @@ from reconciler.planner.users import plan_users
 
 __all__ = ["plan"]
 
+_Grouped = Mapping[str, Mapping[str, Location]]
+
 
 def plan(desired: State, live: State, *, scope: frozenset[str] | None = None) -> Plan:
     """The changes that make ``live`` match ``desired``, with warnings, unmanaged objects and
     blocked reasons. ``scope``: only these customer externalIds (``None`` = the whole estate)."""
-    b = Builder(desired, live, scope)
 
     def in_scope(ext: str) -> bool:
         return scope is None or ext in scope
@@ -71,35 +69,66 @@ def plan(desired: State, live: State, *, scope: frozenset[str] | None = None) ->
     desired_users = group(desired.users.values(), in_scope)
     live_locs = group(live.locations.values(), in_scope)
     live_users = group(live.users.values(), in_scope)
-
+    parts: list[Findings] = []
+    managed: Counter[Kind] = Counter()
+    retry_only: set[str] = set()
     for ext in sorted(e for e in desired.customers if in_scope(e)):
-        cust = desired.customers[ext]
-        live_cust = live.customers.get(ext)
-        if live_cust is not None:
-            b.managed["customer"] += 1
-        children = plan_customer(
-            b,
-            cust,
-            live_cust,
-            desired_locs.get(ext, {}),
-            has_children=bool(desired_locs.get(ext) or desired_users.get(ext)),
+        part, counts, retry = _plan_one(
+            desired, live, ext, (desired_locs, live_locs), (desired_users, live_users)
         )
-        if children == "none":
-            continue  # absent, or waiting: nothing under it is planned
-        live_l = live_locs.get(ext, {}) if children == "live" else {}
-        live_u = live_users.get(ext, {}) if children == "live" else {}
-        plan_locations(b, cust, desired_locs.get(ext, {}), live_l)
-        plan_users(b, cust, desired_users.get(ext, {}), live_u, live_l)
-
+        parts.append(part)
+        managed.update(counts)
+        if retry:
+            retry_only.add(cust_addr(ext))
     if scope is None:
-        for ext in sorted(set(live.customers) - set(desired.customers)):
-            b.unmanaged.add(Notice(cust_addr(ext), "customer is in no YAML file: left alone"))
-
-    thresholds(b)
+        unmanaged = tuple(
+            Notice(cust_addr(ext), "customer is in no YAML file: left alone")
+            for ext in sorted(set(live.customers) - set(desired.customers))
+        )
+        parts.append(Findings(unmanaged=unmanaged))
+    found = merged(parts)
+    blocked = thresholds(found.changes, managed, retry_only, desired.settings)
     return Plan(
-        changes=ordered(b.changes.values()),
-        warnings=tuple(sorted(b.warnings)),
-        unmanaged=tuple(sorted(b.unmanaged)),
-        blocked=tuple(sorted(b.blocked)),
+        changes=ordered(found.changes),
+        warnings=tuple(sorted(set(found.warnings))),
+        unmanaged=tuple(sorted(set(found.unmanaged))),
+        blocked=tuple(sorted(set(found.blocked + blocked))),
         scope=tuple(sorted(scope)) if scope is not None else (),
     )
+
+
+def _plan_one(
+    desired: State,
+    live: State,
+    ext: str,
+    locations: tuple[_Grouped, _Grouped],
+    users: tuple[Mapping[str, Mapping[str, User]], Mapping[str, Mapping[str, User]]],
+) -> tuple[Findings, Counter[Kind], bool]:
+    """One customer and everything under it: its findings, its managed live objects per kind
+    and whether its update only retries a failed provisioning."""
+    cust, live_cust = desired.customers[ext], live.customers.get(ext)
+    want_locs, have_locs = locations[0].get(ext, {}), locations[1].get(ext, {})
+    want_users, have_users = users[0].get(ext, {}), users[1].get(ext, {})
+    managed: Counter[Kind] = Counter({"customer": 1} if live_cust is not None else {})
+    planned = plan_customer(
+        cust,
+        live_cust,
+        want_locs,
+        have_locs,
+        desired.templates,
+        has_children=bool(want_locs or want_users),
+        live_users=len(have_users),
+    )
+    if planned.children == "none":
+        return planned.findings, managed, planned.retry_only
+    if planned.children == "fresh":
+        have_locs, have_users = {}, {}
+    managed.update(location=len(have_locs), user=len(have_users))
+    carried = next(
+        (c.facts.carries for c in planned.findings.changes if isinstance(c.facts, CustomerFacts)),
+        None,
+    )
+    prune = desired.settings.prune
+    located = plan_locations(cust, want_locs, have_locs, carried=carried, prune=prune)
+    people = plan_users(cust, want_users, have_users, renames=located.renames, prune=prune)
+    return merged((planned.findings, located.findings, people)), managed, planned.retry_only

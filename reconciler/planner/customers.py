@@ -1,9 +1,9 @@
-"""Customers: create, update, delete, and what a live status means for one (SPEC §2, §4)."""
+"""Customers: create, update, delete, and what a live status means for one."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 from reconciler.model import (
@@ -11,96 +11,128 @@ from reconciler.model import (
     CUSTOMER_IN_FLIGHT,
     Customer,
     Location,
+    Template,
     has_calling,
 )
-from reconciler.plan import Change, FieldDiff
-from reconciler.planner.builder import (
-    Builder,
+from reconciler.plan import Change, CustomerFacts, FieldDiff, Notice
+from reconciler.planner.common import (
+    Findings,
     address_data,
+    created,
     cust_addr,
     diff,
     location_data,
 )
 
-#: Nothing is issued for a customer in flight (wait for the job); one whose provisioning ended
-#: badly gets a warning with the error codes, and an update that retries it.
-IN_FLIGHT = CUSTOMER_IN_FLIGHT
-FAILED = CUSTOMER_BAD_ENDINGS
-
 CHECKLIST_HINT = "see `reconciler templates checklist`"
 
-
-#: What the planner does under a customer after planning the customer itself.
+#: What the planner does under a customer after planning the customer itself: nothing
+#: (absent, or waiting), plan against its live locations and users, or plan every desired one
+#: as a create (it has no organization and gets one from this plan's customer change).
 Children = Literal["none", "live", "fresh"]
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerPlan:
+    """One customer planned: what was found, how its locations and users are planned, and
+    whether its update only retries a failed provisioning (not counted by the thresholds)."""
+
+    findings: Findings
+    children: Children
+    retry_only: bool = False
+
+
+def _warn(ext: str, message: str, children: Children = "none") -> CustomerPlan:
+    return CustomerPlan(Findings(warnings=(Notice(cust_addr(ext), message),)), children)
+
+
 def plan_customer(
-    b: Builder,
     cust: Customer,
     live: Customer | None,
     locations: Mapping[str, Location],
+    live_locations: Mapping[str, Location],
+    templates: Mapping[str, Template],
     *,
     has_children: bool,
-) -> Children:
-    """Plan one customer. Returns how its locations and users are planned: ``"none"`` (absent,
-    or waiting), ``"live"`` (against its live ones), ``"fresh"`` (it has no organization and
-    gets one from this plan's customer change: every desired one is a create)."""
-    addr = cust_addr(cust.external_id)
+    live_users: int,
+) -> CustomerPlan:
+    """Plan one customer: ``locations`` are its desired locations, ``live_locations`` its live
+    ones, ``live_users`` the number of its live users (for a delete's note)."""
+    ext = cust.external_id
     status = live.live.status if live is not None and live.live is not None else None
-    if status in IN_FLIGHT:
-        b.warn(
-            addr,
+    if status in CUSTOMER_IN_FLIGHT:
+        return _warn(
+            ext,
             f"customer is {status}: wait for Partner Hub to finish; nothing is issued for it "
             "or its locations and users in this run",
         )
-        return "none"
     if cust.state == "absent":
-        if live is not None:
-            b.add(Change("delete", "customer", cust.external_id, notes=_delete_notes(b, cust)))
-        return "none"
+        if live is None:
+            return CustomerPlan(Findings(), "none")
+        notes = (
+            f"removes the customer with its {len(live_locations)} location(s) and "
+            f"{live_users} user(s)",
+        )
+        return CustomerPlan(
+            Findings(changes=(Change("delete", "customer", ext, notes=notes),)), "none"
+        )
     if status == "pending_rpl_review":
-        b.warn(
-            addr,
+        return _warn(
+            ext,
             "customer is pending_rpl_review (Denied Party List compliance check): nothing can "
             "be done until Partner Hub clears it; changes to it and its locations and users "
             "wait",
         )
-        return "none"
-
     hq = locations.get(cust.headquarters) if cust.headquarters else None
+    template = templates.get(cust.template or "")
+    facts = CustomerFacts(cust, hq, template.provisioning_id if template is not None else None)
     if live is None:
-        _create_customer(b, cust, hq)
-        return "fresh"
+        return CustomerPlan(_create_customer(cust, hq, facts), "fresh")
+    return _existing_customer(cust, live, live_locations, hq, facts, has_children=has_children)
+
+
+def _existing_customer(
+    cust: Customer,
+    live: Customer,
+    live_locations: Mapping[str, Location],
+    hq: Location | None,
+    facts: CustomerFacts,
+    *,
+    has_children: bool,
+) -> CustomerPlan:
+    ext, ref = cust.external_id, live.live
+    status = ref.status if ref is not None else None
+    warnings: list[Notice] = []
     retry = None
-    if live.live is not None and status in FAILED:
-        codes = ", ".join(live.live.errors) or "none reported"
-        b.warn(addr, f"customer status is {status} (error codes: {codes}): a retry is planned")
-        retry = f"retry: provisioning ended in {status} (codes: {codes})"
-    _update_customer(b, cust, live, hq, retry=retry)
-    if live.live is not None and not live.live.org_id:
-        if retry is not None:
-            return "fresh"
-        if has_children:
-            b.warn(
-                addr,
-                "customer has no organization yet: its locations and users wait until it is "
-                "provisioned",
+    if ref is not None and status in CUSTOMER_BAD_ENDINGS:
+        codes = ", ".join(ref.errors) or "none reported"
+        warnings.append(
+            Notice(
+                cust_addr(ext),
+                f"customer status is {status} (error codes: {codes}): a retry is planned",
             )
-        return "none"
-    return "live"
+        )
+        retry = f"retry: provisioning ended in {status} (codes: {codes})"
+    update = _update_customer(cust, live, live_locations, hq, facts, retry=retry)
+    findings = Findings(update.changes, (*warnings, *update.warnings))
+    retry_only = retry is not None and not {f.field for c in update.changes for f in c.fields} - {
+        "headquarters"
+    }
+    children: Children = "live"
+    if ref is not None and not ref.org_id:
+        children = "fresh" if retry is not None else "none"
+        if retry is None and has_children:
+            message = (
+                "customer has no organization yet: its locations and users wait until it is "
+                "provisioned"
+            )
+            findings = Findings(
+                findings.changes, (*findings.warnings, Notice(cust_addr(ext), message))
+            )
+    return CustomerPlan(findings, children, retry_only)
 
 
-def _delete_notes(b: Builder, cust: Customer) -> tuple[str, ...]:
-    if b.children is None:
-        b.children = Counter()
-        b.children.update((k[0], "location") for k in b.live.locations)
-        b.children.update((k[0], "user") for k in b.live.users)
-    ext = cust.external_id
-    n_locs, n_users = b.children[(ext, "location")], b.children[(ext, "user")]
-    return (f"removes the customer with its {n_locs} location(s) and {n_users} user(s)",)
-
-
-def _create_customer(b: Builder, cust: Customer, hq: Location | None) -> None:
+def _create_customer(cust: Customer, hq: Location | None, facts: CustomerFacts) -> Findings:
     ext = cust.external_id
     fields = [
         FieldDiff("name", None, cust.name),
@@ -114,47 +146,54 @@ def _create_customer(b: Builder, cust: Customer, hq: Location | None) -> None:
     notes: list[str] = []
     if hq is not None and hq.state == "present" and has_calling(cust.packages):
         fields.append(FieldDiff("headquarters", None, location_data(hq)))
-        b.carried_hq[ext] = hq.name
+        facts = CustomerFacts(facts.customer, hq, facts.provisioning_id, carries=hq.name)
         notes.append(
             f"headquarters location {hq.name!r} is created by the customer's provisioning "
             "(provisioningParameters.calling), not separately"
         )
-    b.add(
-        Change(
-            "create",
-            "customer",
-            ext,
-            fields=tuple(f for f in fields if f.after is not None),
-            notes=tuple(notes),
-        )
+    change = Change(
+        "create", "customer", ext, fields=created(fields), notes=tuple(notes), facts=facts
     )
-    template = b.desired.templates.get(cust.template or "")
-    if template is None or not template.provisioning_id:
-        b.block(
-            cust_addr(ext),
-            f"template {cust.template!r} has no provisioningId: create the template in Partner "
-            f"Hub and copy its Provisioning ID into the Template document ({CHECKLIST_HINT})",
+    blocked: tuple[Notice, ...] = ()
+    if not facts.provisioning_id:
+        blocked = (
+            Notice(
+                cust_addr(ext),
+                f"template {cust.template!r} has no provisioningId: create the template in "
+                "Partner Hub and copy its Provisioning ID into the Template document "
+                f"({CHECKLIST_HINT})",
+            ),
         )
+    return Findings(changes=(change,), blocked=blocked)
+
+
+def _create_only_warnings(cust: Customer, live: Customer) -> tuple[Notice, ...]:
+    return tuple(
+        Notice(
+            cust_addr(cust.external_id),
+            f"{label} cannot change after creation: live {have!r}, YAML {want!r} (ignored)",
+        )
+        for label, want, have in (
+            ("name", cust.name, live.name),
+            ("adminEmail", cust.admin_email, live.admin_email),
+            ("language", cust.language, live.language),
+            ("template", cust.template, live.template),
+        )
+        if want is not None and have is not None and want != have
+    )
 
 
 def _update_customer(
-    b: Builder, cust: Customer, live: Customer, hq: Location | None, *, retry: str | None
-) -> None:
+    cust: Customer,
+    live: Customer,
+    live_locations: Mapping[str, Location],
+    hq: Location | None,
+    facts: CustomerFacts,
+    *,
+    retry: str | None,
+) -> Findings:
     """An update for what differs; with ``retry`` (a provisioning that ended badly), an update
     even when nothing differs: the same PUT, calling parameters included, is sent again."""
-    ext = cust.external_id
-    addr = cust_addr(ext)
-    for label, want, have in (
-        ("name", cust.name, live.name),
-        ("adminEmail", cust.admin_email, live.admin_email),
-        ("language", cust.language, live.language),
-        ("template", cust.template, live.template),
-    ):
-        if want is not None and have is not None and want != have:
-            b.warn(
-                addr,
-                f"{label} cannot change after creation: live {have!r}, YAML {want!r} (ignored)",
-            )
     fields: list[FieldDiff] = []
     notes: list[str] = [retry] if retry else []
     packages = diff("packages", list(cust.packages), list(live.packages))
@@ -175,28 +214,50 @@ def _update_customer(
         if tz is not None:
             fields.append(tz)
     if (packages is not None or retry) and has_calling(cust.packages):
-        hq_live = hq is not None and (ext, hq.name) in b.live.locations
-        if hq is None:
-            notes.append("calling packages need a headquarters location (none declared)")
-        elif not has_calling(live.packages) or (retry and not hq_live):
-            fields.append(FieldDiff("headquarters", None, location_data(hq)))
-            if not has_calling(live.packages):
-                notes.append(
-                    f"adds calling: headquarters location {hq.name!r} is sent as "
-                    "provisioningParameters.calling.location"
-                )
-            else:
-                notes.append(
-                    f"headquarters location {hq.name!r} is created by the customer's "
-                    "provisioning (provisioningParameters.calling), not separately"
-                )
-            if not hq_live:
-                b.carried_hq[ext] = hq.name
-        else:
-            notes.append(
-                f"provisioningParameters.calling is re-sent from headquarters location {hq.name!r}"
-            )
-    if retry and not {f.field for f in fields} - {"headquarters"}:
-        b.retry_only.add(addr)
+        facts = _calling(live, live_locations, hq, facts, fields, notes, retry=retry)
+    changes: tuple[Change, ...] = ()
     if fields or retry:
-        b.add(Change("update", "customer", ext, fields=tuple(fields), notes=tuple(notes)))
+        ext = cust.external_id
+        changes = (
+            Change(
+                "update", "customer", ext, fields=tuple(fields), notes=tuple(notes), facts=facts
+            ),
+        )
+    return Findings(changes, _create_only_warnings(cust, live))
+
+
+def _calling(
+    live: Customer,
+    live_locations: Mapping[str, Location],
+    hq: Location | None,
+    facts: CustomerFacts,
+    fields: list[FieldDiff],
+    notes: list[str],
+    *,
+    retry: str | None,
+) -> CustomerFacts:
+    """The headquarters part of a calling customer's update (appended to ``fields`` and
+    ``notes``); returns the facts, with the location the update carries when it makes one."""
+    if hq is None:
+        notes.append("calling packages need a headquarters location (none declared)")
+        return facts
+    hq_live = hq.name in live_locations
+    if has_calling(live.packages) and not (retry and not hq_live):
+        notes.append(
+            f"provisioningParameters.calling is re-sent from headquarters location {hq.name!r}"
+        )
+        return facts
+    fields.append(FieldDiff("headquarters", None, location_data(hq)))
+    if not has_calling(live.packages):
+        notes.append(
+            f"adds calling: headquarters location {hq.name!r} is sent as "
+            "provisioningParameters.calling.location"
+        )
+    else:
+        notes.append(
+            f"headquarters location {hq.name!r} is created by the customer's "
+            "provisioning (provisioningParameters.calling), not separately"
+        )
+    if hq_live:
+        return facts
+    return CustomerFacts(facts.customer, hq, facts.provisioning_id, carries=hq.name)

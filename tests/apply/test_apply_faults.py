@@ -130,7 +130,7 @@ def test_the_faults_really_happen(tmp_path: Path) -> None:
             retry=retry,
         ) as client:
             planned = await plan_with(client, desired, scope=SCOPE)
-            ops = ApiOperations(client, desired, planned.live, clock=clock, sleep=clock.sleep)
+            ops = ApiOperations(client, planned.live, clock=clock, sleep=clock.sleep)
             await apply_plan(planned.plan, ops)
             return await sandbox_stats(client)
 

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from apply_helpers import FakeClock, fast_limits
 
-from reconciler import planner
+from reconciler import bodies, planner
 from reconciler.apply import apply_plan
 from reconciler.desired import load_desired
 from reconciler.errors import JobFailed, OutcomeUnknown
 from reconciler.model import LiveRef, State
 from reconciler.operations import ApiOperations, PollPolicy
-from reconciler.plan import Change, Plan
+from reconciler.plan import Change, LocationFacts, Plan
 from reconciler.sandbox import SandboxConfig
 from reconciler.target import SandboxTarget, open_client, sandbox_admin, sandbox_stats
 from reconciler.workflow import templates_of
@@ -54,7 +54,7 @@ def test_whole_example_estate_from_empty(clock: FakeClock) -> None:
             limiter=limiter,
             retry=retry,
         ) as client:
-            ops = ApiOperations(client, DESIRED, State(), clock=clock, sleep=clock.sleep)
+            ops = ApiOperations(client, State(), clock=clock, sleep=clock.sleep)
             result = await apply_plan(plan, ops, concurrency=16)
             return result, await dump(client), await sandbox_stats(client)
 
@@ -116,7 +116,7 @@ def test_dropped_customer_post_is_adopted_not_duplicated(clock: FakeClock) -> No
             retry=retry,
         ) as client:
             wrapped = DropFirstPost(client)
-            ops = ApiOperations(wrapped, DESIRED, State(), clock=clock, sleep=clock.sleep)
+            ops = ApiOperations(wrapped, State(), clock=clock, sleep=clock.sleep)
             message = await ops.run(create)
             assert wrapped.dropped == 1
             return message, await dump(client)
@@ -155,7 +155,7 @@ def test_outcome_unknown_with_nothing_there_is_retried_once(clock: FakeClock) ->
             retry=retry,
         ) as client:
             wrapped = LoseFirstPost(client)
-            ops = ApiOperations(wrapped, DESIRED, State(), clock=clock, sleep=clock.sleep)
+            ops = ApiOperations(wrapped, State(), clock=clock, sleep=clock.sleep)
             message = await ops.run(plan.changes[0])
             return message, wrapped.calls, await dump(client)
 
@@ -177,7 +177,7 @@ def test_failed_provisioning_is_retried_once_then_done(clock: FakeClock) -> None
             limiter=limiter,
             retry=retry,
         ) as client:
-            ops = ApiOperations(client, DESIRED, State(), clock=clock, sleep=clock.sleep)
+            ops = ApiOperations(client, State(), clock=clock, sleep=clock.sleep)
             result = await apply_plan(plan, ops)
             return result, await dump(client)
 
@@ -201,7 +201,6 @@ def test_provisioning_past_the_deadline_times_out_and_skips_dependents(clock: Fa
         ) as client:
             ops = ApiOperations(
                 client,
-                DESIRED,
                 State(),
                 poll=PollPolicy(deadline=60.0),
                 clock=clock,
@@ -221,7 +220,7 @@ def test_poll_policy_backs_off_to_its_cap() -> None:
 
 
 def test_location_of_an_unprovisioned_customer_fails_with_a_reason(clock: FakeClock) -> None:
-    ext, plan = one_customer_plan()
+    _, plan = one_customer_plan()
     location_change = next(c for c in plan.changes if c.kind == "location")
 
     async def go() -> None:
@@ -233,8 +232,8 @@ def test_location_of_an_unprovisioned_customer_fails_with_a_reason(clock: FakeCl
             limiter=limiter,
             retry=retry,
         ) as client:
-            ops = ApiOperations(client, DESIRED, State(), clock=clock, sleep=clock.sleep)
-            body = ops.context.customer_body(ext, create=True)
+            ops = ApiOperations(client, State(), clock=clock, sleep=clock.sleep)
+            body = bodies.for_change(one_customer_plan()[1].changes[0])
             await client.create_customer(body)
             with pytest.raises(JobFailed, match="provisioning: its locations and users start"):
                 await ops.run(location_change)
@@ -246,7 +245,13 @@ def test_headquarters_is_looked_up_not_created(clock: FakeClock) -> None:
     ext, plan = one_customer_plan()
     hq = DESIRED.customers[ext].headquarters
     assert hq is not None
-    hq_create = Change("create", "location", ext, hq)
+    hq_create = Change(
+        "create",
+        "location",
+        ext,
+        hq,
+        facts=LocationFacts(DESIRED.locations[(ext, hq)], headquarters=True),
+    )
 
     async def go() -> tuple[str, dict[str, Any]]:
         limiter, retry = fast_limits(clock)
@@ -257,7 +262,7 @@ def test_headquarters_is_looked_up_not_created(clock: FakeClock) -> None:
             limiter=limiter,
             retry=retry,
         ) as client:
-            ops = ApiOperations(client, DESIRED, State(), clock=clock, sleep=clock.sleep)
+            ops = ApiOperations(client, State(), clock=clock, sleep=clock.sleep)
             await ops.run(plan.changes[0])
             message = await ops.run(hq_create)
             return message, await dump(client)
@@ -280,11 +285,11 @@ def test_delete_of_something_already_gone_is_done(clock: FakeClock) -> None:
             limiter=limiter,
             retry=retry,
         ) as client:
-            ops = ApiOperations(client, DESIRED, live, clock=clock, sleep=clock.sleep)
+            ops = ApiOperations(client, live, clock=clock, sleep=clock.sleep)
             create = planner.plan(DESIRED, State(), scope=frozenset({ext})).changes[0]
             await ops.run(create)
             first = await ops.run(Change("delete", "customer", ext))
-            ops2 = ApiOperations(client, DESIRED, live, clock=clock, sleep=clock.sleep)
+            ops2 = ApiOperations(client, live, clock=clock, sleep=clock.sleep)
             second = await ops2.run(Change("delete", "customer", ext))
             return [first, second]
 
@@ -314,8 +319,7 @@ def test_a_rerun_waits_for_a_job_left_running_and_plans_what_follows(
             retry=retry,
         ) as client:
             # An earlier run sent the create and was killed while the job ran.
-            ops = ApiOperations(client, DESIRED, State(), clock=clock, sleep=clock.sleep)
-            await client.create_customer(ops.context.customer_body(ext, create=True))
+            await client.create_customer(bodies.for_change(one_customer_plan()[1].changes[0]))
         limiter, retry = fast_limits(clock)
         run = await apply_directory(
             ROOT / "desired-state",
@@ -354,11 +358,11 @@ def test_a_location_lookup_by_name_takes_only_the_exact_name() -> None:
         async def list_locations(self, org_id: str, name: str | None = None) -> list[Any]:
             return [i for i in self.items if name is None or name.lower() in i["name"].lower()]
 
-    from reconciler.operations.context import Context
+    from reconciler.operations.ids import ServerIds
 
     east = {"id": "L2", "name": "Chicago HQ East"}
-    both = Context(Listing([east, {"id": "L1", "name": "Chicago HQ"}]), DESIRED, State())  # type: ignore[arg-type]
-    only_east = Context(Listing([east]), DESIRED, State())  # type: ignore[arg-type]
+    both = ServerIds(Listing([east, {"id": "L1", "name": "Chicago HQ"}]), State())  # type: ignore[arg-type]
+    only_east = ServerIds(Listing([east]), State())  # type: ignore[arg-type]
     assert run(both.find_location("O1", "Chicago HQ")) == "L1"
     assert run(only_east.find_location("O1", "Chicago HQ")) is None
     assert run(only_east.find_location("O1", "Chicago HQ East")) == "L2"
@@ -411,7 +415,7 @@ def test_a_stale_status_right_after_an_update_is_not_taken_as_the_outcome(
             retry=retry,
         ) as client:
             created = planner.plan(DESIRED, State(), scope=frozenset({ext}))
-            ops = ApiOperations(client, DESIRED, State(), clock=clock, sleep=clock.sleep)
+            ops = ApiOperations(client, State(), clock=clock, sleep=clock.sleep)
             assert (await apply_plan(created, ops, concurrency=4)).ok
             live = (await dump(client))["customers"][0]
             assert live["status"] == "provisioned"
@@ -421,7 +425,7 @@ def test_a_stale_status_right_after_an_update_is_not_taken_as_the_outcome(
                 if c.address == f"customer/{ext}"
             )
             wrapped = StaleFirstLook(client)
-            ops = ApiOperations(wrapped, edited, State(), clock=clock, sleep=clock.sleep)
+            ops = ApiOperations(wrapped, State(), clock=clock, sleep=clock.sleep)
             message = await ops.run(update)
             status = (await client.get_customer(live["id"]))["status"]
             return message, wrapped.puts, status

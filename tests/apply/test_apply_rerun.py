@@ -14,12 +14,12 @@ from typing import Any
 from apply_helpers import FakeClock, fast_limits
 from click.testing import CliRunner
 
+from reconciler import bodies, planner
 from reconciler.apply import WAITING_PHASE, apply_directory
 from reconciler.cli import cli
 from reconciler.cli.plan import StderrProgress
 from reconciler.desired import load_desired
 from reconciler.model import State
-from reconciler.operations import ApiOperations
 from reconciler.sandbox import SandboxConfig
 from reconciler.target import SandboxTarget, open_client
 from reconciler.workflow import plan_with, templates_of
@@ -36,8 +36,8 @@ async def post_customer(target: SandboxTarget, ext: str, clock: Any = None) -> N
     async with open_client(
         target, read_only=False, templates=templates_of(DESIRED), limiter=limiter, retry=retry
     ) as client:
-        ops = ApiOperations(client, DESIRED, State())
-        await client.create_customer(ops.context.customer_body(ext, create=True))
+        create = planner.plan(DESIRED, State(), scope=frozenset({ext})).changes[0]
+        await client.create_customer(bodies.for_change(create))
 
 
 def test_rerun_waits_for_a_job_that_shows_up_during_the_wait(

@@ -1,0 +1,86 @@
+"""How the operations call Partner Hub: polling customer jobs, creating exactly once when a
+POST's outcome is unknown, and comparing what was read with what is wanted."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from reconciler.errors import ApiError, Conflict, OutcomeUnknown, ServerError
+
+T = TypeVar("T")
+
+#: A POST failure after which the object may or may not exist: look it up by its key.
+UNCERTAIN = (OutcomeUnknown, Conflict, ServerError)
+
+
+@dataclass(frozen=True, slots=True)
+class PollPolicy:
+    """How apply waits for asynchronous customer provisioning."""
+
+    initial: float = 1.0
+    factor: float = 1.5
+    max_interval: float = 15.0
+    #: Real provisioning takes seconds to minutes; a job still running after this is reported
+    #: (JobTimeout) and picked up by the next run, which sees it in flight.
+    deadline: float = 900.0
+
+    def intervals(self) -> Iterator[float]:
+        wait = self.initial
+        while True:
+            yield wait
+            wait = min(wait * self.factor, self.max_interval)
+
+
+async def create_once(
+    post: Callable[[], Awaitable[T]], find: Callable[[], Awaitable[T | None]]
+) -> tuple[T, str]:
+    """POST a create whose outcome may be unknown, never making the object twice.
+
+    On an uncertain failure (connection lost after sending, 5xx, 409) the object is looked up
+    by its key (``find``): adopted if there; a 409 without it is raised; otherwise the POST is
+    retried once, and a second uncertain failure is resolved by one more lookup. Returns the
+    result and a note for the change's message (empty when the first POST answered)."""
+    try:
+        return await post(), ""
+    except UNCERTAIN as exc:
+        first: ApiError = exc
+    found = await find()
+    if found is not None:
+        return found, f" (adopted after: {short(first)})"
+    if isinstance(first, Conflict):
+        raise first
+    try:
+        result = await post()
+    except UNCERTAIN:
+        again = await find()
+        if again is None:
+            raise first from None
+        result = again
+    return result, f" (retried once after: {short(first)})"
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as far as the tool manages it: absent, empty and None alike (a full PUT clears
+    what it omits), lists as sets, phone numbers by type and value."""
+    if isinstance(a, list) or isinstance(b, list):
+        return _as_set(a) == _as_set(b)
+    return (a or None) == (b or None)
+
+
+def _as_set(value: Any) -> frozenset[Any]:
+    items = value if isinstance(value, list) else []
+    return frozenset((i.get("type"), i.get("value")) if isinstance(i, dict) else i for i in items)
+
+
+def codes(data: Mapping[str, Any]) -> str:
+    """`` (code: description; …)`` of a customer's errors, or empty."""
+    errors = data.get("errors") or []
+    found = [f"{e.get('errorCode')}: {e.get('description')}" for e in errors if isinstance(e, dict)]
+    return f" ({'; '.join(found)})" if found else ""
+
+
+def short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 120 else text[:117] + "..."
