@@ -19,8 +19,8 @@ provisioning prechecks (``…/validate``), token refreshes (``/access_token``) a
 sandbox's admin calls (``/_sandbox/…``) are not writes.
 
 The journal sees requests through a transport wrapper (:meth:`Journal.transport`), handed to
-``reconciler.target.open_client`` as ``wrap_transport``, so it records each attempt, including
-one whose connection dropped before any response.
+``reconciler.workflow.connect.open_client`` as ``wrap_transport``, so it records each attempt,
+including one whose connection dropped before any response.
 Every line is flushed as it is written, so a killed process leaves a complete journal up to its
 last request.
 """
@@ -170,7 +170,7 @@ class Journal:
 
     def transport(self, inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
         """``inner`` with every write journaled: pass this method as ``wrap_transport`` to
-        ``reconciler.target.open_client`` (it sees each attempt, answered or not)."""
+        ``reconciler.workflow.connect.open_client`` (it sees each attempt, answered or not)."""
         return JournalTransport(inner, self)
 
     def close(self) -> None:

@@ -230,8 +230,10 @@ async def read_live(
     others: bool = False,
     progress: Progress | None = None,
     org_people: dict[str, list[Json]] | None = None,
+    concurrency: int = 8,
 ) -> State:
-    """The live State of the customers in scope (all when ``customers`` is None).
+    """The live State of the customers in scope (all when ``customers`` is None), with at
+    most ``concurrency`` reads in flight (the client's cap: its limiter holds back the rest).
 
     With ``others``, the live customers outside the scope are included too, without their
     locations and users (e.g. to report them as unmanaged): free when all customers are
@@ -290,7 +292,7 @@ async def read_live(
     async def read_roles() -> list[Json]:
         return await client.list_roles() if orgs else []
 
-    limit = client.session.limiter.concurrency
+    limit = concurrency
     workers = min(len(jobs), max(1, limit - 1) if chain else limit)
     subscribers, roles, *_ = await _together(
         read_all_subscribers(), read_roles(), *(worker() for _ in range(workers))

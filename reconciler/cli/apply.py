@@ -1,8 +1,9 @@
 """``reconciler apply [DIR]``: re-plan against live Partner Hub and execute the plan.
 
-Exit codes (SPEC §3): 0 every change done (or nothing to do); 1 a change failed, the fresh plan
-is not the reviewed one (``--checksum`` / ``--plan``), the prompt was declined, or any error;
-3 blocked by a safety rule (unless ``--force``); 64 usage (e.g. no terminal and no ``--yes``).
+Exit codes (:mod:`reconciler.cli.exits`): 0 every change done (or nothing to do); 1 a change
+failed, the fresh plan is not the reviewed one (``--checksum`` / ``--plan``), the prompt was
+declined, or any error; 3 blocked by a safety rule (unless ``--force``); 64 usage (e.g. no
+terminal and no ``--yes``).
 The plan goes to stdout before anything is written, then the done / failed / skipped table;
 progress goes to stderr (a bar on a terminal, one line per finished change otherwise).
 """
@@ -19,14 +20,15 @@ from typing import TextIO
 import click
 
 from reconciler import render
-from reconciler.apply import STATUSES, ApplyResult, ChangeResult, apply_directory
-from reconciler.cli import handle_errors
+from reconciler.apply import STATUSES, ApplyResult, ChangeResult
+from reconciler.cli.console import Runtime, StderrProgress, is_terminal, runtime
+from reconciler.cli.exits import EXIT_ERROR, handle_errors, leave
 from reconciler.cli.options import directory_argument, scope_options, target_options
-from reconciler.cli.plan import StderrProgress, is_terminal, use_colour
 from reconciler.errors import ApplyFailed, ConfigError, UsageError
 from reconciler.journal import Journal
 from reconciler.plan import KINDS, Plan
-from reconciler.target import Target
+from reconciler.workflow import ApplyRun, Confirm, Review, Selection, apply_directory
+from reconciler.workflow.connect import Target
 
 BAR_WIDTH = 30
 
@@ -35,9 +37,9 @@ class ApplyProgress:
     """Reporter for ``apply_plan``: a bar rewritten in place on a terminal; otherwise one line
     per finished change (for CI logs)."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, *, tty: bool | None = None) -> None:
         self.stream = stream if stream is not None else sys.stderr
-        self.tty = is_terminal(self.stream)
+        self.tty = is_terminal(self.stream) if tty is None else tty
         self.counts: Counter[str] = Counter()
         self.width = 0
 
@@ -141,14 +143,39 @@ def command(
     """Re-plan DIR (default: desired-state) against Partner Hub and make the changes: in
     dependency order, concurrently, waiting for provisioning. Safe to re-run after any
     interruption: it picks up from what is live."""
-    interactive = is_terminal(sys.stdin) and is_terminal(sys.stdout)
-    if not yes and not interactive:
+    rt = runtime()
+    if not yes and not rt.interactive():
         raise UsageError("apply needs --yes when it is not run from a terminal")
-    reviewed = read_reviewed_plan(plan_file) if plan_file is not None else None
-    scope = frozenset(customer) or None
-    if scope is None and changed_since is None and reviewed is not None and reviewed.scope:
-        scope = frozenset(reviewed.scope)
-    colour = use_colour(sys.stdout, os.environ)
+    review = Review(checksum, read_reviewed_plan(plan_file) if plan_file else None, force)
+    progress = ApplyProgress(tty=rt.terminal(sys.stderr))
+    reading = StderrProgress(tty=rt.terminal(sys.stderr))
+    sink = Journal(journal) if journal is not None else None
+    try:
+        run = asyncio.run(
+            apply_directory(
+                directory,
+                target,
+                Selection(customer, changed_since),
+                review=review,
+                confirm=confirmer(rt, yes=yes),
+                concurrency=concurrency,
+                journal=sink,
+                reporter=progress,
+                progress=reading,
+                seams=rt.seams,
+            )
+        )
+    finally:
+        reading.done()
+        progress.done()
+        if sink is not None:
+            sink.close()
+    report(run)
+
+
+def confirmer(rt: Runtime, *, yes: bool) -> Confirm:
+    """Show the fresh plan on stdout; ask unless ``yes``."""
+    colour = rt.colour(os.environ)
 
     def confirm(plan: Plan) -> bool:
         click.echo(render.render(plan, "text", color=colour), nl=False, color=colour)
@@ -161,35 +188,13 @@ def command(
             return True
         return click.confirm(f"Apply these {len(plan.changes)} change(s)?", default=False)
 
-    progress = ApplyProgress()
-    reading = StderrProgress()
-    sink = Journal(journal) if journal is not None else None
-    try:
-        run = asyncio.run(
-            apply_directory(
-                directory,
-                target,
-                scope=scope,
-                named=customer,
-                changed_since=changed_since,
-                expected_checksum=checksum,
-                reviewed=reviewed,
-                force=force,
-                confirm=confirm,
-                concurrency=concurrency,
-                journal=sink,
-                reporter=progress,
-                progress=reading,
-            )
-        )
-    finally:
-        reading.done()
-        progress.done()
-        if sink is not None:
-            sink.close()
+    return confirm
+
+
+def report(run: ApplyRun) -> None:
+    """The outcome on stdout, and the exit: 1 when declined or when a change failed."""
     if run.result is None:
-        click.echo("apply cancelled; nothing was changed", err=True)
-        sys.exit(1)
+        leave(EXIT_ERROR, "apply cancelled; nothing was changed")
     if run.plan.is_empty:
         click.echo("No changes. Partner Hub matches the desired state.")
         return

@@ -1,4 +1,4 @@
-"""``reconciler export``: write live customers as a desired-state directory (SPEC §3).
+"""``reconciler export``: write live customers as a desired-state directory.
 
 Reads Partner Hub through a read-only client (never a write), writes one
 ``customers/<externalId>.yaml`` per customer and a ``templates.yaml`` into ``--out``, prints the
@@ -10,28 +10,17 @@ export would still show. Exit codes: 0 written, 1 error (nothing written on a re
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import sys
 from pathlib import Path
 
 import click
 
-from reconciler import export as exporting
-from reconciler import export_yaml
-from reconciler.cli import handle_errors
+from reconciler.cli.console import StderrProgress, runtime
+from reconciler.cli.exits import handle_errors
 from reconciler.cli.options import target_options
-from reconciler.cli.plan import StderrProgress
-from reconciler.errors import UsageError
-from reconciler.target import Target, open_client
-
-
-async def _read(
-    target: Target, customers: tuple[str, ...], template: str, progress: StderrProgress
-) -> exporting.Export:
-    async with open_client(target, read_only=True) as client:
-        live, people, orgs = await exporting.read_estate(
-            client, customers=customers or None, progress=progress
-        )
-    return exporting.build_export(live, people, orgs, template=template)
+from reconciler.export.documents import DEFAULT_TEMPLATE
+from reconciler.workflow import Exported, export_directory
+from reconciler.workflow.connect import Target
 
 
 @click.command("export")
@@ -53,7 +42,7 @@ async def _read(
 )
 @click.option(
     "--template",
-    default=exporting.DEFAULT_TEMPLATE,
+    default=DEFAULT_TEMPLATE,
     show_default=True,
     metavar="NAME",
     help="Template named by every exported customer (Partner Hub does not say which one "
@@ -71,28 +60,32 @@ def command(
     """Write the customers in Partner Hub (all, or --customer) as YAML in the desired-state
     format, so that `reconciler plan` over the result shows no changes. Never writes to
     Partner Hub."""
-    if not template.strip():
-        raise UsageError("--template needs a name")
-    if any(not c.strip() for c in customer):
-        raise UsageError("--customer needs an externalId")
-    created = export_yaml.prepare(out, force=force)
-    progress = StderrProgress()
+    rt = runtime()
+    progress = StderrProgress(tty=rt.terminal(sys.stderr))
     try:
-        result = asyncio.run(_read(target, customer, template.strip(), progress))
-    except BaseException:
-        if created:
-            with contextlib.suppress(OSError):
-                out.rmdir()  # only if still empty: nothing of ours is left behind
-        raise
+        exported = asyncio.run(
+            export_directory(
+                out,
+                target,
+                customers=customer,
+                template=template,
+                force=force,
+                progress=progress,
+                seams=rt.seams,
+            )
+        )
     finally:
         progress.done()
+    report(out, exported)
 
-    written = export_yaml.write_documents(out, result.documents)
-    for path in written:
+
+def report(out: Path, exported: Exported) -> None:
+    """The files written on stdout; warnings, other YAML files and the self-check on stderr."""
+    for path in exported.written:
         click.echo(str(path))
-    for warning in result.warnings:
+    for warning in exported.export.warnings:
         click.echo(f"warning: {warning}", err=True)
-    others = export_yaml.other_yaml_files(out, written) if force else []
+    others = exported.others
     if others:
         click.echo(
             f"note: {len(others)} YAML file(s) in {out} are not from this export and were left "
@@ -101,19 +94,18 @@ def command(
             + (" …" if len(others) > 10 else ""),
             err=True,
         )
-    left = exporting.self_check(out, result)
-    counts = result.counts
+    counts = exported.export.counts
     click.echo(
         f"exported {counts['customers']} customer(s), {counts['locations']} location(s), "
         f"{counts['users']} user(s) to {out}",
         err=True,
     )
-    if left:
+    if exported.left:
         click.echo(
-            f"before `reconciler plan {out}` shows no changes, fix {len(left)} thing(s):",
+            f"before `reconciler plan {out}` shows no changes, fix {len(exported.left)} thing(s):",
             err=True,
         )
-        for line in left:
+        for line in exported.left:
             click.echo(f"  {line}", err=True)
     else:
         click.echo(f"checked: `reconciler plan {out}` shows no changes for them", err=True)

@@ -8,8 +8,8 @@ credentials the command stops with one message naming both ways (exit 64).
 
 ``@scope_options`` adds ``--customer EXTID`` (repeatable) and ``--changed-since GITREF`` and
 passes ``customer: tuple[str, ...]`` and ``changed_since: str | None``;
-:func:`reconciler.workflow.resolve_scope` turns them into the set of externalIds in scope
-(None = everything) once the directory is loaded.
+:class:`reconciler.workflow.Selection` carries them to the workflow, which turns them into
+the set of externalIds in scope (None = everything) once the directory is loaded.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 import click
 
 from reconciler import errors
-from reconciler.cli import fail
-from reconciler.target import DEFAULT_SANDBOX_FILE, Target, resolve_target
+from reconciler.cli.exits import fail
+from reconciler.workflow.connect import DEFAULT_SANDBOX_FILE, Target, resolve_target
 
 F = TypeVar("F", bound=Callable[..., Any])
 

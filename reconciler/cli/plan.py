@@ -1,7 +1,8 @@
 """``reconciler plan [DIR]``: read Partner Hub, print what would change, never write.
 
-Exit codes (SPEC §3): 0 success (with ``--detailed-exitcode``: no changes), 1 error, 2 changes
-present (``--detailed-exitcode`` only), 3 blocked by a safety rule (unless ``--force``), 64 usage.
+Exit codes (:mod:`reconciler.cli.exits`): 0 success (with ``--detailed-exitcode``: no changes),
+1 error, 2 changes present (``--detailed-exitcode`` only), 3 blocked by a safety rule (unless
+``--force``), 64 usage.
 """
 
 from __future__ import annotations
@@ -10,53 +11,17 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
-from reconciler import render, workflow
-from reconciler.cli import handle_errors
+from reconciler import render
+from reconciler.cli.console import StderrProgress, runtime
+from reconciler.cli.exits import handle_errors, leave, plan_exit_code
 from reconciler.cli.options import directory_argument, scope_options, target_options
 from reconciler.errors import ConfigError
-from reconciler.target import Target
-
-
-def is_terminal(stream: Any) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
-def use_colour(stream: Any, env: dict[str, str] | os._Environ[str]) -> bool:
-    """Colour only on a terminal, and never when ``NO_COLOR`` is set to anything."""
-    return is_terminal(stream) and not env.get("NO_COLOR")
-
-
-class StderrProgress:
-    """Progress of live reads on stderr: one line rewritten in place on a terminal; in a log,
-    a line per tenth of a long phase only (CI logs stay short)."""
-
-    def __init__(self, stream: Any = None) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.tty = is_terminal(self.stream)
-        self.last_len = 0
-        self.lines = 0
-
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        message = f"reading Partner Hub: {phase} {done}/{total}"
-        if self.tty:
-            pad = " " * max(0, self.last_len - len(message))
-            self.stream.write(f"\r{message}{pad}")
-            self.last_len = len(message)
-        else:
-            self.lines += 1
-            if total >= 20 and (done == total or done % max(1, total // 10) == 0):
-                self.stream.write(message + "\n")
-        self.stream.flush()
-
-    def done(self) -> None:
-        if self.tty and self.last_len:
-            self.stream.write("\r" + " " * self.last_len + "\r")
-            self.stream.flush()
+from reconciler.plan import Plan
+from reconciler.workflow import Selection, make_plan
+from reconciler.workflow.connect import Target
 
 
 def write_plan(path: Path, text: str) -> None:
@@ -118,33 +83,34 @@ def command(
 ) -> None:
     """Read Partner Hub, compare it with the desired-state DIR (default: desired-state) and
     print the changes that apply would make. Never writes to Partner Hub."""
-    progress = StderrProgress()
+    rt = runtime()
+    progress = StderrProgress(tty=rt.terminal(sys.stderr))
     try:
         planned = asyncio.run(
-            workflow.make_plan(
+            make_plan(
                 directory,
                 target,
-                scope=frozenset(customer) or None,
-                named=customer,
-                changed_since=changed_since,
+                Selection(customer, changed_since),
                 precheck=precheck,
                 progress=progress,
+                seams=rt.seams,
             )
         )
     finally:
         progress.done()
     if planned.scope is not None and not planned.scope:
         click.echo(f"no customer changed since {changed_since}: nothing in scope", err=True)
-    plan = planned.plan
     if out is not None:
-        write_plan(out, render.as_json(plan))
-    colour = fmt == "text" and use_colour(sys.stdout, os.environ)
-    click.echo(render.render(plan, fmt, color=colour), nl=False, color=colour)
-    code = workflow.plan_exit_code(plan, detailed_exitcode=detailed_exitcode, force=force)
-    if plan.is_blocked:
-        click.echo(
-            f"plan is blocked by {len(plan.blocked)} safety rule(s)"
-            + (" (--force: not failing)" if force else "; review it, then use --force"),
-            err=True,
-        )
-    sys.exit(code)
+        write_plan(out, render.as_json(planned.plan))
+    colour = fmt == "text" and rt.colour(os.environ)
+    click.echo(render.render(planned.plan, fmt, color=colour), nl=False, color=colour)
+    code = plan_exit_code(planned.plan, detailed_exitcode=detailed_exitcode, force=force)
+    leave(code, blocked_message(planned.plan, force))
+
+
+def blocked_message(plan: Plan, force: bool) -> str | None:
+    if not plan.is_blocked:
+        return None
+    return f"plan is blocked by {len(plan.blocked)} safety rule(s)" + (
+        " (--force: not failing)" if force else "; review it, then use --force"
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli import handle_errors
+from reconciler.cli.exits import handle_errors
 from reconciler.errors import UsageError
 from reconciler.sandbox import SandboxConfig, create_app
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from reconciler.cli import handle_errors
+from reconciler.cli.exits import handle_errors
 from reconciler.cli.options import directory_argument
 from reconciler.desired import load_desired
 from reconciler.model import State, Template

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import click
 
-from reconciler.cli import EXIT_ERROR, handle_errors
+from reconciler.cli.exits import EXIT_ERROR, handle_errors, leave
 from reconciler.cli.options import directory_argument
 from reconciler.desired import Checked, check_directory
 from reconciler.errors import Problem
@@ -59,8 +58,7 @@ def command(directory: Path) -> None:
             click.echo(annotation(problem))
     count = len(checked.problems)
     files = len({p.file for p in checked.problems})
-    click.echo(
+    leave(
+        EXIT_ERROR,
         f"{count} problem{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}",
-        err=True,
     )
-    sys.exit(EXIT_ERROR)

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from reconciler.api import RefreshGrant, RetryPolicy, WebexClient, credentials_from_env
 from reconciler.cli import handle_errors
 from reconciler.cli.options import target_options
-from reconciler.target import Target
+from reconciler.workflow.connect import Target
 
 GRANT_ENV = {
     "WEBEX_CLIENT_ID": "cid",

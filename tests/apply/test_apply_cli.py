@@ -8,16 +8,20 @@ import asyncio
 import io
 import json
 import shutil
+import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from admin_client import sandbox_admin
+from apply_helpers import FakeClock, fake_runtime
 from click.testing import CliRunner
 
-from reconciler.cli import cli
+from reconciler.cli import Runtime, cli
 from reconciler.plan import Plan
-from reconciler.target import SandboxTarget, open_client, sandbox_admin
+from reconciler.workflow.connect import SandboxTarget
 
 ROOT = Path(__file__).resolve().parents[2]
 ESTATE = ROOT / "desired-state"
@@ -29,14 +33,24 @@ CLEAN_ENV: dict[str, str | None] = {
 }
 
 
+#: The runtime every command of a test runs in: the test's fake clock (set per test below).
+RUNTIME = Runtime()
+
+
+@pytest.fixture(autouse=True)
+def on_fake_clock(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apply's polls and the sandbox's provisioning run on the test's fake clock."""
+    monkeypatch.setattr(sys.modules[__name__], "RUNTIME", fake_runtime(clock))
+
+
 def reconciler(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env=CLEAN_ENV)
+    result = CliRunner().invoke(cli, list(args), env=CLEAN_ENV, obj=RUNTIME)
     return result.exit_code, result.stdout, result.stderr
 
 
 def dump(db: Path) -> dict[str, Any]:
     async def go() -> dict[str, Any]:
-        async with open_client(SandboxTarget(db=str(db)), read_only=True) as client:
+        async with RUNTIME.seams.connect(SandboxTarget(db=str(db)), read_only=True) as client:
             data = await sandbox_admin(client, "GET", "/dump")
             assert isinstance(data, dict)
             return data
@@ -282,15 +296,15 @@ def test_empty_plan_says_so(estate: Path, db: Path) -> None:
     assert "No changes" in out
 
 
-def test_on_a_terminal_apply_shows_the_plan_and_asks(
-    estate: Path, db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import reconciler.cli.apply as apply_cli
-
-    monkeypatch.setattr(apply_cli, "is_terminal", lambda stream: True)
+def test_on_a_terminal_apply_shows_the_plan_and_asks(estate: Path, db: Path) -> None:
+    on_a_terminal = replace(RUNTIME, terminal=lambda stream: True)
     scope = ("--customer", "KSR-70211")
     result = CliRunner().invoke(
-        cli, ["apply", str(estate), "--sandbox", str(db), *scope], input="n\n", env=CLEAN_ENV
+        cli,
+        ["apply", str(estate), "--sandbox", str(db), *scope],
+        input="n\n",
+        env=CLEAN_ENV,
+        obj=on_a_terminal,
     )
     assert result.exit_code == 1
     assert "+ customer/KSR-70211" in result.stdout
@@ -299,7 +313,11 @@ def test_on_a_terminal_apply_shows_the_plan_and_asks(
     assert dump(db)["customers"] == []
 
     result = CliRunner().invoke(
-        cli, ["apply", str(estate), "--sandbox", str(db), *scope], input="y\n", env=CLEAN_ENV
+        cli,
+        ["apply", str(estate), "--sandbox", str(db), *scope],
+        input="y\n",
+        env=CLEAN_ENV,
+        obj=on_a_terminal,
     )
     assert result.exit_code == 0, result.output
     assert [c["externalId"] for c in dump(db)["customers"]] == ["KSR-70211"]

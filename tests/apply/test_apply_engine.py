@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.apply import ApplyResult, ChangeResult, apply_plan, waves
 from reconciler.errors import ApiError, PlanError
-from reconciler.journal import current_change
+from reconciler.journal import change_context, current_change
 from reconciler.plan import Change, Plan
 
 
@@ -171,7 +171,8 @@ def test_reporter_sees_every_change_once_with_running_count() -> None:
 def test_operations_see_the_change_they_run_for_the_journal() -> None:
     plan = Plan(changes=(cust("a"), loc("a", "HQ", action="delete", deps=())))
     ops = FakeOps()
-    run(plan, ops)
+    # The workflow labels each change this way (the engine itself knows no journal).
+    run(plan, ops, around=lambda c: change_context(c.address, c.action))
     assert sorted(c for c in ops.contexts if c) == [
         ("customer/a", "create"),
         ("location/a/HQ", "delete"),
@@ -204,8 +205,8 @@ def test_concurrency_must_be_positive() -> None:
 
 
 def test_mismatch_names_what_differs_change_by_change() -> None:
-    from reconciler.apply import describe_mismatch
     from reconciler.plan import FieldDiff
+    from reconciler.workflow import describe_mismatch
 
     reviewed = Plan(
         changes=(

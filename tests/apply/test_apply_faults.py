@@ -12,16 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from admin_client import sandbox_admin, sandbox_stats
 from apply_helpers import FakeClock, fast_limits
 
-from reconciler.apply import apply_directory, apply_plan
+from reconciler.apply import apply_plan
 from reconciler.desired import load_desired
 from reconciler.errors import ReconcilerError
 from reconciler.operations import ApiOperations, PollPolicy
 from reconciler.plan import Plan
 from reconciler.sandbox import SandboxConfig
-from reconciler.target import SandboxTarget, open_client, sandbox_admin, sandbox_stats
-from reconciler.workflow import plan_with, templates_of
+from reconciler.workflow import Seams, Selection, apply_directory, plan_with, templates_of
+from reconciler.workflow.connect import SandboxTarget, open_client
 
 ROOT = Path(__file__).resolve().parents[2]
 ESTATE = ROOT / "desired-state"
@@ -87,12 +88,14 @@ async def converge(db: Path, seed: int) -> tuple[int, list[str]]:
             outcome = await apply_directory(
                 ESTATE,
                 faulty(db, clock, seed),
-                scope=SCOPE,
-                limiter=limiter,
-                retry=retry,
-                poll=PollPolicy(initial=5.0, deadline=600.0),
-                clock=clock,
-                sleep=clock.sleep,
+                Selection(scope=SCOPE),
+                seams=Seams(
+                    clock=clock,
+                    sleep=clock.sleep,
+                    poll=PollPolicy(initial=5.0, deadline=600.0),
+                    limiter=lambda limiter=limiter: limiter,
+                    retry=retry,
+                ),
             )
             ok = outcome.result is not None and outcome.result.ok
         except ReconcilerError:  # e.g. a read that outlasted its retries: run again

@@ -15,7 +15,7 @@ from reconciler.api import RetryPolicy
 from reconciler.errors import OutcomeUnknown
 from reconciler.journal import Journal, change_context
 from reconciler.sandbox import SandboxConfig
-from reconciler.target import SandboxTarget, open_client
+from reconciler.workflow.connect import SandboxTarget, open_client
 
 
 def handler(request: httpx.Request) -> httpx.Response:

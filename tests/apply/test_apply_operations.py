@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from admin_client import sandbox_admin, sandbox_stats
 from apply_helpers import FakeClock, fast_limits
 
 from reconciler import bodies, planner
@@ -19,8 +20,8 @@ from reconciler.model import LiveRef, State
 from reconciler.operations import ApiOperations, PollPolicy
 from reconciler.plan import Change, LocationFacts, Plan
 from reconciler.sandbox import SandboxConfig
-from reconciler.target import SandboxTarget, open_client, sandbox_admin, sandbox_stats
 from reconciler.workflow import templates_of
+from reconciler.workflow.connect import SandboxTarget, open_client
 
 ROOT = Path(__file__).resolve().parents[2]
 DESIRED = load_desired(ROOT / "desired-state")
@@ -301,8 +302,7 @@ def test_delete_of_something_already_gone_is_done(clock: FakeClock) -> None:
 def test_a_rerun_waits_for_a_job_left_running_and_plans_what_follows(
     clock: FakeClock, tmp_path: Path
 ) -> None:
-    from reconciler.apply import apply_directory
-    from reconciler.workflow import plan_with
+    from reconciler.workflow import Seams, Selection, apply_directory, plan_with
 
     ext = "HVD-10231"
     db = tmp_path / "hub.sqlite"
@@ -324,11 +324,8 @@ def test_a_rerun_waits_for_a_job_left_running_and_plans_what_follows(
         run = await apply_directory(
             ROOT / "desired-state",
             target,
-            scope=frozenset({ext}),
-            limiter=limiter,
-            retry=retry,
-            clock=clock,
-            sleep=clock.sleep,
+            Selection(scope=frozenset({ext})),
+            seams=Seams(clock=clock, sleep=clock.sleep, limiter=lambda: limiter, retry=retry),
         )
         limiter, retry = fast_limits(clock)
         async with open_client(

@@ -11,18 +11,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from apply_helpers import FakeClock, fast_limits
+from apply_helpers import FakeClock, fake_runtime, fast_limits
 from click.testing import CliRunner
 
 from reconciler import bodies, planner
-from reconciler.apply import WAITING_PHASE, apply_directory
 from reconciler.cli import cli
-from reconciler.cli.plan import StderrProgress
+from reconciler.cli.console import StderrProgress
 from reconciler.desired import load_desired
 from reconciler.model import State
 from reconciler.sandbox import SandboxConfig
-from reconciler.target import SandboxTarget, open_client
-from reconciler.workflow import plan_with, templates_of
+from reconciler.workflow import (
+    WAITING_PHASE,
+    Seams,
+    Selection,
+    apply_directory,
+    plan_with,
+    templates_of,
+)
+from reconciler.workflow.connect import SandboxTarget, open_client
 
 ROOT = Path(__file__).resolve().parents[2]
 ESTATE = ROOT / "desired-state"
@@ -66,12 +72,9 @@ def test_rerun_waits_for_a_job_that_shows_up_during_the_wait(
         run = await apply_directory(
             ESTATE,
             target,
-            scope=scope,
-            limiter=limiter,
-            retry=retry,
+            Selection(scope=scope),
             progress=lambda phase, done, total: phases.append((phase, done, total)),
-            clock=clock,
-            sleep=sleep,
+            seams=Seams(clock=clock, sleep=sleep, limiter=lambda: limiter, retry=retry),
         )
         limiter, retry = fast_limits(clock)
         async with open_client(
@@ -91,18 +94,23 @@ def test_rerun_waits_for_a_job_that_shows_up_during_the_wait(
     assert waits == [(WAITING_PHASE, 0, 1), (WAITING_PHASE, 1, 1)] * 2  # FIRST, then LATE
 
 
-def test_cli_rerun_with_a_job_still_running_converges(tmp_path: Path) -> None:
+def test_cli_rerun_with_a_job_still_running_converges(clock: FakeClock, tmp_path: Path) -> None:
     estate = tmp_path / "estate"
     shutil.copytree(ESTATE, estate)
     db = str(tmp_path / "hub.sqlite")
-    # The job stays in flight for 3 s of real time: the apply below finds it running (its
-    # progress callback once took the wrong arguments there and the run ended in a traceback).
-    slow = SandboxTarget(db=db, config=SandboxConfig(db=db, provision_seconds=3.0))
-    asyncio.run(post_customer(slow, FIRST))
+    # The job stays in flight for 3 s (of the fake clock): the apply below finds it running
+    # (its progress callback once took the wrong arguments there and the run ended in a
+    # traceback).
+    config = SandboxConfig(db=db, clock=clock, sleep=clock.sleep, provision_seconds=3.0)
+    asyncio.run(post_customer(SandboxTarget(db=db, config=config), FIRST))
     env = {"RECONCILER_SANDBOX": None, "WEBEX_API_URL": None, "WEBEX_TOKEN": None}
     runner = CliRunner()
+    runtime = fake_runtime(clock, provision_seconds=3.0)
     applied = runner.invoke(
-        cli, ["apply", str(estate), "--sandbox", db, "--yes", "--customer", FIRST], env=env
+        cli,
+        ["apply", str(estate), "--sandbox", db, "--yes", "--customer", FIRST],
+        env=env,
+        obj=runtime,
     )
     assert applied.exit_code == 0, applied.output + applied.stderr
     assert f"+ customer/{FIRST}" not in applied.stdout  # waited for, not created again
@@ -111,6 +119,7 @@ def test_cli_rerun_with_a_job_still_running_converges(tmp_path: Path) -> None:
         cli,
         ["plan", str(estate), "--sandbox", db, "--customer", FIRST, "--detailed-exitcode"],
         env=env,
+        obj=runtime,
     )
     assert checked.exit_code == 0, checked.output
 

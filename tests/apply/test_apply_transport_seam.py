@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from reconciler.api import Credentials
-from reconciler.target import ApiTarget, open_client, proxy_for
+from reconciler.workflow.connect import ApiTarget, open_client, proxy_for
 
 API = "https://webexapis.com/v1"
 

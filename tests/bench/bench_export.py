@@ -20,8 +20,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from reconciler import export, export_yaml
-from reconciler.target import SandboxTarget, open_client, sandbox_admin, sandbox_stats
+from admin_client import sandbox_admin, sandbox_stats
+
+from reconciler.export import writer
+from reconciler.workflow import export
+from reconciler.workflow.connect import SandboxTarget, open_client
 
 
 def customer_spec(c: int, locations: int, users: int) -> dict[str, Any]:
@@ -69,8 +72,8 @@ async def run(args: argparse.Namespace, db: Path, out: Path) -> dict[str, Any]:
     result = export.build_export(live, people, orgs)
     figures["build_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    export_yaml.prepare(out, force=False)
-    written = export_yaml.write_documents(out, result.documents)
+    writer.prepare(out, force=False)
+    written = writer.write_documents(out, result.documents)
     figures["write_s"] = time.perf_counter() - start
     start = time.perf_counter()
     left = export.self_check(out, result)

@@ -21,10 +21,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from admin_client import sandbox_admin, sandbox_stats
+
 from reconciler.api import Limiter
 from reconciler.live import read_live
 from reconciler.sandbox import SandboxConfig
-from reconciler.target import SandboxTarget, open_client, sandbox_admin, sandbox_stats
+from reconciler.workflow.connect import SandboxTarget, open_client
 
 
 def customer_spec(c: int, locations: int, users: int) -> dict[str, Any]:
@@ -75,12 +77,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             SandboxTarget(db=db, config=config), read_only=True, limiter=limiter
         ) as reader:
             t1 = time.perf_counter()
-            state = await read_live(reader)
+            state = await read_live(reader, concurrency=args.concurrency)
             full_s = time.perf_counter() - t1
             full = await sandbox_stats(reader)
             await sandbox_admin(reader, "POST", "/stats/reset")
             t2 = time.perf_counter()
-            one = await read_live(reader, customers=["bench-000000"])
+            one = await read_live(reader, customers=["bench-000000"], concurrency=args.concurrency)
             scoped_s = time.perf_counter() - t2
             scoped = await sandbox_stats(reader)
 

@@ -8,15 +8,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import click
+import export_helpers
 import pytest
+from admin_client import reset_sandbox_stats, sandbox_stats
 from export_helpers import ESTATE, run_cli
 
-import reconciler.cli.export as export_cli
-from reconciler.target import (
-    Target,
-    reset_sandbox_stats,
-    sandbox_stats,
-)
+from reconciler.cli import Runtime
+from reconciler.workflow import Seams
+from reconciler.workflow.connect import Target, open_client
 
 
 @pytest.fixture(scope="module")
@@ -34,14 +34,18 @@ def export_requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, 
     """Each export's client options and the sandbox stats of its requests, as
     ``[{"options": {...}, "stats": {...}}]`` (the in-process sandbox counts per client)."""
     seen: list[dict[str, Any]] = []
-    real: Callable[..., Any] = export_cli.open_client
+    real: Callable[..., Any] = open_client
 
     @asynccontextmanager
     async def counted(target: Target, **options: Any) -> AsyncIterator[Any]:
+        if click.get_current_context().info_name != "export":
+            async with real(target, **options) as client:
+                yield client
+            return
         async with real(target, **options) as client:
             await reset_sandbox_stats(client)
             yield client
             seen.append({"options": options, "stats": await sandbox_stats(client)})
 
-    monkeypatch.setattr(export_cli, "open_client", counted)
+    monkeypatch.setattr(export_helpers, "RUNTIME", Runtime(seams=Seams(connect=counted)))
     return seen

@@ -7,10 +7,11 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from admin_client import sandbox_admin
 from click.testing import CliRunner
 
-from reconciler.cli import cli
-from reconciler.target import SandboxTarget, open_client, sandbox_admin
+from reconciler.cli import Runtime, cli
+from reconciler.workflow.connect import SandboxTarget, open_client
 
 ROOT = Path(__file__).resolve().parents[2]
 ESTATE = ROOT / "desired-state"
@@ -25,9 +26,13 @@ CLEAN_ENV: dict[str, str | None] = {
 }
 
 
+#: The runtime the CLI runs in (a fixture may hand in another ``connect``).
+RUNTIME = Runtime()
+
+
 def run_cli(*args: str) -> tuple[int, str, str]:
     """``reconciler ARGS`` in-process: exit code, stdout, stderr (a traceback fails the test)."""
-    result = CliRunner().invoke(cli, list(args), env=CLEAN_ENV)
+    result = CliRunner().invoke(cli, list(args), env=CLEAN_ENV, obj=RUNTIME)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, result.stdout, result.stderr

@@ -16,14 +16,14 @@ from hypothesis import strategies as st
 
 from reconciler.api import WebexClient
 from reconciler.desired.yamlio import read_directory
-from reconciler.export import (
-    Document,
+from reconciler.export.documents import (
+    ExportFile,
     admin_email,
     build_export,
     file_names,
     headquarters,
 )
-from reconciler.export_yaml import render, scalar
+from reconciler.export.writer import render, scalar
 from reconciler.model import Address, Customer, LiveRef, Location, State, User
 
 FULL = "Full Administrator"
@@ -159,7 +159,7 @@ def test_yaml_text_reads_back_as_written(tmp_path: Any) -> None:
         "users": [{"email": "x@y.example", "phoneNumber": "+4930123456", "extension": "0100"}],
     }
     text = render(
-        Document(
+        ExportFile(
             path="customers/007.yaml",
             schema="../../schemas/customer.schema.json",
             comments=("first line\nsecond line",),
@@ -278,7 +278,7 @@ _values = st.recursive(
 @settings(max_examples=150, deadline=None)
 @given(st.dictionaries(st.text(min_size=1, max_size=12), _values, min_size=1, max_size=6))
 def test_any_document_reads_back_as_written(data: dict[str, Any]) -> None:
-    text = render(Document(path="x.yaml", schema="s.json", comments=(), data=data))
+    text = render(ExportFile(path="x.yaml", schema="s.json", comments=(), data=data))
     assert yaml.safe_load(text) == data
 
 

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from reconciler.sandbox import SandboxConfig
-from reconciler.target import SandboxTarget
+from reconciler.workflow.connect import SandboxTarget
 
 #: Page sizes: the sandbox clamps customers to 100 (undocumented in Partner Hub); the client
 #: asks for the largest page each endpoint documents.

@@ -7,13 +7,14 @@ import logging
 from typing import Any
 
 import pytest
+from admin_client import sandbox_admin
 from live_estate import estate
 
 from reconciler.api import Limiter, RetryPolicy
 from reconciler.errors import ApiError
 from reconciler.live import read_live
 from reconciler.sandbox import SandboxConfig
-from reconciler.target import SandboxTarget, open_client, sandbox_admin
+from reconciler.workflow.connect import SandboxTarget, open_client
 
 CANARY = "CANARY-7f3c1e-token-never-printed"
 
@@ -60,7 +61,7 @@ def test_live_canary_token_survives_faults_unseen(
             retry=retry,
         ) as client:
             await sandbox_admin(client, "POST", "/seed", estate(12, 1, 3))
-            state = await read_live(client)
+            state = await read_live(client, concurrency=limiter.concurrency)
             for n in range(12):
                 body: dict[str, Any] = {
                     "provisioningId": "PROV-1",

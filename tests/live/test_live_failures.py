@@ -41,7 +41,7 @@ def test_live_read_raises_the_first_api_error_and_stops() -> None:
     async def go() -> None:
         async with httpx.AsyncClient(transport=httpx.MockTransport(respond)) as http:
             client = WebexClient(http, tokens="t", limiter=Limiter(rate=None, concurrency=2))
-            await read_live(client)
+            await read_live(client, concurrency=2)
 
     with pytest.raises(AuthError, match="missing scope people_read"):
         asyncio.run(go())

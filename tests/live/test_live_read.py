@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from admin_client import sandbox_admin, sandbox_stats
 from live_estate import estate, full_read_requests, sandbox, scoped_read_requests
 
 from reconciler.live import SCOPED_LOOKUP_MAX, read_live
 from reconciler.model import Address, State
-from reconciler.target import open_client, sandbox_admin, sandbox_stats
+from reconciler.workflow.connect import open_client
 
 
 async def _seed_and_read(

@@ -15,7 +15,7 @@ from reconciler.api import RefreshGrant
 from reconciler.errors import OutcomeUnknown, ReadOnlyViolation
 from reconciler.live import read_live
 from reconciler.sandbox import SandboxConfig
-from reconciler.target import ApiTarget, open_client, resolve_target
+from reconciler.workflow.connect import ApiTarget, open_client, resolve_target
 
 pytestmark = pytest.mark.e2e
 

@@ -8,22 +8,21 @@ from typing import Any
 
 import click
 import pytest
+from admin_client import sandbox_admin, sandbox_stats
 from click.testing import CliRunner
 
 from reconciler.api import RefreshGrant, StaticToken
 from reconciler.cli import handle_errors
 from reconciler.cli.options import scope_options, target_options
 from reconciler.errors import ReadOnlyViolation, UsageError
-from reconciler.target import (
+from reconciler.workflow import resolve_scope
+from reconciler.workflow.connect import (
     ApiTarget,
     SandboxTarget,
     Target,
     open_client,
     resolve_target,
-    sandbox_admin,
-    sandbox_stats,
 )
-from reconciler.workflow import resolve_scope
 
 TOKEN = "CANARY-7f3c1e-token-never-printed"
 

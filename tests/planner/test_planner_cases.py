@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from planner_caseload import case_paths, load_case, shuffled
 
-from reconciler import planner, workflow
+from reconciler import planner
+from reconciler.cli.exits import plan_exit_code
 from reconciler.plan import Plan
 
 REGEN = os.environ.get("RECONCILER_REGEN_CASES") == "1"
@@ -59,7 +60,7 @@ def test_golden_case(path: Path) -> None:
     if "exitCode" in expect:
         options = top.get("options", {})
         assert isinstance(options, dict)
-        code = workflow.plan_exit_code(
+        code = plan_exit_code(
             plan,
             detailed_exitcode=bool(options.get("detailedExitcode", False)),
             force=bool(options.get("force", False)),

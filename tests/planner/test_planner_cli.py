@@ -12,16 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from admin_client import sandbox_admin, sandbox_stats
 from click.testing import CliRunner
 
 from reconciler import planner, workflow
 from reconciler.bodies import customer_address, location_address
 from reconciler.cli import cli
-from reconciler.cli.plan import StderrProgress, use_colour
+from reconciler.cli.console import StderrProgress, use_colour
 from reconciler.desired import load_desired
 from reconciler.model import State
 from reconciler.plan import Plan
-from reconciler.target import SandboxTarget, open_client, sandbox_admin, sandbox_stats
+from reconciler.workflow.connect import SandboxTarget, open_client
 
 ROOT = Path(__file__).resolve().parents[2]
 ESTATE = ROOT / "desired-state"

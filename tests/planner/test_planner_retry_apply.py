@@ -11,17 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from admin_client import sandbox_admin
 from test_planner_cli import seed_body
 
 from reconciler.api import Limiter, RetryPolicy
-from reconciler.apply import apply_directory
 from reconciler.bodies import customer_address
 from reconciler.desired import load_desired
 from reconciler.operations import PollPolicy
 from reconciler.plan import Plan
 from reconciler.sandbox import SandboxConfig
-from reconciler.target import SandboxTarget, open_client, sandbox_admin
-from reconciler.workflow import plan_with, templates_of
+from reconciler.workflow import Review, Seams, Selection, apply_directory, plan_with, templates_of
+from reconciler.workflow.connect import SandboxTarget, open_client
 
 ESTATE = Path(__file__).resolve().parents[2] / "desired-state"
 FAILED = "THA-40018"  # calling, headquarters "London Studio", a second location, admin user
@@ -133,13 +133,15 @@ async def test_failed_customers_are_retried_and_converge(tmp_path: Path) -> None
     outcome = await apply_directory(
         ESTATE,
         target(db, clock),
-        scope=SCOPE,
-        expected_checksum=plan.checksum,
-        limiter=limiter,
-        retry=retry_policy,
-        poll=PollPolicy(initial=1.0, deadline=300.0),
-        clock=clock,
-        sleep=clock.sleep,
+        Selection(scope=SCOPE),
+        review=Review(checksum=plan.checksum),
+        seams=Seams(
+            clock=clock,
+            sleep=clock.sleep,
+            poll=PollPolicy(initial=1.0, deadline=300.0),
+            limiter=lambda: limiter,
+            retry=retry_policy,
+        ),
     )
     assert outcome.result is not None
     failures = [r for r in outcome.result.results if r.status != "done"]

@@ -10,9 +10,9 @@
   The rate limit of ``Settings`` is not applied there (the sandbox has its own ``rate_limit``
   fault for that); the in-flight cap is.
 - :class:`ApiTarget` talks HTTPS to ``url`` with a static token or the OAuth refresh grant,
-  under the ``Settings`` rate limit and concurrency, through the proxy the environment names
-  for that host (``HTTPS_PROXY``/``ALL_PROXY`` unless ``NO_PROXY`` covers it, see
-  :func:`proxy_for`).
+  under the ``Settings`` rate limit and concurrency, through its ``proxy`` (the one the
+  environment names for that host, ``HTTPS_PROXY``/``ALL_PROXY`` unless ``NO_PROXY`` covers
+  it: :func:`resolve_target` reads it with :func:`proxy_for` from the environment it is given).
 
 ``wrap_transport`` is the seam for observing every HTTP exchange the client makes, including
 the ones that never get a response: it receives the client's transport before the client is
@@ -21,12 +21,11 @@ built and returns the transport to use (the apply journal wraps it this way).
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
@@ -47,6 +46,9 @@ from reconciler.api.auth import GRANT_VARS, TOKEN_VAR
 from reconciler.errors import ApiError, UsageError
 from reconciler.model import Settings
 
+if TYPE_CHECKING:  # imported when a sandbox is opened: a Partner Hub run never loads it
+    from reconciler.sandbox import SandboxConfig
+
 DEFAULT_SANDBOX_FILE = ".reconciler-sandbox.sqlite"
 SANDBOX_ORIGIN = "http://127.0.0.1"
 USER_AGENT = f"reconciler/{__version__}"
@@ -64,7 +66,7 @@ class SandboxTarget:
     """
 
     db: str = DEFAULT_SANDBOX_FILE
-    config: Any = field(default=None, compare=False)
+    config: SandboxConfig | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"sandbox {self.db}"
@@ -76,6 +78,8 @@ class ApiTarget:
 
     url: str = DEFAULT_API_URL
     credentials: Credentials = field(default_factory=Credentials, repr=False)
+    #: The proxy to reach ``url`` through (None: straight).
+    proxy: str | None = None
 
     def __str__(self) -> str:
         return self.url
@@ -113,7 +117,8 @@ def resolve_target(*, sandbox: str | None, api_url: str | None, env: Mapping[str
                 f"{', '.join(GRANT_VARS)}; or use --sandbox [FILE] instead"
             )
         raise UsageError(NO_TARGET)
-    return ApiTarget(url=check_api_url(api_url or DEFAULT_API_URL), credentials=credentials)
+    url = check_api_url(api_url or DEFAULT_API_URL)
+    return ApiTarget(url=url, credentials=credentials, proxy=proxy_for(url, env))
 
 
 def proxy_for(url: str, env: Mapping[str, str]) -> str | None:
@@ -146,12 +151,29 @@ def _bypass_host(entry: str) -> str:
     return entry.lstrip("*").lstrip(".")
 
 
-def _limits(settings: Settings | None, *, sandbox: bool, limiter: Limiter | None) -> Limiter:
-    if limiter is not None:
-        return limiter
+def limits_for(target: Target, settings: Settings | None) -> Limiter:
+    """The request limits for ``target`` under ``settings``: the in-flight cap everywhere,
+    the rate only towards Partner Hub (the sandbox has its own ``rate_limit`` fault)."""
     settings = settings or Settings()
-    rate = None if sandbox else settings.max_requests_per_second
+    rate = None if isinstance(target, SandboxTarget) else settings.max_requests_per_second
     return Limiter(rate=rate, concurrency=max(1, settings.concurrency))
+
+
+class Connect(Protocol):
+    """What :func:`open_client` is; a test may hand the workflow another one (a sandbox on a
+    fake clock, a client that counts its requests)."""
+
+    def __call__(
+        self,
+        target: Target,
+        *,
+        read_only: bool,
+        templates: Mapping[str, str] | None = None,
+        settings: Settings | None = None,
+        limiter: Limiter | None = None,
+        retry: RetryPolicy | None = None,
+        wrap_transport: WrapTransport | None = None,
+    ) -> AbstractAsyncContextManager[WebexClient]: ...
 
 
 @asynccontextmanager
@@ -166,13 +188,15 @@ async def open_client(
     wrap_transport: WrapTransport | None = None,
 ) -> AsyncIterator[WebexClient]:
     """A client for ``target``; ``read_only`` refuses every write before it is sent.
+    ``limiter``: the request limits (default :func:`limits_for` the target and ``settings``);
     ``wrap_transport``, when given, wraps the transport every request goes through."""
+    limiter = limiter or limits_for(target, settings)
     if isinstance(target, SandboxTarget):
         async with _sandbox_client(
             target,
             read_only=read_only,
             templates=templates or {},
-            limiter=_limits(settings, sandbox=True, limiter=limiter),
+            limiter=limiter,
             retry=retry,
             wrap_transport=wrap_transport,
         ) as client:
@@ -180,7 +204,7 @@ async def open_client(
         return
     url = check_api_url(target.url)
     timeout = httpx.Timeout(60.0, connect=10.0)
-    transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(proxy=proxy_for(url, os.environ))
+    transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(proxy=target.proxy)
     if wrap_transport is not None:
         transport = wrap_transport(transport)
     async with httpx.AsyncClient(
@@ -200,7 +224,7 @@ async def open_client(
             base_url=url,
             tokens=tokens,
             read_only=read_only,
-            limiter=_limits(settings, sandbox=False, limiter=limiter),
+            limiter=limiter,
             retry=retry,
         )
 
@@ -235,9 +259,7 @@ async def _sandbox_client(
             retry=retry,
         )
         for name, provisioning_id in sorted(templates.items()):
-            await sandbox_admin(
-                client, "POST", "/templates", {"name": name, "provisioningId": provisioning_id}
-            )
+            await _register_template(client, name, provisioning_id)
         try:
             yield client
         finally:
@@ -245,25 +267,16 @@ async def _sandbox_client(
             app.state.store.close()
 
 
-async def sandbox_admin(client: WebexClient, method: str, path: str, body: Any = None) -> Any:
-    """Call the sandbox admin API (``/_sandbox{path}``); only for a sandbox target."""
-    response = await client.http.request(method, f"{SANDBOX_ORIGIN}/_sandbox{path}", json=body)
+async def _register_template(client: WebexClient, name: str, provisioning_id: str) -> None:
+    """Register a template through the sandbox admin API, as an operator creates it in the
+    Partner Hub UI."""
+    path = "/_sandbox/templates"
+    body = {"name": name, "provisioningId": provisioning_id}
+    response = await client.http.post(f"{SANDBOX_ORIGIN}{path}", json=body)
     if response.status_code >= 400:
         raise ApiError(
             response.status_code,
             f"sandbox admin call failed: {response.text[:200]}",
-            method,
-            f"/_sandbox{path}",
+            "POST",
+            path,
         )
-    return response.json() if response.content else None
-
-
-async def sandbox_stats(client: WebexClient) -> dict[str, Any]:
-    """``GET /_sandbox/stats``: ``{"total", "byRoute", "byStatus"}`` (admin calls not counted)."""
-    stats = await sandbox_admin(client, "GET", "/stats")
-    assert isinstance(stats, dict)
-    return stats
-
-
-async def reset_sandbox_stats(client: WebexClient) -> None:
-    await sandbox_admin(client, "POST", "/stats/reset")

@@ -1,36 +1,56 @@
-"""The apply workflow: load the YAML, re-plan against live Partner Hub (after waiting for the
-customer jobs an interrupted run left going), refuse a plan that is not the reviewed one or is
-blocked, confirm, then execute it with :func:`reconciler.apply.engine.apply_plan`."""
+"""Apply: re-plan against live Partner Hub (after waiting for the customer jobs an interrupted
+run left going), refuse a plan that is not the reviewed one or is blocked, confirm, then
+execute it with :func:`reconciler.apply.apply_plan`, each API write labelled with its change
+for the journal."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reconciler.api import Limiter, RetryPolicy, WebexClient
-from reconciler.apply.engine import ApplyResult, Reporter, apply_plan
-from reconciler.desired import load_desired
+from reconciler.api import WebexClient
+from reconciler.apply import ApplyResult, Reporter, apply_plan
 from reconciler.errors import PlanBlocked, PlanMismatch, UsageError
-from reconciler.journal import Journal
+from reconciler.journal import Journal, change_context
 from reconciler.live import Progress
-from reconciler.model import CUSTOMER_IN_FLIGHT, State
-from reconciler.operations import ApiOperations, PollPolicy
-from reconciler.plan import Plan
-from reconciler.target import Target, open_client
-from reconciler.workflow import (
-    Planned,
-    check_named_customers,
-    plan_with,
-    resolve_scope,
-    templates_of,
-)
+from reconciler.model import CUSTOMER_IN_FLIGHT, Settings, State
+from reconciler.operations import ApiOperations
+from reconciler.plan import Change, Plan
+from reconciler.workflow.connect import Target
+from reconciler.workflow.plan import Planned, plan_with
+from reconciler.workflow.seams import REAL_SEAMS, Seams
+from reconciler.workflow.session import EVERY_CUSTOMER, Selection, Session, open_session
 
 #: Changes in progress at once, per request the client may have in flight (Settings
 #: ``concurrency``): most of a customer change is spent waiting for provisioning, not sending.
 DEFAULT_CONCURRENCY_FACTOR = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """What the fresh plan is held to: the reviewed ``checksum`` and/or the reviewed ``plan``
+    (``--plan FILE``, whose scope is used when the selection names none); ``force`` applies a
+    blocked plan."""
+
+    checksum: str | None = None
+    plan: Plan | None = None
+    force: bool = False
+
+    def expected(self) -> str | None:
+        """The checksum to hold the fresh plan to (UsageError when the two disagree)."""
+        if self.plan is None:
+            return self.checksum
+        if self.checksum and self.checksum != self.plan.checksum:
+            raise UsageError(
+                f"--checksum {self.checksum} is not the checksum of the --plan file "
+                f"({self.plan.checksum})"
+            )
+        return self.plan.checksum
+
+
+NO_REVIEW = Review()
 
 
 def describe_mismatch(fresh: Plan, expected_checksum: str, reviewed: Plan | None) -> str:
@@ -76,6 +96,7 @@ class ApplyRun:
 
 
 Confirm = Callable[[Plan], bool]
+"""Asked with the fresh plan before anything is written; False cancels."""
 
 #: The phase name ``progress`` gets while customer jobs of an earlier run are waited for.
 WAITING_PHASE = "customer jobs still running"
@@ -99,9 +120,8 @@ async def plan_after_jobs(
     *,
     scope: frozenset[str] | None,
     progress: Progress | None = None,
-    poll: PollPolicy | None = None,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    seams: Seams = REAL_SEAMS,
+    concurrency: int = Settings().concurrency,
 ) -> Planned:
     """Plan, after waiting for the customer jobs an interrupted run left going.
 
@@ -111,78 +131,96 @@ async def plan_after_jobs(
     plan made again, until a plan finds none in flight that was not already waited for: a
     write of the interrupted run that Partner Hub acts on late is picked up too, and a job
     still running after the deadline is left to the plan's warning (the next run)."""
-    planned = await plan_with(client, desired, scope=scope, progress=progress)
+
+    async def again() -> Planned:
+        return await plan_with(
+            client, desired, scope=scope, progress=progress, concurrency=concurrency
+        )
+
+    planned = await again()
     waited: set[str] = set()
     while in_flight := in_flight_customers(planned, scope) - waited:
         if progress is not None:
             progress(WAITING_PHASE, 0, len(in_flight))
-        waiter = ApiOperations(client, planned.live, poll=poll, clock=clock, sleep=sleep)
-        await waiter.settle(in_flight)
+        await _operations(client, planned.live, seams).settle(in_flight)
         if progress is not None:
             progress(WAITING_PHASE, len(in_flight), len(in_flight))
         waited |= in_flight
-        planned = await plan_with(client, desired, scope=scope, progress=progress)
+        planned = await again()
     return planned
+
+
+def _operations(client: WebexClient, live: State, seams: Seams) -> ApiOperations:
+    return ApiOperations(client, live, poll=seams.poll, clock=seams.clock, sleep=seams.sleep)
+
+
+def _labelled(change: Change) -> AbstractContextManager[None]:
+    """Every API write made while ``change`` runs is journaled with its address and action."""
+    return change_context(change.address, change.action)
 
 
 async def apply_directory(
     directory: Path,
     target: Target,
+    selection: Selection = EVERY_CUSTOMER,
     *,
-    scope: frozenset[str] | None = None,
-    named: Collection[str] = (),
-    changed_since: str | None = None,
-    expected_checksum: str | None = None,
-    reviewed: Plan | None = None,
-    force: bool = False,
+    review: Review = NO_REVIEW,
     confirm: Confirm | None = None,
     concurrency: int | None = None,
     journal: Journal | None = None,
     reporter: Reporter | None = None,
     progress: Progress | None = None,
-    poll: PollPolicy | None = None,
-    limiter: Limiter | None = None,
-    retry: RetryPolicy | None = None,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    seams: Seams = REAL_SEAMS,
 ) -> ApplyRun:
-    """Load ``directory``, re-plan against live Partner Hub (``scope`` widened by the customers
-    changed since the git ref ``changed_since``), refuse a plan that is not the
-    reviewed one (``PlanMismatch``) or is blocked (``PlanBlocked``, unless ``force``), ask
-    ``confirm`` (when given), then execute. Nothing is written before every check passed."""
-    if reviewed is not None:
-        if expected_checksum and expected_checksum != reviewed.checksum:
-            raise UsageError(
-                f"--checksum {expected_checksum} is not the checksum of the --plan file "
-                f"({reviewed.checksum})"
-            )
-        expected_checksum = reviewed.checksum
-    desired = load_desired(directory)
-    check_named_customers(desired, named)
-    if changed_since is not None:
-        scope = resolve_scope(directory, scope or (), changed_since, desired)
-    async with open_client(
-        target,
-        read_only=False,
-        templates=templates_of(desired),
-        settings=desired.settings,
-        limiter=limiter,
-        retry=retry,
-        wrap_transport=journal.transport if journal is not None else None,
-    ) as client:
+    """Load ``directory``, re-plan against live Partner Hub, refuse a plan that is not the
+    reviewed one (``PlanMismatch``) or is blocked (``PlanBlocked``, unless ``review.force``),
+    ask ``confirm`` (when given), then execute (``concurrency``: changes at once, default
+    ``DEFAULT_CONCURRENCY_FACTOR`` × Settings concurrency). Nothing is written before every
+    check passed."""
+    expected = review.expected()
+    reviewed = review.plan
+    # A reviewed plan's scope stands when the selection names none.
+    if (
+        reviewed is not None
+        and reviewed.scope
+        and not selection.customers
+        and selection.changed_since is None
+        and selection.scope is None
+    ):
+        selection = replace(selection, scope=frozenset(reviewed.scope))
+    wrap = journal.transport if journal is not None else None
+    async with open_session(
+        directory, target, selection, read_only=False, seams=seams, wrap_transport=wrap
+    ) as run:
         planned = await plan_after_jobs(
-            client, desired, scope=scope, progress=progress, poll=poll, clock=clock, sleep=sleep
+            run.client,
+            run.desired,
+            scope=run.scope,
+            progress=progress,
+            seams=seams,
+            concurrency=run.concurrency,
         )
         plan = planned.plan
-        if expected_checksum and plan.checksum != expected_checksum:
-            raise PlanMismatch(describe_mismatch(plan, expected_checksum, reviewed))
-        if plan.is_blocked and not force:
+        if expected and plan.checksum != expected:
+            raise PlanMismatch(describe_mismatch(plan, expected, reviewed))
+        if plan.is_blocked and not review.force:
             raise PlanBlocked([f"{n.address}: {n.message}" for n in plan.blocked])
         if plan.is_empty:
             return ApplyRun(plan, ApplyResult())
         if confirm is not None and not confirm(plan):
             return ApplyRun(plan, None)
-        operations = ApiOperations(client, planned.live, poll=poll, clock=clock, sleep=sleep)
-        cap = concurrency or DEFAULT_CONCURRENCY_FACTOR * max(1, desired.settings.concurrency)
-        result = await apply_plan(plan, operations, concurrency=cap, reporter=reporter, clock=clock)
-    return ApplyRun(plan, result)
+        return ApplyRun(plan, await _execute(run, planned, concurrency, reporter))
+
+
+async def _execute(
+    run: Session, planned: Planned, concurrency: int | None, reporter: Reporter | None
+) -> ApplyResult:
+    cap = concurrency or DEFAULT_CONCURRENCY_FACTOR * max(1, run.desired.settings.concurrency)
+    return await apply_plan(
+        planned.plan,
+        _operations(run.client, planned.live, run.seams),
+        concurrency=cap,
+        reporter=reporter,
+        clock=run.seams.clock,
+        around=_labelled,
+    )

@@ -14,8 +14,8 @@ The engine knows nothing about HTTP. It takes a ``Plan`` and an ``Operations`` o
 - ``reporter`` is called once per change as it finishes (done, failed or skipped), in the order
   they finish; it must not raise.
 
-The address and action of the change being executed are published through
-``reconciler.journal.current_change`` so the journal can label every API write.
+``around``, when given, wraps the execution of each change (a context manager per change):
+the workflow labels every API write made inside it with the change, for the journal.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ import heapq
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from reconciler.errors import PlanError, ReconcilerError
-from reconciler.journal import change_context
 from reconciler.plan import Action, Change, Kind, Plan
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,9 @@ class ApplyResult:
 Reporter = Callable[[ChangeResult, int, int], None]
 """Called with (result, number finished so far, total) as each change finishes."""
 
+Around = Callable[[Change], AbstractContextManager[object]]
+"""A context manager entered around the execution of one change."""
+
 
 def dependency_indices(changes: Sequence[Change]) -> list[tuple[int, ...]]:
     """For each change, the indices of the plan changes it depends on (addresses outside the
@@ -153,112 +156,106 @@ async def apply_plan(
     concurrency: int = 8,
     reporter: Reporter | None = None,
     clock: Callable[[], float] = time.monotonic,
+    around: Around | None = None,
 ) -> ApplyResult:
     """Run every change of ``plan`` through ``operations``; see the module docstring."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
-    changes = plan.changes
-    total = len(changes)
-    deps = dependency_indices(changes)
-    level = waves(changes, deps)
-    dependents: list[list[int]] = [[] for _ in changes]
-    for i, ds in enumerate(deps):
-        for j in ds:
-            dependents[j].append(i)
-    waiting = [len(ds) for ds in deps]
-    results: list[ChangeResult | None] = [None] * total
-    ready: list[tuple[int, int]] = [(level[i], i) for i in range(total) if not deps[i]]
-    heapq.heapify(ready)
-    running: dict[asyncio.Task[str], tuple[int, float]] = {}
-    finished = 0
+    run = _Run(plan.changes, operations, reporter, clock, around or (lambda c: nullcontext()))
+    try:
+        while run.ready or run.running:
+            run.start(concurrency)
+            if not run.running:
+                continue
+            finished, _ = await asyncio.wait(run.running, return_when=asyncio.FIRST_COMPLETED)
+            # Plan order among changes that finished together keeps reports deterministic.
+            for task in sorted(finished, key=lambda t: run.running[t][0]):
+                run.finish(task)
+    finally:
+        for task in run.running:
+            task.cancel()
+        if run.running:
+            await asyncio.gather(*run.running, return_exceptions=True)
+    return ApplyResult(tuple(r for r in run.results if r is not None))
 
-    def record(result: ChangeResult, i: int) -> None:
-        nonlocal finished
-        results[i] = result
-        finished += 1
-        if reporter is not None:
-            reporter(result, finished, total)
 
-    def skip_dependents_of(i: int, cause: str) -> None:
-        stack = list(dependents[i])
+class _Run:
+    """The bookkeeping of one ``apply_plan``: what is ready, running, finished."""
+
+    def __init__(
+        self,
+        changes: Sequence[Change],
+        operations: Operations,
+        reporter: Reporter | None,
+        clock: Callable[[], float],
+        around: Around,
+    ) -> None:
+        self.changes, self.operations, self.reporter = changes, operations, reporter
+        self.clock, self.around = clock, around
+        deps = dependency_indices(changes)
+        self.level = waves(changes, deps)
+        self.dependents: list[list[int]] = [[] for _ in changes]
+        for i, ds in enumerate(deps):
+            for j in ds:
+                self.dependents[j].append(i)
+        self.waiting = [len(ds) for ds in deps]
+        self.results: list[ChangeResult | None] = [None] * len(changes)
+        self.ready = [(self.level[i], i) for i in range(len(changes)) if not deps[i]]
+        heapq.heapify(self.ready)
+        self.running: dict[asyncio.Task[str], tuple[int, float]] = {}
+        self.finished = 0
+
+    async def _execute(self, change: Change) -> str:
+        with self.around(change):
+            return await self.operations.run(change)
+
+    def start(self, concurrency: int) -> None:
+        """Start ready changes, lowest wave first, up to ``concurrency`` running."""
+        while self.ready and len(self.running) < concurrency:
+            _, i = heapq.heappop(self.ready)
+            if self.results[i] is not None:  # skipped while it was queued
+                continue
+            change = self.changes[i]
+            task = asyncio.create_task(self._execute(change), name=change.address)
+            self.running[task] = (i, self.clock())
+
+    def finish(self, task: asyncio.Task[str]) -> None:
+        i, started = self.running.pop(task)
+        change = self.changes[i]
+        seconds = self.clock() - started
+        exc: BaseException | None = (
+            ReconcilerError("cancelled before it finished")
+            if task.cancelled()
+            else task.exception()
+        )
+        if exc is None:
+            self._record(i, "done", task.result(), seconds)
+            for k in self.dependents[i]:
+                self.waiting[k] -= 1
+                if self.waiting[k] == 0 and self.results[k] is None:
+                    heapq.heappush(self.ready, (self.level[k], k))
+            return
+        if not isinstance(exc, ReconcilerError):
+            log.error("unexpected error in %s", change.address, exc_info=exc)
+        message = str(exc) or type(exc).__name__
+        if not isinstance(exc, ReconcilerError):
+            message = f"unexpected error: {type(exc).__name__}: {message}"
+        self._record(i, "failed", message, seconds)
+        self._skip_dependents_of(i, f"{change.address} failed")
+
+    def _record(self, i: int, status: Status, message: str, seconds: float = 0.0) -> None:
+        c = self.changes[i]
+        result = ChangeResult(c.address, c.action, c.kind, status, message, seconds, self.level[i])
+        self.results[i] = result
+        self.finished += 1
+        if self.reporter is not None:
+            self.reporter(result, self.finished, len(self.changes))
+
+    def _skip_dependents_of(self, i: int, cause: str) -> None:
+        stack = list(self.dependents[i])
         while stack:
             k = stack.pop()
-            if results[k] is not None:
+            if self.results[k] is not None:
                 continue
-            c = changes[k]
-            record(
-                ChangeResult(
-                    c.address, c.action, c.kind, "skipped", f"not attempted: {cause}", wave=level[k]
-                ),
-                k,
-            )
-            stack.extend(dependents[k])
-
-    async def execute(change: Change) -> str:
-        with change_context(change.address, change.action):
-            return await operations.run(change)
-
-    try:
-        while ready or running:
-            while ready and len(running) < concurrency:
-                _, i = heapq.heappop(ready)
-                if results[i] is not None:  # skipped while it was queued
-                    continue
-                task = asyncio.create_task(execute(changes[i]), name=changes[i].address)
-                running[task] = (i, clock())
-            if not running:
-                continue
-            finished_tasks, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            # Plan order among changes that finished together keeps reports deterministic.
-            for task in sorted(finished_tasks, key=lambda t: running[t][0]):
-                i, started = running.pop(task)
-                change = changes[i]
-                seconds = clock() - started
-                exc: BaseException | None = (
-                    ReconcilerError("cancelled before it finished")
-                    if task.cancelled()
-                    else task.exception()
-                )
-                if exc is None:
-                    record(
-                        ChangeResult(
-                            change.address,
-                            change.action,
-                            change.kind,
-                            "done",
-                            task.result(),
-                            seconds,
-                            level[i],
-                        ),
-                        i,
-                    )
-                    for k in dependents[i]:
-                        waiting[k] -= 1
-                        if waiting[k] == 0 and results[k] is None:
-                            heapq.heappush(ready, (level[k], k))
-                    continue
-                if not isinstance(exc, ReconcilerError):
-                    log.error("unexpected error in %s", change.address, exc_info=exc)
-                message = str(exc) or type(exc).__name__
-                if not isinstance(exc, ReconcilerError):
-                    message = f"unexpected error: {type(exc).__name__}: {message}"
-                record(
-                    ChangeResult(
-                        change.address,
-                        change.action,
-                        change.kind,
-                        "failed",
-                        message,
-                        seconds,
-                        level[i],
-                    ),
-                    i,
-                )
-                skip_dependents_of(i, f"{change.address} failed")
-    finally:
-        for task in running:
-            task.cancel()
-        if running:
-            await asyncio.gather(*running, return_exceptions=True)
-
-    return ApplyResult(tuple(r for r in results if r is not None))
+            self._record(k, "skipped", f"not attempted: {cause}")
+            stack.extend(self.dependents[k])

@@ -1,4 +1,4 @@
-"""``reconciler export``: the live estate as a desired-state directory (SPEC §2, §3).
+"""The live estate as desired-state documents: what ``reconciler export`` writes.
 
 How a partner with an existing estate adopts the tool: read Partner Hub once (read-only), write
 one YAML file per customer, then ``plan`` over the export shows no changes.
@@ -27,28 +27,19 @@ Everything else (packages, address, locations, users with names, numbers, locati
 is written as read. Output is deterministic: customers, locations and users sorted, one file
 per customer. After writing, the export checks itself: the directory is validated and planned
 against the very live state it came from (no further requests); whatever would still be a
-change is reported.
-
-Requests: those of :func:`reconciler.live.read_live` (full or scoped) plus one
-``GET /organizations``; never a write (the client is read-only).
+change is reported (:mod:`reconciler.workflow.export` reads, writes and checks; this module
+only turns what was read into documents).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from reconciler import planner
-from reconciler.api import WebexClient
-from reconciler.desired import check_directory
-from reconciler.errors import AuthError, UsageError
-from reconciler.live import Progress, read_live
 from reconciler.model import (
     FULL_ADMIN_ROLE,
     Address,
@@ -71,7 +62,7 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 @dataclass(frozen=True, slots=True)
-class Document:
+class ExportFile:
     """One YAML file to write: its path under the output directory, the schema for the
     editor modeline, comment lines for its top, and the document itself."""
 
@@ -85,7 +76,7 @@ class Document:
 class Export:
     """What an export writes, what it read, and what it could not recover."""
 
-    documents: tuple[Document, ...]
+    documents: tuple[ExportFile, ...]
     live: State
     #: externalIds exported, sorted.
     customers: tuple[str, ...]
@@ -100,41 +91,6 @@ class Export:
             "locations": sum(1 for c, _ in self.live.locations if c in exported),
             "users": sum(1 for c, _ in self.live.users if c in exported),
         }
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-async def _organizations(client: WebexClient) -> list[Json] | None:
-    """The organizations list; None when the token may not read it (403: no
-    ``spark-admin:organizations_read``), so that names fall back instead of the export."""
-    try:
-        return await client.list_organizations()
-    except AuthError as exc:
-        if exc.status == 403:
-            return None
-        raise
-
-
-async def read_estate(
-    client: WebexClient,
-    *,
-    customers: Collection[str] | None = None,
-    progress: Progress | None = None,
-) -> tuple[State, dict[str, list[Json]], list[Json] | None]:
-    """The live state (all customers, or those named), each org's people (with role names)
-    and the organizations list (None if refused), read concurrently. Unknown ``customers``
-    → ``UsageError``."""
-    people: dict[str, list[Json]] = {}
-    live, orgs = await asyncio.gather(
-        read_live(client, customers=customers, progress=progress, org_people=people),
-        _organizations(client),
-    )
-    if customers is not None:
-        missing = sorted(set(customers) - set(live.customers))
-        if missing:
-            raise UsageError("--customer names no customer in Partner Hub: " + ", ".join(missing))
-    return live, people, orgs
 
 
 # --- recovering create-only fields -----------------------------------------------------------
@@ -283,8 +239,8 @@ def file_names(external_ids: Iterable[str]) -> dict[str, str]:
     return names
 
 
-def template_document(name: str) -> Document:
-    return Document(
+def template_document(name: str) -> ExportFile:
+    return ExportFile(
         path=TEMPLATES_FILE,
         schema=TEMPLATE_SCHEMA,
         comments=(
@@ -379,7 +335,7 @@ def build_export(
         if users.get(ext):
             data["users"] = [user_yaml(u) for u in users[ext]]
         documents.append(
-            Document(
+            ExportFile(
                 path=f"{CUSTOMERS_DIR}/{files[ext]}",
                 schema=CUSTOMER_SCHEMA,
                 comments=tuple(notes),
@@ -392,21 +348,3 @@ def build_export(
         customers=tuple(sorted(live.customers)),
         warnings=tuple(warnings),
     )
-
-
-# --- self-check ------------------------------------------------------------------------------
-
-
-def self_check(directory: Path, export: Export) -> list[str]:
-    """What stands between the written directory and an empty plan: validation problems, or
-    the changes a plan against the live state the export was made from would still show."""
-    checked = check_directory(directory)
-    if checked.problems:
-        return [str(p) for p in checked.problems]
-    plan = planner.plan(checked.state, export.live, scope=frozenset(export.customers))
-    left = [
-        f"{c.address}: plan would still {c.action} it"
-        + (f" ({', '.join(f.field for f in c.fields)})" if c.fields else "")
-        for c in plan.changes
-    ]
-    return left + [f"{n.address}: plan would be blocked: {n.message}" for n in plan.blocked]

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from reconciler.errors import ConfigError, UsageError
-from reconciler.export import Document
+from reconciler.export.documents import ExportFile
 
 #: The implicit types a YAML 1.1 loader gives plain scalars (ints, floats, booleans, nulls,
 #: timestamps, ``<<``…), by first character: a string matching one of them is quoted.
@@ -119,7 +119,7 @@ def _block(value: Any, indent: int, lines: list[str]) -> None:
             lines.append(f"{pad}- {scalar(item)}")
 
 
-def render(document: Document) -> str:
+def render(document: ExportFile) -> str:
     """The file text of one document."""
     lines = [f"# yaml-language-server: $schema={document.schema}"]
     for comment in document.comments:
@@ -178,7 +178,7 @@ def write_file(path: Path, text: str) -> None:
         raise ConfigError(f"cannot write {path}: {_reason(exc)}") from None
 
 
-def write_documents(out: Path, documents: Iterable[Document]) -> list[Path]:
+def write_documents(out: Path, documents: Iterable[ExportFile]) -> list[Path]:
     """Write every document below ``out``; the paths written, in order."""
     written = []
     for document in documents:

@@ -1,0 +1,99 @@
+"""Plan: load the desired state, read Partner Hub, compare; optionally run the prechecks.
+
+``apply`` re-plans through the same ``plan_with`` so the plan it executes is computed exactly
+as the reviewed one was. ``make_plan`` opens its client read-only: the HTTP layer refuses
+every write before it is sent (only GETs and the two ``/validate`` precheck POSTs go out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from reconciler import planner
+from reconciler.api import WebexClient
+from reconciler.live import Progress, read_live
+from reconciler.model import Settings, State
+from reconciler.plan import Plan
+from reconciler.workflow.connect import Target
+from reconciler.workflow.prechecks import run_prechecks
+from reconciler.workflow.seams import REAL_SEAMS, Seams
+from reconciler.workflow.session import EVERY_CUSTOMER, Selection, open_session
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A plan with the two states it was computed from (``scope``: the customers it covers,
+    None for all)."""
+
+    desired: State
+    live: State
+    plan: Plan
+    scope: frozenset[str] | None = None
+
+
+async def make_plan(
+    directory: Path,
+    target: Target,
+    selection: Selection = EVERY_CUSTOMER,
+    *,
+    precheck: bool = False,
+    progress: Progress | None = None,
+    seams: Seams = REAL_SEAMS,
+) -> Planned:
+    """Load ``directory``, read Partner Hub (the customers ``selection`` names) through a
+    read-only client, and plan; with ``precheck``, run Webex's provisioning prechecks for the
+    planned customer and user creates."""
+    async with open_session(directory, target, selection, read_only=True, seams=seams) as run:
+        return await plan_with(
+            run.client,
+            run.desired,
+            scope=run.scope,
+            precheck=precheck,
+            progress=progress,
+            concurrency=run.concurrency,
+        )
+
+
+async def plan_with(
+    client: WebexClient,
+    desired: State,
+    *,
+    scope: frozenset[str] | None = None,
+    precheck: bool = False,
+    progress: Progress | None = None,
+    concurrency: int = Settings().concurrency,
+) -> Planned:
+    """Read live state through ``client`` (``concurrency``: its in-flight cap) and plan
+    against ``desired`` (shared with apply)."""
+    live = await read_for_plan(
+        client, desired, scope=scope, progress=progress, concurrency=concurrency
+    )
+    plan = planner.plan(desired, live, scope=scope)
+    if precheck and plan.changes:
+        plan = replace(plan, prechecks=await run_prechecks(client, live, plan))
+    return Planned(desired, live, plan, scope)
+
+
+async def read_for_plan(
+    client: WebexClient,
+    desired: State,
+    *,
+    scope: frozenset[str] | None,
+    progress: Progress | None = None,
+    concurrency: int = Settings().concurrency,
+) -> State:
+    """The live state a plan needs: the customers in scope with their locations and users.
+
+    An unscoped plan reads the locations and users of the customers the YAML names only; the
+    other live customers come without them, just to be shown as unmanaged.
+    """
+    if scope is not None:
+        return await read_live(client, customers=scope, progress=progress, concurrency=concurrency)
+    return await read_live(
+        client,
+        customers=frozenset(desired.customers),
+        others=True,
+        progress=progress,
+        concurrency=concurrency,
+    )

@@ -1,0 +1,106 @@
+"""The opening every command that reads the desired state shares: load the directory, check
+the ``--customer`` names, resolve the scope, and open a client with the templates the YAML
+declares (a sandbox registers them, as an operator creates them in Partner Hub)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.api import WebexClient
+from reconciler.desired import customers_changed_since, load_desired
+from reconciler.errors import UsageError
+from reconciler.model import State
+from reconciler.workflow.connect import Target, WrapTransport, limits_for
+from reconciler.workflow.seams import Seams
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which customers a run covers: ``customers`` (``--customer``; each must be a customer of
+    the YAML), widened by those whose YAML changed since the git ref ``changed_since``.
+    ``scope``, when given, replaces ``customers`` as the starting scope (a reviewed plan's)."""
+
+    customers: tuple[str, ...] = ()
+    changed_since: str | None = None
+    scope: frozenset[str] | None = None
+
+
+#: Every customer of the YAML.
+EVERY_CUSTOMER = Selection()
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """An opened run: the desired state, the customers in scope (None: all), the client, the
+    number of requests it may have in flight, and the seams."""
+
+    desired: State
+    scope: frozenset[str] | None
+    client: WebexClient
+    concurrency: int
+    seams: Seams
+
+
+def resolve_scope(
+    directory: Path,
+    customer: Collection[str],
+    changed_since: str | None,
+    desired: State | None = None,
+) -> frozenset[str] | None:
+    """The externalIds in scope: ``--customer`` values plus the customers changed since the
+    git ref (``desired``: the directory already loaded); None when neither option is given
+    (everything is in scope)."""
+    if not customer and changed_since is None:
+        return None
+    scope = set(customer)
+    if changed_since is not None:
+        scope |= customers_changed_since(directory, changed_since, desired)
+    return frozenset(scope)
+
+
+def templates_of(desired: State) -> dict[str, str]:
+    """Template name → provisioningId, for the templates that have one (a sandbox target
+    registers them, as an operator creates them in Partner Hub)."""
+    return {n: t.provisioning_id for n, t in desired.templates.items() if t.provisioning_id}
+
+
+def check_named_customers(desired: State, named: Collection[str]) -> None:
+    """``--customer`` values must name customers of the YAML (one message for all of them)."""
+    unknown = sorted(set(named) - set(desired.customers))
+    if unknown:
+        raise UsageError("--customer names no customer of the desired state: " + ", ".join(unknown))
+
+
+@asynccontextmanager
+async def open_session(
+    directory: Path,
+    target: Target,
+    selection: Selection,
+    *,
+    read_only: bool,
+    seams: Seams,
+    wrap_transport: WrapTransport | None = None,
+) -> AsyncIterator[Session]:
+    """Load ``directory``, check and resolve ``selection``, and open a client for ``target``
+    (``read_only`` refuses every write before it is sent)."""
+    desired = load_desired(directory)
+    check_named_customers(desired, selection.customers)
+    scope = selection.scope
+    if scope is None:
+        scope = frozenset(selection.customers) or None
+    if selection.changed_since is not None:
+        scope = resolve_scope(directory, scope or (), selection.changed_since, desired)
+    limiter = seams.limiter() if seams.limiter is not None else limits_for(target, desired.settings)
+    async with seams.connect(
+        target,
+        read_only=read_only,
+        templates=templates_of(desired),
+        settings=desired.settings,
+        limiter=limiter,
+        retry=seams.retry,
+        wrap_transport=wrap_transport,
+    ) as client:
+        yield Session(desired, scope, client, limiter.concurrency, seams)
