@@ -19,8 +19,9 @@ from typing import Any, Literal
 
 Presence = Literal["present", "absent"]
 
-#: Subscriber packages that carry calling; every one but meetings (an assumption, see
-#: partner-hub-api.md §3 "Calling-enabled package": INFERRED from the update note).
+#: Subscriber packages that carry calling; every one but meetings (INFERRED from the
+#: subscriber update's note: calling parameters "should only be supplied when changing from
+#: the webex_meetings package to any calling-enabled package").
 CALLING_USER_PACKAGES = frozenset(
     {
         "webex_calling",
@@ -49,7 +50,8 @@ CALLING_CUSTOMER_PACKAGES = frozenset(
 
 FULL_ADMIN_ROLE = "Full Administrator"
 
-#: Customer statuses during which Partner Hub is still working on it (wait for the job).
+#: Customer statuses during which Partner Hub is still working on it (wait for the job): the
+#: one name for them on the client side.
 CUSTOMER_IN_FLIGHT = frozenset({"provisioning", "updating", "deleting"})
 #: Final customer statuses of a provisioning that did not fully succeed.
 CUSTOMER_BAD_ENDINGS = frozenset({"error", "provisioned_with_errors"})

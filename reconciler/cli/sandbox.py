@@ -135,8 +135,6 @@ def serve(
     seed: int,
 ) -> None:
     """Serve the sandbox over HTTP until interrupted."""
-    import uvicorn
-
     if token == read_token:
         raise UsageError("--token and --read-token must differ")
     if rate_limit == 0:
@@ -157,6 +155,14 @@ def serve(
         provision_partial_rate=provision_partial_rate,
         seed=seed,
     )
+    run_server(config, host=host, port=port)
+
+
+def run_server(config: SandboxConfig, *, host: str, port: int) -> None:
+    """Serve the sandbox with uvicorn until interrupted, saying where once it listens."""
+    import uvicorn
+
+    db = config.db
     app = create_app(config)
     logging.getLogger("uvicorn.error").addFilter(_DroppedFilter())
     server = uvicorn.Server(

@@ -1,4 +1,4 @@
-"""The desired-state directory: load, validate, resolve (SPEC §2).
+"""The desired-state directory: load, validate, resolve.
 
 ``load_desired(directory)`` is the one entry point: it reads every ``*.yaml``/``*.yml`` below the
 directory, checks each document against its kind's JSON Schema and every semantic rule, and

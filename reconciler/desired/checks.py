@@ -1,4 +1,4 @@
-"""Checks beyond the schemas: single values (time zones, countries) and SPEC §2's package rules."""
+"""Checks beyond the schemas: single values (time zones, countries) and the package rules."""
 
 from __future__ import annotations
 
