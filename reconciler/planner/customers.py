@@ -115,9 +115,9 @@ def _existing_customer(
         retry = f"retry: provisioning ended in {status} (codes: {codes})"
     update = _update_customer(cust, live, live_locations, hq, facts, retry=retry)
     findings = Findings(update.changes, (*warnings, *update.warnings))
-    retry_only = retry is not None and not {f.field for c in update.changes for f in c.fields} - {
-        "headquarters"
-    }
+    # A retry that changes nothing the YAML says (at most it re-sends the headquarters).
+    changed = {f.field for c in update.changes for f in c.fields}
+    retry_only = retry is not None and changed <= {"headquarters"}
     children: Children = "live"
     if ref is not None and not ref.org_id:
         children = "fresh" if retry is not None else "none"
