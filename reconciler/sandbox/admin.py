@@ -107,7 +107,8 @@ async def seed(ctx: Ctx, request: Request) -> Response:
              "subscribers": [{"email", "package", "firstName"?, "lastName"?, "phoneNumber"?,
                               "extension"?, "location"? (a location name), "roles"? [names]}]}]}
 
-    A subscriber's ``phoneNumber`` joins its location's inventory. No validation beyond
+    A subscriber's ``phoneNumber`` joins its location's inventory (unless another org's
+    inventory holds it already). No validation beyond
     shape (and a known ``pstn``): seeding is for tests and benchmarks. Answers
     ``{"customers": {externalId: {"id", "orgId"}}, "counts": {...}}``.
     """
@@ -171,8 +172,9 @@ async def seed(ctx: Ctx, request: Request) -> Response:
                     roles=[ROLE_BY_NAME[r] for r in sub.get("roles", [])],
                 )
                 people.append((person, person_cols(person)))
-                if sub.get("phoneNumber") and person.get("locationId"):
-                    place_number(store, sub["phoneNumber"], org_id, person["locationId"], "ACTIVE")
+                number = sub.get("phoneNumber")
+                if number and person.get("locationId") and store.get("numbers", number) is None:
+                    place_number(store, number, org_id, person["locationId"], "ACTIVE")
                 doc = {
                     "id": store.mint("SUBSCRIBER"),
                     "personId": person["id"],
