@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.api import Limiter
-from reconciler.live import calling_orgs, read_calling, read_live
+from reconciler.live import read_live
+from reconciler.live_calling import calling_orgs, read_calling
 from reconciler.sandbox import SandboxConfig
 from reconciler.target import SandboxTarget, open_client, sandbox_admin, sandbox_stats
 

@@ -14,7 +14,8 @@ from live_estate import calling_estate, calling_read_requests, sandbox
 
 from reconciler.api import WebexClient
 from reconciler.errors import ApiError
-from reconciler.live import CallingLive, calling_orgs, read_calling, read_live, with_calling
+from reconciler.live import read_live
+from reconciler.live_calling import CallingLive, calling_orgs, read_calling, with_calling
 from reconciler.target import open_client, sandbox_admin, sandbox_stats
 
 
