@@ -301,3 +301,35 @@ async def test_default_reading_enables_the_location_and_records_the_number(
     moved = await sandbox.client.put(f"/people/{person_id}", json={**put, "locationId": third})
     assert moved.status_code == 200
     assert (await inventory(sandbox, org))["+15125550501"]["location"]["id"] == third
+
+
+async def test_switches_for_added_state_integrated_status_and_the_country_table(
+    sandbox_factory: Any,
+) -> None:
+    from reconciler.sandbox.countries import Country
+
+    box = await sandbox_factory(
+        added_number_state="INACTIVE",
+        integrated_numbers_status=409,
+        default_pstn="CISCO_CALLING_PLAN",
+        countries={"US": Country(False, False, (), ("America/Chicago",), "test")},
+    )
+    _, org, hq, branch = await with_branch(box)
+    refused = await box.client.post(
+        f"{TEL}/locations/{hq}/numbers",
+        params={"orgId": org},
+        json={"phoneNumbers": ["+15125551101"]},
+    )
+    assert refused.status_code == 409
+    body = enable_body(branch)
+    del body["address"]["state"]
+    del body["address"]["postalCode"]
+    assert (
+        await box.client.post(f"{TEL}/locations", params={"orgId": org}, json=body)
+    ).status_code == 201
+    assert (await box.client.get(f"{TEL}/countries/DE")).status_code == 404
+
+    other = await sandbox_factory(added_number_state="INACTIVE")
+    _, org2, hq2, _ = await with_branch(other)
+    await add_numbers(other, org2, hq2, "+15125551102")
+    assert (await inventory(other, org2))["+15125551102"]["state"] == "INACTIVE"

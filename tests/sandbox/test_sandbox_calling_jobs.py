@@ -201,3 +201,66 @@ async def test_headquarters_calling_cannot_be_disabled_nor_the_location_deleted(
     deleted = await box.client.delete(f"/locations/{hq}", params={"orgId": org})
     assert deleted.status_code == box.config.headquarters_delete_status
     assert (await box.client.post(DISABLE, params={"orgId": org}, json={})).status_code == 400
+
+
+async def test_without_move_keeps_number_the_target_number_must_be_given(
+    sandbox_factory: Any,
+) -> None:
+    box = await sandbox_factory(move_keeps_number=False)
+    customer_id, org, hq, branch = await with_branch(box)
+    await enable(box, org, branch)
+    await add_numbers(box, org, hq, "+15125550901")
+    await add_numbers(box, org, branch, "+15125550902")
+    person = await _calling_user(
+        box, customer_id, "k@acme.example.com", primaryPhoneNumber="+15125550901"
+    )
+    bare = await box.client.post(
+        MOVE, params={"orgId": org}, json=_move(branch, {"userId": person}, validate=True)
+    )
+    assert [e["code"] for e in bare.json()["response"][0]["errors"]] == [27966]
+    given = {"userId": person, "phoneNumber": "+15125550902"}
+    ok = await box.client.post(
+        MOVE, params={"orgId": org}, json=_move(branch, given, validate=True)
+    )
+    assert ok.json()["response"][0]["errors"] == []
+
+
+async def test_a_job_outlives_a_sandbox_restart(tmp_path: Any) -> None:
+    """The jobs are stored: a client killed mid-job finds it again, running or finished."""
+    from sandbox_helpers import make_sandbox
+
+    db = str(tmp_path / "sandbox.sqlite")
+    first = make_sandbox(db=db)
+    await first.template()
+    customer_id, org, _, branch = await with_branch(first)
+    await enable(first, org, branch)
+    person = await _calling_user(first, customer_id, "r@acme.example.com", extension="5300")
+    job = (
+        await first.client.post(MOVE, params={"orgId": org}, json=_move(branch, {"userId": person}))
+    ).json()
+    await first.close()
+    second = make_sandbox(db=db)
+    second.clock.now = first.clock.now  # the same moment, seen by the restarted sandbox
+    url = f"{MOVE}/{job['response']['id']}"
+    assert (await second.client.get(url, params={"orgId": org})).json()[
+        "latestExecutionStatus"
+    ] == "STARTED"
+    second.clock.advance(second.config.job_seconds)
+    assert (await second.client.get(url, params={"orgId": org})).json()[
+        "latestExecutionStatus"
+    ] == "COMPLETED"
+    assert (await second.client.get(f"/people/{person}")).json()["locationId"] == branch
+    await second.close()
+
+
+async def test_a_deleted_customer_takes_its_numbers_and_jobs(sandbox: Sandbox) -> None:
+    customer_id, org, hq, branch = await with_branch(sandbox)
+    await enable(sandbox, org, branch)
+    await add_numbers(sandbox, org, hq, "+15125551001")
+    await sandbox.client.post(DISABLE, params={"orgId": org}, json={"locationId": branch})
+    assert (await sandbox.client.delete(f"/wholesale/customers/{customer_id}")).status_code == 202
+    sandbox.clock.advance(sandbox.config.provision_seconds)
+    gone = await sandbox.client.get(f"/wholesale/customers/{customer_id}")
+    assert gone.status_code == 404  # the deletion settled (the admin API does not settle)
+    dump = (await sandbox.admin("GET", "dump")).json()
+    assert (dump["numbers"], dump["jobs"]) == ([], [])
