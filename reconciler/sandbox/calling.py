@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.objects import location_cols
 from reconciler.sandbox.store import Doc, Store
@@ -29,10 +30,34 @@ def customer_priv(store: Store, org_id: str) -> dict[str, Any]:
     return rows[0]["priv"] if rows else {}
 
 
+def _external_id(store: Store, org_id: str) -> str:
+    rows = store.rows("customers", {"org_id": org_id})
+    return str(rows[0]["doc"]["externalId"]) if rows else ""
+
+
 def pstn_of(ctx: Ctx, location: Doc) -> str:
-    """The location's PSTN connection: its seed fact, its customer's, else the default."""
-    seeded = location.get("_pstn") or customer_priv(ctx.store, location["orgId"]).get("pstn")
+    """The location's PSTN connection: its seed fact, its customer's (seeded, or
+    ``SandboxConfig.customer_pstn`` by externalId), else ``default_pstn``."""
+    org_id = location["orgId"]
+    seeded = location.get("_pstn") or customer_priv(ctx.store, org_id).get("pstn")
+    if not seeded and ctx.cfg.customer_pstn:
+        seeded = ctx.cfg.customer_pstn.get(_external_id(ctx.store, org_id))
     return str(seeded or ctx.cfg.default_pstn)
+
+
+def sync_provider_numbers(store: Store, cfg: SandboxConfig, location_id: str | None) -> None:
+    """What an integrated provider does once a location is a calling location: push its
+    numbers (``SandboxConfig.provider_numbers``, by externalId and location name) into the
+    location's inventory. A number some inventory holds already is left where it is."""
+    if not cfg.provider_numbers or not location_id:
+        return
+    location = store.get("locations", location_id)
+    if location is None or not location.get("_calling"):
+        return
+    key = (_external_id(store, location["orgId"]), str(location["name"]))
+    for number in cfg.provider_numbers.get(key, ()):
+        if store.get("numbers", number) is None:
+            place_number(store, number, location["orgId"], location_id, "ACTIVE")
 
 
 def headquarters_id(store: Store, org_id: str) -> str | None:
@@ -109,6 +134,7 @@ def settle_line(ctx: Ctx, location_id: str, phone: str) -> None:
     if not location.get("_calling"):
         location["_calling"] = True
         ctx.store.update("locations", location, **location_cols(location))
+        sync_provider_numbers(ctx.store, ctx.cfg, location_id)
     if phone:
         held = ctx.store.get("numbers", phone)
         if held is None or held["locationId"] != location_id:

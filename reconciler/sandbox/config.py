@@ -101,6 +101,11 @@ class SandboxConfig:
       ``default_pstn`` ``"LOCAL_GATEWAY"`` — the PSTN connection of a location no seed fact
       names (``LOCAL_GATEWAY``, ``NON_INTEGRATED_CCP``: numbers managed by API;
       ``INTEGRATED_CCP``, ``CISCO_CALLING_PLAN``: numbers come from the provider).
+      ``customer_pstn`` — PSTN connection by customer externalId (for customers made by
+      API; a seed names it per customer or location).
+      ``provider_numbers`` — (externalId, location name) → the numbers an integrated
+      provider pushes into that location's inventory once it is a calling location (the
+      provider's sync, which no API call of the partner's makes).
       ``integrated_numbers_status`` 400 — add/remove numbers at an integrated location.
       ``added_number_state`` ``"ACTIVE"`` — state of an added number the body leaves open.
       ``people_location_change_status`` 400 — a People PUT changing a calling user's
@@ -158,6 +163,8 @@ class SandboxConfig:
 
     implicit_calling_locations: bool = True
     default_pstn: str = "LOCAL_GATEWAY"
+    customer_pstn: Mapping[str, str] = field(default_factory=dict)
+    provider_numbers: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     integrated_numbers_status: int = 400
     added_number_state: Literal["ACTIVE", "INACTIVE"] = "ACTIVE"
     people_location_change_status: int = 400

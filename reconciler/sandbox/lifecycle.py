@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.sandbox.calling import sync_provider_numbers
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.ids import decode, encode
 from reconciler.sandbox.jobrun import settle_jobs
@@ -62,6 +63,8 @@ def advance(store: Store, cfg: SandboxConfig, now: float) -> None:
             doc["errors"] = []
             _ensure_headquarters(store, doc, priv)
         store.update("customers", doc, **customer_cols(doc, priv, None))
+        # after the update: the sync finds the customer by its (new) orgId
+        sync_provider_numbers(store, cfg, priv.get("headquarters"))
     store.commit()
 
 

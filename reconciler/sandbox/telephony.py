@@ -8,7 +8,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox import rules
-from reconciler.sandbox.calling import MANAGED_PSTN, calling_location, pstn_of
+from reconciler.sandbox.calling import (
+    MANAGED_PSTN,
+    calling_location,
+    pstn_of,
+    sync_provider_numbers,
+)
 from reconciler.sandbox.countries import address_problems
 from reconciler.sandbox.errors import ApiError, bad_request, not_found
 from reconciler.sandbox.ids import encode, fixed_uuid
@@ -76,6 +81,7 @@ async def enable_location(ctx: Ctx, request: Request) -> Response:
         announcementLanguage=body["announcementLanguage"],
     )
     ctx.store.update("locations", location, **location_cols(location))
+    sync_provider_numbers(ctx.store, ctx.cfg, location["id"])
     return json_response({"id": location["id"]}, 201)
 
 

@@ -333,3 +333,37 @@ async def test_switches_for_added_state_integrated_status_and_the_country_table(
     _, org2, hq2, _ = await with_branch(other)
     await add_numbers(other, org2, hq2, "+15125551102")
     assert (await inventory(other, org2))["+15125551102"]["state"] == "INACTIVE"
+
+
+async def test_an_integrated_provider_pushes_its_numbers_when_calling_starts(
+    sandbox_factory: Any,
+) -> None:
+    """From an empty sandbox: the provider's numbers appear in the headquarters made by
+    provisioning, and in a location once it is enabled; the partner cannot add any."""
+    box = await sandbox_factory(
+        implicit_calling_locations=False,
+        customer_pstn={"acme": "INTEGRATED_CCP"},
+        provider_numbers={
+            ("acme", "HQ"): ("+15125551201",),
+            ("acme", "Branch"): ("+15125551202", "+15125551203"),
+        },
+    )
+    customer_id, org, hq, branch = await with_branch(box)
+    assert set(await inventory(box, org)) == {"+15125551201"}
+    await enable(box, org, branch)
+    numbers = await inventory(box, org)
+    assert {n: v["location"]["id"] for n, v in numbers.items()} == {
+        "+15125551201": hq,
+        "+15125551202": branch,
+        "+15125551203": branch,
+    }
+    refused = await box.client.post(
+        f"{TEL}/locations/{branch}/numbers",
+        params={"orgId": org},
+        json={"phoneNumbers": ["+15125551299"]},
+    )
+    assert refused.status_code == 400
+    body = subscriber_body(
+        customer_id, "p@acme.example.com", primaryPhoneNumber="+15125551202", locationId=branch
+    )
+    assert (await box.client.post("/wholesale/subscribers", json=body)).status_code == 200
