@@ -264,3 +264,51 @@ async def test_a_deleted_customer_takes_its_numbers_and_jobs(sandbox: Sandbox) -
     assert gone.status_code == 404  # the deletion settled (the admin API does not settle)
     dump = (await sandbox.admin("GET", "dump")).json()
     assert (dump["numbers"], dump["jobs"]) == ([], [])
+
+
+GARBAGE: list[Any] = [
+    None,
+    [],
+    "x",
+    {},
+    {"usersList": [1]},
+    {"usersList": [{"validate": True, "locationId": 5, "users": [{"userId": 7}]}]},
+    {"usersList": [{"validate": False, "locationId": "L", "users": ["u"]}]},
+    {"phoneNumbers": [1, 2]},
+    {"phoneNumbers": "+15125550000"},
+    {"phoneNumbers": ["+15125550000"], "state": "ON", "numberType": "FAX"},
+    {"id": 1, "name": ["n"], "address": "here"},
+    {
+        "id": "x",
+        "name": "n",
+        "timeZone": "t",
+        "preferredLanguage": "xx-yy-zz",
+        "announcementLanguage": "en_us",
+        "address": {"address1": 1, "city": None, "country": "USA"},
+    },
+    {"locationId": ["L"], "forceDelete": "yes"},
+]
+
+
+@pytest.mark.parametrize("body", GARBAGE)
+async def test_malformed_bodies_are_refused_with_a_4xx_never_a_5xx(
+    sandbox: Sandbox, body: Any
+) -> None:
+    _, org, hq, _ = await with_branch(sandbox)
+    raw = sandbox.raw()
+    try:
+        for method, path in (
+            ("POST", f"{TEL}/locations"),
+            ("POST", f"{TEL}/locations/{hq}/numbers"),
+            ("DELETE", f"{TEL}/locations/{hq}/numbers"),
+            ("POST", MOVE),
+            ("POST", DISABLE),
+        ):
+            response = await raw.request(method, path, params={"orgId": org}, json=body)
+            assert 400 <= response.status_code < 500, (method, path, response.text)
+            assert response.json()["message"]
+    finally:
+        await raw.aclose()
+    for bad in ({"start": "-1"}, {"max": "0"}, {"available": "maybe"}, {"state": "ON"}):
+        response = await sandbox.client.get(f"{TEL}/numbers", params={"orgId": org, **bad})
+        assert response.status_code == 400, bad
