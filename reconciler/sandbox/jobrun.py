@@ -88,13 +88,17 @@ def apply_move(store: Store, now: float, person: Doc, target_id: str, user: Doc)
 
 
 def delete_check(store: Store, location: Doc) -> dict[str, Any]:
-    """The pre-delete check of a calling location (trunks and features are not modelled)."""
+    """The pre-delete check of a calling location (trunks and features are not modelled).
+
+    The headquarters is BLOCKED even when other calling locations exist: it can never be
+    deleted, so disabling it leads nowhere (INFERRED; Webex documents only the last
+    calling location as blocking)."""
     org_id = location["orgId"]
     others = [d for d in store.select("locations", {"org_id": org_id}) if d.get("_calling")]
     users = store.count("people", {"org_id": org_id, "location_id": location["id"]})
     last = len(others) <= 1
     numbers = store.count("numbers", {"location_id": location["id"]})
-    blocked = last or users > 0
+    blocked = last or users > 0 or headquarters_id(store, org_id) == location["id"]
     return {
         "locationDeleteStatus": "BLOCKED" if blocked else "UNBLOCKED",
         "blocking": {

@@ -142,6 +142,15 @@ async def test_disable_calling_then_delete_the_location(sandbox: Sandbox) -> Non
         sandbox, customer_id, "d@acme.example.com", extension="5200", locationId=branch
     )
     check = f"{TEL}/locations/{branch}/actions/precheckForDeletion/invoke"
+    hq_check = (
+        await sandbox.client.post(
+            f"{TEL}/locations/{hq}/actions/precheckForDeletion/invoke", params={"orgId": org}
+        )
+    ).json()
+    assert (hq_check["locationDeleteStatus"], hq_check["blocking"]["lastLocation"]) == (
+        "BLOCKED",
+        False,
+    )
     blocked = (await sandbox.client.post(check, params={"orgId": org})).json()
     assert (blocked["locationDeleteStatus"], blocked["blocking"]["usersInUseCount"]) == (
         "BLOCKED",
