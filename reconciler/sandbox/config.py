@@ -111,6 +111,8 @@ class SandboxConfig:
       ``people_location_change_status`` 400 — a People PUT changing a calling user's
       ``locationId`` (Webex mode only).
       ``headquarters_delete_status`` 409 — DELETE of the headquarters location.
+      ``headquarters_disable_blocked`` True — disabling calling at the headquarters is
+      blocked even while other calling locations exist (it can never be deleted anyway).
       ``number_taken_status`` 409 — adding a number another location or org holds.
       ``assigned_number_remove_status`` 409 — removing a number a person owns.
       ``disable_calling_blocked`` ``"job_fails"`` — a disable-calling job with blocking
@@ -169,6 +171,7 @@ class SandboxConfig:
     added_number_state: Literal["ACTIVE", "INACTIVE"] = "ACTIVE"
     people_location_change_status: int = 400
     headquarters_delete_status: int = 409
+    headquarters_disable_blocked: bool = True
     number_taken_status: int = 409
     assigned_number_remove_status: int = 409
     disable_calling_blocked: Literal["job_fails", "refuse"] = "job_fails"

@@ -87,18 +87,19 @@ def apply_move(store: Store, now: float, person: Doc, target_id: str, user: Doc)
     store.update("people", person, **person_cols(person))
 
 
-def delete_check(store: Store, location: Doc) -> dict[str, Any]:
+def delete_check(store: Store, cfg: SandboxConfig, location: Doc) -> dict[str, Any]:
     """The pre-delete check of a calling location (trunks and features are not modelled).
 
-    The headquarters is BLOCKED even when other calling locations exist: it can never be
-    deleted, so disabling it leads nowhere (INFERRED; Webex documents only the last
-    calling location as blocking)."""
+    With ``headquarters_disable_blocked`` the headquarters is BLOCKED even when other
+    calling locations exist: it can never be deleted, so disabling it leads nowhere
+    (INFERRED; Webex documents only the last calling location as blocking)."""
     org_id = location["orgId"]
     others = [d for d in store.select("locations", {"org_id": org_id}) if d.get("_calling")]
     users = store.count("people", {"org_id": org_id, "location_id": location["id"]})
     last = len(others) <= 1
     numbers = store.count("numbers", {"location_id": location["id"]})
-    blocked = last or users > 0 or headquarters_id(store, org_id) == location["id"]
+    hq = cfg.headquarters_disable_blocked and headquarters_id(store, org_id) == location["id"]
+    blocked = last or users > 0 or hq
     return {
         "locationDeleteStatus": "BLOCKED" if blocked else "UNBLOCKED",
         "blocking": {
@@ -114,20 +115,20 @@ def delete_check(store: Store, location: Doc) -> dict[str, Any]:
     }
 
 
-def blocking_errors(store: Store, location: Doc) -> list[dict[str, Any]]:
-    check = delete_check(store, location)["blocking"]
+def blocking_errors(store: Store, cfg: SandboxConfig, location: Doc) -> list[dict[str, Any]]:
+    check = delete_check(store, cfg, location)
     errors: list[dict[str, Any]] = []
-    if headquarters_id(store, location["orgId"]) == location["id"] or check["lastLocation"]:
+    hq = headquarters_id(store, location["orgId"]) == location["id"]
+    if check["blocking"]["lastLocation"] or (hq and cfg.headquarters_disable_blocked):
         errors.append(
             {
                 "code": "BATCH-1012012",
                 "message": "Not allowed to delete the last calling location (or the headquarters).",
             }
         )
-    if check["usersInUseCount"]:
-        errors.append(
-            {"code": "BATCH-1012007", "message": f"Users associated ({check['usersInUseCount']})."}
-        )
+    users = check["blocking"]["usersInUseCount"]
+    if users:
+        errors.append({"code": "BATCH-1012007", "message": f"Users associated ({users})."})
     return errors
 
 
@@ -161,13 +162,13 @@ def _run_move(store: Store, cfg: SandboxConfig, job: Doc, now: float) -> None:
     _finish(job, now, "COMPLETED" if not errors else "COMPLETED_WITH_ERRORS" if moved else "FAILED")
 
 
-def _run_disable(store: Store, job: Doc, now: float) -> None:
+def _run_disable(store: Store, cfg: SandboxConfig, job: Doc, now: float) -> None:
     location = store.get("locations", job["_locationId"])
     if location is None or not location.get("_calling"):
         job["_errors"] = [{"code": "BATCH-1012014", "message": "Location not found."}]
         _finish(job, now, "FAILED")
         return
-    errors = blocking_errors(store, location)
+    errors = blocking_errors(store, cfg, location)
     if errors:
         job["_errors"] = errors
         _finish(job, now, "FAILED")
@@ -187,7 +188,7 @@ def settle_jobs(store: Store, cfg: SandboxConfig, now: float) -> None:
         if job["_kind"] == "move":
             _run_move(store, cfg, job, now)
         else:
-            _run_disable(store, job, now)
+            _run_disable(store, cfg, job, now)
         store.update("jobs", job, org_id=job["targetCustomerId"], kind=job["_kind"], due=None)
     if due:
         store.commit()

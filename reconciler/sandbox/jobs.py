@@ -161,7 +161,7 @@ async def precheck_delete(ctx: Ctx, request: Request) -> Response:
     """``POST …/locations/{locationId}/actions/precheckForDeletion/invoke`` (no body)."""
     org_id = org_of(ctx, request)
     location = calling_location(ctx, org_id, request.path_params["locationId"])
-    return json_response(delete_check(ctx.store, location))
+    return json_response(delete_check(ctx.store, ctx.cfg, location))
 
 
 async def disable_calling(ctx: Ctx, request: Request) -> Response:
@@ -174,7 +174,7 @@ async def disable_calling(ctx: Ctx, request: Request) -> Response:
     if "forceDelete" in body and not isinstance(body["forceDelete"], bool):
         raise ApiError(400, "forceDelete must be a boolean.")
     location = calling_location(ctx, org_id, location_id)
-    blocking = blocking_errors(ctx.store, location)
+    blocking = blocking_errors(ctx.store, ctx.cfg, location)
     if blocking and ctx.cfg.disable_calling_blocked == "refuse":
         raise ApiError(
             409, "Safe delete checks failed.", descriptions=[e["message"] for e in blocking]

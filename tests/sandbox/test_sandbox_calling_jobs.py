@@ -321,3 +321,21 @@ async def test_malformed_bodies_are_refused_with_a_4xx_never_a_5xx(
     for bad in ({"start": "-1"}, {"max": "0"}, {"available": "maybe"}, {"state": "ON"}):
         response = await sandbox.client.get(f"{TEL}/numbers", params={"orgId": org, **bad})
         assert response.status_code == 400, bad
+
+
+async def test_headquarters_disable_switch(sandbox_factory: Any) -> None:
+    """With ``headquarters_disable_blocked=False`` only the last calling location blocks."""
+    box = await sandbox_factory(headquarters_disable_blocked=False)
+    _, org, hq, branch = await with_branch(box)
+    await enable(box, org, branch)
+    check = f"{TEL}/locations/{hq}/actions/precheckForDeletion/invoke"
+    assert (await box.client.post(check, params={"orgId": org})).json()[
+        "locationDeleteStatus"
+    ] == "UNBLOCKED"
+    job = (await box.client.post(DISABLE, params={"orgId": org}, json={"locationId": hq})).json()
+    box.clock.advance(box.config.job_seconds)
+    done = (await box.client.get(f"{DISABLE}/{job['id']}", params={"orgId": org})).json()
+    assert done["latestExecutionExitCode"] == "COMPLETED"
+    # still the headquarters: never deleted
+    deleted = await box.client.delete(f"/locations/{hq}", params={"orgId": org})
+    assert deleted.status_code == 409
