@@ -23,6 +23,15 @@ scope, ``P`` of them with an org (``orgId``), ``S`` subscribers in all, ``S_i`` 
                   (k ≤ SCOPED_LOOKUP_MAX: one lookup by externalId per customer, subscribers
                   per customer with an org)
 
+The calling reads (``live_calling.read_calling``, a separate call the planner makes when it
+needs them) add, with ``K`` the calling customers in scope that have an org, ``LC_o`` / ``NUM_o``
+the calling locations / inventory numbers of org ``o`` and ``D`` the distinct countries asked
+for::
+
+    calling read = Σ_o∈K [links(LC_o, 1000) + links(NUM_o, 2000)] + D
+                   (one calling-locations list and one inventory list per org, never per
+                   object; one country configuration per distinct country)
+
 A scoped read therefore costs the same whatever the size of the rest of the estate (5
 requests for one small customer). Scopes larger than ``SCOPED_LOOKUP_MAX`` list all customers
 (``customers`` above) and then read subscribers all at once when most customers are in scope

@@ -161,6 +161,13 @@ class Location:
     state: Presence = "present"
     source: Source | None = field(default=None, compare=False)
     live: LiveRef | None = field(default=None, compare=False)
+    #: Webex Calling enabled here (desired: defaults to whether the customer holds a calling
+    #: package; live: None until the calling reads fill it). Not compared until the planner
+    #: can enable or disable calling.
+    calling: bool | None = field(default=None, compare=False)
+    #: E.164 numbers the partner manages here, sorted; None: not managed (only checked
+    #: against the inventory). Not compared until the planner can add or remove numbers.
+    numbers: tuple[str, ...] | None = field(default=None, compare=False)
 
     @property
     def key(self) -> tuple[str, str]:

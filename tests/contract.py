@@ -12,8 +12,10 @@
 Paths may be given with or without the ``/v1`` prefix, as full URLs or paths. Wholesale paths
 use ``webex-wholesale.json``; ``/people``, ``/roles`` and ``/organizations`` ``webex-admin.json``;
 ``/locations`` ``webex-locations.json`` (the official location request schemas with the
-documented answers; checked leniently). Other paths (``/access_token``, ``/_sandbox``) are
-not covered and pass. Violations raise :class:`ContractViolation` listing every problem.
+documented answers; checked leniently); ``/telephony/config`` ``webex-cloud-calling.json``
+(operations transcribed from the Cloud Calling extracts; checked strictly). Other paths
+(``/access_token``, ``/_sandbox``) are not covered and pass. Violations raise
+:class:`ContractViolation` listing every problem.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ FILES = {
     "wholesale": ("webex-wholesale.json", True),
     "admin": ("webex-admin.json", True),
     "locations": ("webex-locations.json", False),
+    "calling": ("webex-cloud-calling.json", True),
 }
 METHODS = ("get", "post", "put", "delete", "patch")
 

@@ -27,3 +27,20 @@ def test_location_request_schemas_are_the_official_ones() -> None:
     put = ours["/locations/{locationId}"]["put"]["requestBody"]["content"]["application/json"]
     assert post == official["PostCommonLocationObject"]
     assert put["schema"] == official["PutCommonLocationObject"]
+
+
+def test_calling_fragment_names_its_source_for_every_operation() -> None:
+    """Each transcribed operation names the extract (document id) it comes from, and the
+    fragment carries the licence and attribution the README gives."""
+    spec = json.loads((HERE / "webex-cloud-calling.json").read_text())
+    assert "CC BY 4.0" in spec["info"]["description"]
+    assert "webex-cloud-calling.json" in spec["info"]["description"]
+    operations = [
+        op
+        for item in spec["paths"].values()
+        for m, op in item.items()
+        if m in ("get", "post", "delete")
+    ]
+    assert len(operations) == 12
+    assert all(re.fullmatch(r"\d{11}", op["x-source"]) for op in operations)
+    assert "`webex-cloud-calling.json`" in README

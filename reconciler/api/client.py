@@ -39,6 +39,14 @@ PEOPLE_PAGE = 100
 
 PageHook = Callable[[int], Awaitable[None] | None]
 
+#: ``/telephony/config/locations`` documents no maximum (``Link`` paging makes a clamp harmless).
+CALLING_LOCATIONS_PAGE = 1000
+#: ``/telephony/config/numbers`` documents a default of 2000 and no maximum.
+NUMBERS_PAGE = 2000
+#: ``DELETE …/locations/{id}/numbers``: "The maximum limit is 5".
+REMOVE_NUMBERS_MAX = 5
+TELEPHONY = "/telephony/config"
+
 
 def _id_from_url(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1]
@@ -309,3 +317,134 @@ class WebexClient:
         ``id``, ``displayName`` and ``created``. The spec documents one unpaginated answer
         and no parameters, so none are sent; a ``Link: rel="next"`` is still followed."""
         return await self._link_list("/organizations", {}, None)
+
+    # -- Webex Calling (telephony) ------------------------------------------------------
+    #
+    # The telephony lists page by ``Link`` like ``/locations`` but keep their items under
+    # their own key (``locations``, ``phoneNumbers``) instead of ``items``.
+
+    async def _keyed_link_list(
+        self, path: str, params: dict[str, str], page: int, key: str
+    ) -> list[Json]:
+        items: list[Json] = []
+        target: str = path
+        query: dict[str, str] | None = {**params, "max": str(page)}
+        while True:
+            response = await self._call("GET", target, params=query)
+            found = _json(response, "GET", path).get(key, [])
+            if not isinstance(found, list) or not all(isinstance(i, dict) for i in found):
+                raise ApiError(response.status_code, f"list response without {key}", "GET", path)
+            items.extend(found)
+            self.pages += 1
+            link = response.links.get("next", {}).get("url")
+            if not link:
+                return items
+            target = fix_next_link(str(response.url.join(link)), page)
+            query = None
+
+    async def list_calling_locations(self, org_id: str) -> list[Json]:
+        """The org's Webex Calling locations (a plain ``/locations`` one is not among them)."""
+        return await self._keyed_link_list(
+            f"{TELEPHONY}/locations", {"orgId": org_id}, CALLING_LOCATIONS_PAGE, "locations"
+        )
+
+    async def get_calling_location(self, location_id: str, org_id: str) -> Json:
+        path = f"{TELEPHONY}/locations/{location_id}"
+        response = await self._call("GET", path, params={"orgId": org_id})
+        return _json(response, "GET", f"{TELEPHONY}/locations/{{id}}")
+
+    async def enable_calling_location(self, org_id: str, body: Json) -> str:
+        """``POST /telephony/config/locations`` (``id`` of a ``/locations`` location, name,
+        time zone, languages, address); returns the location's id."""
+        path = f"{TELEPHONY}/locations"
+        response = await self._call("POST", path, params={"orgId": org_id}, json=body)
+        new_id = _json(response, "POST", path).get("id")
+        if not isinstance(new_id, str) or not new_id:
+            raise ApiError(response.status_code, "calling enabled without an id", "POST", path)
+        return new_id
+
+    async def get_country(self, country_code: str, org_id: str | None = None) -> Json:
+        """``stateRequired``, ``zipCodeRequired``, ``states`` and ``timeZones`` of a country."""
+        params = {"orgId": org_id} if org_id else None
+        path = f"{TELEPHONY}/countries/{country_code}"
+        response = await self._call("GET", path, params=params)
+        return _json(response, "GET", f"{TELEPHONY}/countries/{{code}}")
+
+    async def list_numbers(self, org_id: str, location_id: str | None = None) -> list[Json]:
+        """The org's number inventory (number, location, owner, state), every page."""
+        params = {"orgId": org_id}
+        if location_id is not None:
+            params["locationId"] = location_id
+        return await self._keyed_link_list(
+            f"{TELEPHONY}/numbers", params, NUMBERS_PAGE, "phoneNumbers"
+        )
+
+    async def add_numbers(
+        self, location_id: str, org_id: str, numbers: list[str], state: str | None = None
+    ) -> None:
+        """Add numbers to a location (Local Gateway / non-integrated PSTN only; Webex refuses
+        it for integrated providers). ``state`` is left to the server unless given."""
+        body: Json = {"phoneNumbers": list(numbers)}
+        if state is not None:
+            body["state"] = state
+        path = f"{TELEPHONY}/locations/{location_id}/numbers"
+        await self._call("POST", path, params={"orgId": org_id}, json=body)
+
+    async def remove_numbers(self, location_id: str, org_id: str, numbers: list[str]) -> None:
+        """Remove numbers from a location: a DELETE with a JSON body, at most five a request
+        (so one request per five numbers)."""
+        path = f"{TELEPHONY}/locations/{location_id}/numbers"
+        for start in range(0, len(numbers), REMOVE_NUMBERS_MAX):
+            chunk = numbers[start : start + REMOVE_NUMBERS_MAX]
+            await self._call("DELETE", path, params={"orgId": org_id}, json={"phoneNumbers": chunk})
+
+    async def move_users(self, org_id: str, body: Json) -> Json:
+        """``POST /telephony/config/jobs/person/moveLocation`` as answered: with ``validate``
+        200 ``{response: [{userId, impacts, errors}]}``, else 201 ``{response: job}`` (see
+        :func:`move_job_of`)."""
+        path = f"{TELEPHONY}/jobs/person/moveLocation"
+        response = await self._call("POST", path, params={"orgId": org_id}, json=body)
+        return _json(response, "POST", path)
+
+    async def get_move_users_job(self, job_id: str, org_id: str) -> Json:
+        path = f"{TELEPHONY}/jobs/person/moveLocation/{job_id}"
+        response = await self._call("GET", path, params={"orgId": org_id})
+        return _json(response, "GET", f"{TELEPHONY}/jobs/person/moveLocation/{{id}}")
+
+    async def disable_calling_location(
+        self, location_id: str, org_id: str, *, name: str | None = None, force: bool = False
+    ) -> Json:
+        """Start the disable-calling job of a location (202); returns the job."""
+        body: Json = {"locationId": location_id}
+        if name is not None:
+            body["locationName"] = name
+        if force:
+            body["forceDelete"] = True
+        path = f"{TELEPHONY}/jobs/locations/deleteCallingLocation"
+        response = await self._call("POST", path, params={"orgId": org_id}, json=body)
+        return _json(response, "POST", path)
+
+    async def get_disable_calling_job(self, job_id: str, org_id: str) -> Json:
+        path = f"{TELEPHONY}/jobs/locations/deleteCallingLocation/{job_id}"
+        response = await self._call("GET", path, params={"orgId": org_id})
+        return _json(response, "GET", f"{TELEPHONY}/jobs/locations/deleteCallingLocation/{{id}}")
+
+    async def precheck_location_delete(self, location_id: str, org_id: str) -> Json:
+        """The safe-delete check before disabling calling (``locationDeleteStatus``,
+        ``blocking``, ``nonBlocking``, ``blockingUnlessForced``)."""
+        path = f"{TELEPHONY}/locations/{location_id}/actions/precheckForDeletion/invoke"
+        response = await self._call("POST", path, params={"orgId": org_id})
+        return _json(response, "POST", f"{TELEPHONY}/locations/{{id}}/actions/precheckForDeletion")
+
+
+def move_job_of(answer: Json) -> Json | None:
+    """The job of a move-users answer, whichever shape it has: the spec's ``{response: job}``
+    or wxc_sdk's reading ``{response: {usersList, jobDetails: job}}``; None for a
+    validation answer (a list) or a synchronous move."""
+    response = answer.get("response")
+    if not isinstance(response, dict):
+        return None
+    details = response.get("jobDetails")
+    if isinstance(details, dict):
+        return details
+    return response if isinstance(response.get("id"), str) else None

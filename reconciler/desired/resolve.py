@@ -27,6 +27,7 @@ from reconciler.model import (
 )
 
 from .build import Decl, Declarations, settings_of, unique
+from .calling import calling_rules, with_calling
 from .checks import check_country, check_time_zone, customer_rules, rename_rules, user_rules
 from .schemas import did_you_mean
 
@@ -72,6 +73,7 @@ def resolve(decls: Declarations, problems: list[Problem]) -> State:
         owner = _owner(key[0], decl, customers, known_customers, problems)
         if owner is not None:
             locations[key] = _location(decl, owner, templates, problems)
+    locations = with_calling(locations, location_decls, customers)
     users: dict[tuple[str, str], User] = {}
     for key, decl in user_decls.items():
         owner = _owner(key[0], decl, customers, known_customers, problems)
@@ -87,6 +89,7 @@ def resolve(decls: Declarations, problems: list[Problem]) -> State:
         customer = customers[key[0]]
         if user.state == "present" and customer.state == "present":
             problems.extend(user_rules(user, user_decls[key], customer))
+    problems.extend(calling_rules(locations, location_decls, users, user_decls))
     return State(
         templates=templates,
         customers=customers,

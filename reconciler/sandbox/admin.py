@@ -5,7 +5,8 @@
 - ``GET /_sandbox/stats`` — ``{"total", "byRoute": {"GET /v1/…": n}, "byStatus": {"200": n}}``.
 - ``POST /_sandbox/stats/reset`` — zero the stats.
 - ``POST /_sandbox/seed`` — see :func:`seed`.
-- ``GET /_sandbox/dump`` — every customer, subscriber, location and person, as stored.
+- ``GET /_sandbox/dump`` — every customer, subscriber, location, person, number and
+  telephony job, as stored.
 """
 
 from __future__ import annotations
@@ -17,17 +18,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox import rules
+from reconciler.sandbox.calling import PSTN_TYPES, place_number
 from reconciler.sandbox.errors import ApiError, bad_request
 from reconciler.sandbox.lifecycle import MAINTENANCE, customer_cols, package_details
 from reconciler.sandbox.objects import (
     FULL_ADMIN_ROLE,
     ROLES,
     iso,
+    location_cols,
     new_location,
     person_cols,
     person_doc,
 )
-from reconciler.sandbox.store import Doc
+from reconciler.sandbox.store import Doc, Store
 from reconciler.sandbox.subscribers import sub_cols
 from reconciler.sandbox.web import Ctx, body_of, json_response
 
@@ -80,6 +83,8 @@ async def dump(ctx: Ctx, request: Request) -> Response:
             "subscribers": store.select("subscribers"),
             "locations": store.select("locations"),
             "people": store.select("people"),
+            "numbers": store.select("numbers", order="id"),
+            "jobs": store.select("jobs"),
         }
     )
 
@@ -93,12 +98,18 @@ async def seed(ctx: Ctx, request: Request) -> Response:
              "externalId", "name"?, "adminEmail"?, "packages": [...],
              "address": {addressLine1, city, country, …},
              "status"?: "provisioned" | "provisioned_with_errors" | "error" | "pending_rpl_review",
+             "pstn"?: PSTN connection of its locations (default ``SandboxConfig.default_pstn``),
              "locations": [{"name", "timeZone"?, "preferredLanguage"?, "address"?{address1…},
-                            "calling"?: bool}],
+                            "calling"?: bool, "pstn"?: "LOCAL_GATEWAY" | "NON_INTEGRATED_CCP"
+                            | "INTEGRATED_CCP" | "CISCO_CALLING_PLAN",
+                            "numbers"?: [E.164, …] (provider-supplied inventory),
+                            "mainNumber"?: one of them}],
              "subscribers": [{"email", "package", "firstName"?, "lastName"?, "phoneNumber"?,
                               "extension"?, "location"? (a location name), "roles"? [names]}]}]}
 
-    No validation beyond shape: seeding is for tests and benchmarks. Answers
+    A subscriber's ``phoneNumber`` joins its location's inventory (unless another org's
+    inventory holds it already). No validation beyond
+    shape (and a known ``pstn``): seeding is for tests and benchmarks. Answers
     ``{"customers": {externalId: {"id", "orgId"}}, "counts": {...}}``.
     """
     body = await body_of(request)
@@ -130,6 +141,7 @@ async def seed(ctx: Ctx, request: Request) -> Response:
                     },
                     calling=bool(loc.get("calling", False)),
                 )
+                _seed_calling(store, doc, loc, spec)
                 locations[loc["name"]] = doc["id"]
                 counts["locations"] += 1
                 if doc["_calling"] and not priv.get("headquarters"):
@@ -160,6 +172,9 @@ async def seed(ctx: Ctx, request: Request) -> Response:
                     roles=[ROLE_BY_NAME[r] for r in sub.get("roles", [])],
                 )
                 people.append((person, person_cols(person)))
+                number = sub.get("phoneNumber")
+                if number and person.get("locationId") and store.get("numbers", number) is None:
+                    place_number(store, number, org_id, person["locationId"], "ACTIVE")
                 doc = {
                     "id": store.mint("SUBSCRIBER"),
                     "personId": person["id"],
@@ -179,11 +194,26 @@ async def seed(ctx: Ctx, request: Request) -> Response:
         store.insert_many("people", people)
         store.insert_many("subscribers", subs)
         store.commit()
-    except (KeyError, TypeError, AttributeError) as exc:
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
         store.rollback()
         raise ApiError(400, f"Seed body is malformed: missing or wrong field {exc}.") from None
     counts["people"] = len(people)
     return json_response({"customers": result, "counts": dict(counts)})
+
+
+def _seed_calling(store: Store, doc: Doc, loc: dict[str, Any], spec: dict[str, Any]) -> None:
+    """A seeded location's PSTN connection, provider numbers and main number."""
+    pstn = loc.get("pstn") or spec.get("pstn")
+    if pstn is not None and pstn not in PSTN_TYPES:
+        raise ValueError(f"pstn {pstn}")
+    if pstn:
+        doc["_pstn"] = pstn
+    for number in loc.get("numbers", []):
+        place_number(store, str(number), doc["orgId"], doc["id"], "ACTIVE")
+    if loc.get("mainNumber"):
+        doc["_main"] = loc["mainNumber"]
+    if pstn or loc.get("mainNumber"):
+        store.update("locations", doc, **location_cols(doc))
 
 
 def _loc_address(address: dict[str, Any]) -> dict[str, Any]:
@@ -221,7 +251,10 @@ def _seed_customer(ctx: Ctx, spec: dict[str, Any], stamp: str) -> tuple[Doc, dic
         "name": spec.get("name"),
         "primaryEmail": spec.get("adminEmail"),
         "provisioningId": spec.get("provisioningId"),
+        "pstn": spec.get("pstn"),
     }
+    if spec.get("pstn") is not None and spec["pstn"] not in PSTN_TYPES:
+        raise ValueError(f"pstn {spec['pstn']}")
     if org_id:
         priv["orgCreated"] = stamp
     store.insert("customers", doc, **customer_cols(doc, priv, None))

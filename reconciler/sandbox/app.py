@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.sandbox import admin, customers, org, subscribers
+from reconciler.sandbox import admin, customers, jobs, numbers, org, subscribers, telephony
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.faults import Faults
@@ -25,6 +25,8 @@ LOC_R, LOC_W = "spark-admin:locations_read", "spark-admin:locations_write"
 PPL_R, PPL_W = "spark-admin:people_read", "spark-admin:people_write"
 ROLES_R = "spark-admin:roles_read"
 ORGS_R = "spark-admin:organizations_read"
+TEL_R, TEL_W = "spark-admin:telephony_config_read", "spark-admin:telephony_config_write"
+TEL = "/telephony/config"
 
 #: (method, path template under /v1, scopes (any of), handler)
 API: list[tuple[str, str, tuple[str, ...], Handler]] = [
@@ -55,6 +57,34 @@ API: list[tuple[str, str, tuple[str, ...], Handler]] = [
     ("GET", "/roles", (ROLES_R,), org.list_roles),
     ("GET", "/roles/{roleId}", (ROLES_R,), org.get_role),
     ("POST", "/access_token", (), org.access_token),
+    ("GET", f"{TEL}/locations", (TEL_R,), telephony.list_calling_locations),
+    ("POST", f"{TEL}/locations", (TEL_W,), telephony.enable_location),
+    ("GET", f"{TEL}/locations/{{locationId}}", (TEL_R,), telephony.get_calling_location),
+    ("GET", f"{TEL}/countries/{{countryCode}}", (TEL_R,), telephony.get_country),
+    ("GET", f"{TEL}/numbers", (TEL_R,), numbers.list_numbers),
+    ("POST", f"{TEL}/locations/{{locationId}}/numbers", (TEL_W,), numbers.add_numbers),
+    ("DELETE", f"{TEL}/locations/{{locationId}}/numbers", (TEL_W,), numbers.remove_numbers),
+    ("POST", f"{TEL}/jobs/person/moveLocation", (TEL_W,), jobs.move_users),
+    ("GET", f"{TEL}/jobs/person/moveLocation/{{jobId}}", (TEL_R,), jobs.get_move_job),
+    (
+        "POST",
+        f"{TEL}/jobs/locations/deleteCallingLocation",
+        (TEL_W,),
+        jobs.disable_calling,
+    ),
+    (
+        "GET",
+        f"{TEL}/jobs/locations/deleteCallingLocation/{{jobId}}",
+        (TEL_R,),
+        jobs.get_disable_job,
+    ),
+    # the check is documented under the read scope
+    (
+        "POST",
+        f"{TEL}/locations/{{locationId}}/actions/precheckForDeletion/invoke",
+        (TEL_R,),
+        jobs.precheck_delete,
+    ),
 ]
 
 ADMIN: list[tuple[str, str, Handler]] = [

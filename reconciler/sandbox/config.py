@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
+
+from reconciler.sandbox.countries import COUNTRIES, Country
 
 #: The package enums of the official spec (``WholesalePackagesCustomer`` and the subscriber's).
 CUSTOMER_PACKAGES = (
@@ -91,8 +93,40 @@ class SandboxConfig:
       ``next_link_max_null`` False — True adds the real-world ``max=null`` defect to ``Link``.
       ``calling_customer_packages`` / ``calling_subscriber_packages`` — which packages count
       as calling (need a calling location / a phone number or extension).
+    Calling (the Cloud Calling extracts leave these open):
+      ``implicit_calling_locations`` True — today's kinder reading, kept while apply cannot
+      enable calling: a calling subscriber landing in a plain location makes it a calling
+      location and puts its number into that location's inventory, and a People PUT may
+      change a calling user's ``locationId``. False is Webex: all three are refused.
+      ``default_pstn`` ``"LOCAL_GATEWAY"`` — the PSTN connection of a location no seed fact
+      names (``LOCAL_GATEWAY``, ``NON_INTEGRATED_CCP``: numbers managed by API;
+      ``INTEGRATED_CCP``, ``CISCO_CALLING_PLAN``: numbers come from the provider).
+      ``customer_pstn`` — PSTN connection by customer externalId (for customers made by
+      API; a seed names it per customer or location).
+      ``provider_numbers`` — (externalId, location name) → the numbers an integrated
+      provider pushes into that location's inventory once it is a calling location (the
+      provider's sync, which no API call of the partner's makes).
+      ``integrated_numbers_status`` 400 — add/remove numbers at an integrated location.
+      ``added_number_state`` ``"ACTIVE"`` — state of an added number the body leaves open.
+      ``people_location_change_status`` 400 — a People PUT changing a calling user's
+      ``locationId`` (Webex mode only).
+      ``headquarters_delete_status`` 409 — DELETE of the headquarters location.
+      ``headquarters_disable_blocked`` True — disabling calling at the headquarters is
+      blocked even while other calling locations exist (it can never be deleted anyway).
+      ``number_taken_status`` 409 — adding a number another location or org holds.
+      ``assigned_number_remove_status`` 409 — removing a number a person owns.
+      ``disable_calling_blocked`` ``"job_fails"`` — a disable-calling job with blocking
+      reasons (users, last calling location) ends ``FAILED``; ``"refuse"`` answers 409.
+      ``move_keeps_number`` True — a move without ``phoneNumber`` takes the user's number
+      to the target location's inventory (the extract: "the existing phone number will be
+      moved"); False refuses the move (the number must be given and in the target).
+      ``job_seconds`` — how long a telephony job runs on the injected clock.
+      ``countries`` — the country table behind ``GET /telephony/config/countries/{code}``
+      (see ``countries.py`` for each entry's source or INFERRED mark); a code not in it is
+      answered 404 (INFERRED).
     Page sizes: wholesale customers default 50, max 100 (undocumented); subscribers 50/100;
-    locations 500/1000; people 100/1000.
+    locations 500/1000; people 100/1000; calling locations 100/1000 (undocumented);
+    numbers 2000 (documented default) / 2000 (undocumented maximum).
     """
 
     db: str = ":memory:"
@@ -129,10 +163,28 @@ class SandboxConfig:
     calling_customer_packages: frozenset[str] = CALLING_CUSTOMER_PACKAGES
     calling_subscriber_packages: frozenset[str] = CALLING_SUBSCRIBER_PACKAGES
 
+    implicit_calling_locations: bool = True
+    default_pstn: str = "LOCAL_GATEWAY"
+    customer_pstn: Mapping[str, str] = field(default_factory=dict)
+    provider_numbers: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    integrated_numbers_status: int = 400
+    added_number_state: Literal["ACTIVE", "INACTIVE"] = "ACTIVE"
+    people_location_change_status: int = 400
+    headquarters_delete_status: int = 409
+    headquarters_disable_blocked: bool = True
+    number_taken_status: int = 409
+    assigned_number_remove_status: int = 409
+    disable_calling_blocked: Literal["job_fails", "refuse"] = "job_fails"
+    move_keeps_number: bool = True
+    job_seconds: float = 1.0
+    countries: Mapping[str, Country] = field(default_factory=lambda: COUNTRIES)
+
     customers_page: tuple[int, int] = (50, 100)
     subscribers_page: tuple[int, int] = (50, 100)
     locations_page: tuple[int, int] = (500, 1000)
     people_page: tuple[int, int] = (100, 1000)
+    calling_locations_page: tuple[int, int] = (100, 1000)
+    numbers_page: tuple[int, int] = (2000, 2000)
 
     def access_tokens(self) -> dict[str, str]:
         """Refresh token → access token accepted by ``/access_token``."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.sandbox.calling import sync_provider_numbers
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.ids import decode, encode
+from reconciler.sandbox.jobrun import settle_jobs
 from reconciler.sandbox.objects import FULL_ADMIN_ROLE, iso, new_location, new_person
 from reconciler.sandbox.store import Doc, Store
 
@@ -39,7 +41,8 @@ def package_details(packages: list[str], status: str) -> dict[str, Any]:
 
 
 def advance(store: Store, cfg: SandboxConfig, now: float) -> None:
-    """Settle every customer whose pending transition is due."""
+    """Settle every customer whose pending transition is due, then every due telephony job."""
+    settle_jobs(store, cfg, now)
     due = store.due_customers(now)
     if not due:
         return
@@ -60,6 +63,8 @@ def advance(store: Store, cfg: SandboxConfig, now: float) -> None:
             doc["errors"] = []
             _ensure_headquarters(store, doc, priv)
         store.update("customers", doc, **customer_cols(doc, priv, None))
+        # after the update: the sync finds the customer by its (new) orgId
+        sync_provider_numbers(store, cfg, priv.get("headquarters"))
     store.commit()
 
 
@@ -125,6 +130,6 @@ def remove_customer(store: Store, doc: Doc) -> None:
     store.delete_where("subscribers", {"customer_id": doc["id"]})
     org_id = doc.get("orgId")
     if org_id:
-        for table in ("locations", "people"):
+        for table in ("locations", "people", "numbers", "jobs"):
             store.delete_where(table, {"org_id": org_id})
     store.delete("customers", doc["id"])

@@ -10,6 +10,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox import rules
+from reconciler.sandbox.calling import (
+    admit_line,
+    headquarters_id,
+    is_calling_user,
+    settle_line,
+    work_number,
+)
 from reconciler.sandbox.errors import ApiError, bad_request, email_taken, not_found
 from reconciler.sandbox.objects import (
     PARTNER_ORG,
@@ -180,6 +187,11 @@ async def update_location(ctx: Ctx, request: Request) -> Response:
 
 async def delete_location(ctx: Ctx, request: Request) -> Response:
     doc = _location(ctx, request)
+    if headquarters_id(ctx.store, doc["orgId"]) == doc["id"]:
+        raise ApiError(
+            ctx.cfg.headquarters_delete_status,
+            "The headquarters location of an organization cannot be deleted.",
+        )
     if doc.get("_calling"):
         raise ApiError(
             ctx.cfg.calling_location_delete_status,
@@ -187,6 +199,7 @@ async def delete_location(ctx: Ctx, request: Request) -> Response:
             "prior to deleting a location.",
         )
     ctx.store.delete("locations", doc["id"])
+    ctx.store.delete_where("numbers", {"location_id": doc["id"]})
     return empty(204)
 
 
@@ -279,6 +292,19 @@ async def update_person(ctx: Ctx, request: Request) -> Response:
             problems.append("Unable to find location.")
     if problems:
         raise bad_request(*problems)
+    was_location, was_number = doc.get("locationId"), work_number(doc)
+    if (
+        is_calling_user(doc)
+        and isinstance(location_id, str)
+        and location_id
+        and location_id != was_location
+        and not ctx.cfg.implicit_calling_locations
+    ):
+        raise ApiError(
+            ctx.cfg.people_location_change_status,
+            "The location of a Webex Calling user is changed with the move users job "
+            "(POST /telephony/config/jobs/person/moveLocation).",
+        )
     emails = body.get("emails")
     if emails:
         new = str(emails[0]).lower()
@@ -306,6 +332,12 @@ async def update_person(ctx: Ctx, request: Request) -> Response:
     if isinstance(body.get("loginEnabled"), bool):
         doc["loginEnabled"] = "true" if body["loginEnabled"] else "false"
     doc["lastModified"] = iso(ctx.now())
+    moved = doc.get("locationId") != was_location
+    if is_calling_user(doc) and (moved or work_number(doc) != was_number):
+        location = ctx.store.get("locations", doc["locationId"])
+        if location is not None:
+            admit_line(ctx, doc["orgId"], location, work_number(doc), moving=moved)
+            settle_line(ctx, location["id"], work_number(doc))
     ctx.store.update("people", doc, **person_cols(doc))
     if request.query_params.get("minResponse") == "true":
         return empty(204)

@@ -30,12 +30,18 @@ TABLES: dict[str, tuple[str, ...]] = {
     ),
     "locations": ("org_id", "name_lc"),
     "people": ("org_id", "email_lc", "phone", "extension", "location_id"),
+    # the number inventory: ``id`` is the E.164 number (one org and location holds it)
+    "numbers": ("org_id", "location_id", "state"),
+    # telephony jobs (move users, disable calling); ``due`` while the job runs
+    "jobs": ("org_id", "kind", "due"),
 }
 INDEXES = {
     "customers": ("external_id", "org_id", "due"),
     "subscribers": ("customer_id", "email_lc", "person_id", "created"),
     "locations": ("org_id",),
     "people": ("org_id", "email_lc", "phone"),
+    "numbers": ("org_id", "location_id"),
+    "jobs": ("org_id", "due"),
 }
 
 

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox import rules
+from reconciler.sandbox.calling import admit_line, settle_line
 from reconciler.sandbox.customers import precheck_ok
 from reconciler.sandbox.errors import ApiError, bad_request, email_taken, not_found
 from reconciler.sandbox.objects import iso, new_person, person_cols
@@ -143,9 +144,11 @@ def _check_calling(
         hq = ctx.store.select("locations", {"org_id": org_id}, limit=1)
         if not hq:
             raise bad_request("A locationId is required: the organization has no location.")
-        location_id = hq[0]["id"]
+        location = hq[0]
+        location_id = location["id"]
     if phone and ctx.store.ids("people", {"phone": phone}):
         raise ApiError(409, f"The phone number {phone} is already in use.")
+    admit_line(ctx, org_id, location, phone or "")
     if ext:
         taken = ctx.store.ids(
             "people", {"org_id": org_id, "extension": ext, "location_id": location_id}
@@ -205,7 +208,7 @@ async def provision(ctx: Ctx, request: Request) -> Response:
             _apply_calling(ctx, person, params, location_id)
         doc["personId"] = person["id"]
         if location_id:
-            _mark_calling(ctx, location_id)
+            settle_line(ctx, location_id, params.get("primaryPhoneNumber") or "")
     ctx.store.insert("subscribers", doc, **sub_cols(doc))
     url = f"{ctx.base(request)}/wholesale/subscribers/{doc['id']}"
     return json_response(doc, status, {"Location": url})
@@ -221,15 +224,6 @@ def _apply_calling(ctx: Ctx, person: Doc, params: dict[str, Any], location_id: s
     person["locationId"] = location_id
     person["lastModified"] = iso(ctx.now())
     ctx.store.update("people", person, **person_cols(person))
-
-
-def _mark_calling(ctx: Ctx, location_id: str) -> None:
-    location = ctx.store.get("locations", location_id)
-    if location is not None and not location.get("_calling"):
-        location["_calling"] = True
-        ctx.store.update(
-            "locations", location, org_id=location["orgId"], name_lc=location["name"].lower()
-        )
 
 
 def _load(ctx: Ctx, request: Request) -> Doc:
@@ -258,7 +252,7 @@ async def update(ctx: Ctx, request: Request) -> Response:
         location_id = _check_calling(ctx, customer["orgId"], package, params, person)
         if location_id:
             _apply_calling(ctx, person, params, location_id)
-            _mark_calling(ctx, location_id)
+            settle_line(ctx, location_id, params.get("primaryPhoneNumber") or "")
     if doc["packages"] != [package]:
         doc["lastStatusChange"] = iso(ctx.now())
     _set_package(doc, package)

@@ -28,6 +28,7 @@ READ_SCOPES = frozenset(
         "spark-admin:roles_read",
         "spark-admin:licenses_read",
         "spark-admin:organizations_read",
+        "spark-admin:telephony_config_read",
     }
 )
 ALL_SCOPES = READ_SCOPES | {
@@ -35,6 +36,7 @@ ALL_SCOPES = READ_SCOPES | {
     "spark-admin:wholesale_subscribers_write",
     "spark-admin:locations_write",
     "spark-admin:people_write",
+    "spark-admin:telephony_config_write",
 }
 
 

@@ -1,9 +1,11 @@
 """Benchmark: a full live read of a seeded estate through the client and the in-process sandbox.
 
 Seeds C customers × L locations × U users (per customer) with ``POST /_sandbox/seed``, then
-times ``read_live`` (full, and scoped to one customer) over a read-only client, and counts the
-requests the sandbox saw against the formula in ``reconciler.live``. Prints figures and one
-JSON line. Run::
+times ``read_live`` (full, and scoped to one customer) and the calling reads (``read_calling``:
+calling locations and number inventory per calling org, one country) over a read-only client,
+and counts the requests the sandbox saw against the formulas in ``reconciler.live``. The
+locations are calling locations and every calling user's number is in its location's
+inventory. Prints figures and one JSON line. Run::
 
     /work/venv/bin/python tests/bench/bench_live.py                      # 2,000 × 2 × 50
     /work/venv/bin/python tests/bench/bench_live.py --customers 200 --users 20 --latency-ms 20
@@ -25,6 +27,7 @@ from admin_client import sandbox_admin, sandbox_stats
 
 from reconciler.api import Limiter
 from reconciler.live import read_live
+from reconciler.live_calling import calling_orgs, read_calling
 from reconciler.sandbox import SandboxConfig
 from reconciler.workflow.connect import SandboxTarget, open_client
 
@@ -37,14 +40,22 @@ def customer_spec(c: int, locations: int, users: int) -> dict[str, Any]:
         "adminEmail": f"admin@{ext}.example.com",
         "packages": ["webex_calling", "webex_meetings"],
         "address": {"addressLine1": f"{c} Way", "city": "Berlin", "country": "DE"},
-        "locations": [{"name": f"Site {n}"} for n in range(locations)],
+        "locations": [{"name": f"Site {n}", "calling": True} for n in range(locations)],
         "subscribers": [
             {
                 "email": f"user{u}@{ext}.example.com",
                 "package": "webex_calling" if u % 2 else "webex_meetings",
                 "firstName": f"F{u}",
                 "lastName": f"L{u}",
-                **({"extension": str(1000 + u), "location": "Site 0"} if u % 2 else {}),
+                **(
+                    {
+                        "extension": str(1000 + u),
+                        "location": "Site 0",
+                        "phoneNumber": f"+1{c:06d}{u:04d}",
+                    }
+                    if u % 2
+                    else {}
+                ),
             }
             for u in range(users)
         ],
@@ -58,6 +69,15 @@ def expected_full(customers: int, locations: int, users: int) -> int:
     per_org = max(1, math.ceil(locations / 1000)) + max(1, math.ceil((users + 1) / 100))
     rest = (customers * users) // 100 + 1 + 1 if customers else 0
     return listing + customers * per_org + rest
+
+
+def expected_calling(customers: int, locations: int, users: int, countries: int) -> int:
+    """``reconciler.live`` calling-read formula: per calling org one calling-locations list
+    (page 1000) and one inventory list (page 2000; the calling users' numbers), plus one
+    request per distinct country."""
+    numbers = users // 2
+    per_org = max(1, math.ceil(locations / 1000)) + max(1, math.ceil(numbers / 2000))
+    return customers * per_org + countries
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -85,6 +105,11 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             one = await read_live(reader, customers=["bench-000000"], concurrency=args.concurrency)
             scoped_s = time.perf_counter() - t2
             scoped = await sandbox_stats(reader)
+            await sandbox_admin(reader, "POST", "/stats/reset")
+            t3 = time.perf_counter()
+            calling = await read_calling(reader, calling_orgs(state), ["DE"])
+            calling_s = time.perf_counter() - t3
+            calling_stats = await sandbox_stats(reader)
 
     return {
         "benchmark": "live_read",
@@ -106,6 +131,13 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "scoped_read_seconds": round(scoped_s, 4),
         "scoped_read_requests": scoped["total"],
         "scoped_customers": len(one.customers),
+        "calling_read_seconds": round(calling_s, 3),
+        "calling_read_requests": calling_stats["total"],
+        "calling_read_requests_formula": expected_calling(
+            args.customers, args.locations, args.users, 1
+        ),
+        "calling_read_by_route": calling_stats["byRoute"],
+        "calling_numbers": sum(len(n) for n in calling.numbers.values()),
     }
 
 
@@ -135,8 +167,16 @@ def main() -> int:
         f"scoped read (1 customer): {result['scoped_read_requests']} requests in "
         f"{result['scoped_read_seconds'] * 1000:.1f} ms"
     )
+    print(
+        f"calling reads (added by calling): {result['calling_read_requests']} requests "
+        f"(formula {result['calling_read_requests_formula']}) in "
+        f"{result['calling_read_seconds']:.2f} s, {result['calling_numbers']} numbers"
+    )
+    for route, count in sorted(result["calling_read_by_route"].items()):
+        print(f"  {route}: {count}")
     print(json.dumps(result, sort_keys=True))
     ok = result["full_read_requests"] == result["full_read_requests_formula"]
+    ok = ok and result["calling_read_requests"] == result["calling_read_requests_formula"]
     return 0 if ok and result["read"]["users"] == users else 1
 
 

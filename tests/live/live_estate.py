@@ -94,3 +94,45 @@ def scoped_read_requests(k: int, locations: int, users: int) -> int:
 
 def sandbox(db: str, **overrides: Any) -> SandboxTarget:
     return SandboxTarget(db=db, config=SandboxConfig(db=db, **overrides))
+
+
+def calling_estate(customers: int, locations: int, numbers: int) -> dict[str, Any]:
+    """``customers`` calling customers, each with ``locations`` calling locations holding
+    ``numbers`` provider numbers each, a plain location, and a meetings-only customer."""
+    specs: list[dict[str, Any]] = []
+    for c in range(customers):
+        ext = f"call-{c:05d}"
+        locs: list[dict[str, Any]] = [
+            {
+                "name": f"Site {n}",
+                "calling": True,
+                "numbers": [f"+1{c + 200:03d}{n:03d}{k:04d}" for k in range(numbers)],
+            }
+            for n in range(locations)
+        ]
+        locs.append({"name": "Plain"})
+        specs.append(
+            {
+                "externalId": ext,
+                "packages": ["webex_calling"],
+                "address": {"addressLine1": "1 Way", "city": "Austin", "country": "US"},
+                "locations": locs,
+            }
+        )
+    specs.append(
+        {
+            "externalId": "meet-only",
+            "packages": ["webex_meetings"],
+            "address": {"addressLine1": "1 Way", "city": "Berlin", "country": "DE"},
+            "locations": [{"name": "Office"}],
+        }
+    )
+    return {"customers": specs}
+
+
+def calling_read_requests(
+    customers: int, locations: int, numbers: int, countries: int, *, numbers_page: int = 2000
+) -> int:
+    """The calling-read formula of ``reconciler.live`` for :func:`calling_estate`."""
+    per_org = links(locations, 1000) + links(locations * numbers, numbers_page)
+    return customers * per_org + countries

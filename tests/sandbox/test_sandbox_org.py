@@ -30,11 +30,16 @@ async def follow(
 # locations ------------------------------------------------------------------------------
 async def test_location_create_get_update_delete(sandbox: Sandbox) -> None:
     _, org = await sandbox.customer("acme", packages=["webex_meetings"], calling=False)
+    first = await sandbox.client.post("/locations", params={"orgId": org}, json=location_body("HQ"))
     created = await sandbox.client.post(
         "/locations", params={"orgId": org}, json=location_body("Branch")
     )
     assert created.status_code == 201
     location_id = created.json()["id"]
+    # the org's first location is its headquarters: never deleted
+    hq = await sandbox.client.delete(f"/locations/{first.json()['id']}", params={"orgId": org})
+    assert hq.status_code == 409
+    assert "headquarters" in hq.json()["message"]
     url = f"/locations/{location_id}"
     doc = (await sandbox.client.get(url, params={"orgId": org})).json()
     assert (doc["name"], doc["orgId"], doc["address"]["city"]) == ("Branch", org, "Dallas")
