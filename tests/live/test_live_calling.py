@@ -10,13 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
+from admin_client import sandbox_admin, sandbox_stats
 from live_estate import calling_estate, calling_read_requests, sandbox
 
 from reconciler.api import WebexClient
 from reconciler.errors import ApiError
 from reconciler.live import read_live
 from reconciler.live_calling import CallingLive, calling_orgs, read_calling, with_calling
-from reconciler.target import open_client, sandbox_admin, sandbox_stats
+from reconciler.workflow.connect import open_client
 
 
 async def _read(
