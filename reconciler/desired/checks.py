@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from reconciler.errors import Problem
 from reconciler.model import (
@@ -34,6 +35,28 @@ PACKAGE_NEEDS: Mapping[str, tuple[str, ...]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What is known of a resolved customer, for the rules that depend on it."""
+
+    customer: Customer
+    decl: Decl
+    #: Its package set is what it says (not lost to a schema problem or an unknown template).
+    packages: bool
+    #: Its ``headquarters`` passed the schema.
+    headquarters: bool
+    #: Its ``state`` passed the schema: the rules of a present customer apply.
+    state: bool
+    #: Built around a value that failed (a missing or unusable address): kept out of the state.
+    partial: bool
+    #: The template's defaults that cannot be known (all of them when the template is unknown).
+    gaps: frozenset[str]
+
+    @property
+    def present(self) -> bool:
+        return self.state and self.customer.state == "present"
+
+
 @functools.cache
 def _time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
@@ -54,27 +77,30 @@ def check_country(code: str) -> str | None:
 
 
 def customer_rules(
-    customer: Customer,
-    decl: Decl,
+    owner: Known,
     locations: Mapping[tuple[str, str], Location],
     broken_locations: set[tuple[str, str]],
 ) -> list[Problem]:
     """Package dependencies and the headquarters of one present customer."""
     problems: list[Problem] = []
+    customer, decl = owner.customer, owner.decl
     packages = set(customer.packages)
     at = ("packages",) if "packages" in decl.data else ("template",)
     inherited = "" if "packages" in decl.data else f" (from template '{customer.template}')"
-    for package, needs in PACKAGE_NEEDS.items():
-        if package in packages and not packages & set(needs):
-            problems.append(
-                decl.problem(
-                    f"package '{package}' needs one of: {', '.join(needs)}{inherited}", *at
+    if owner.packages:
+        for package, needs in PACKAGE_NEEDS.items():
+            if package in packages and not packages & set(needs):
+                problems.append(
+                    decl.problem(
+                        f"package '{package}' needs one of: {', '.join(needs)}{inherited}", *at
+                    )
                 )
-            )
     hq = customer.headquarters
+    if not owner.headquarters:
+        return problems
     if hq is None:
         calling = sorted(packages & CALLING_CUSTOMER_PACKAGES)
-        if calling:
+        if calling and owner.packages:
             problems.append(
                 decl.problem(
                     f"customer '{customer.external_id}' has calling package(s) "
@@ -128,23 +154,40 @@ def rename_rules(
     return problems
 
 
-def user_rules(user: User, decl: Decl, customer: Customer) -> list[Problem]:
-    """Numbers for calling users; a full administrator holds one of the customer's packages."""
+def user_rules(user: User, decl: Decl, owner: Known) -> list[Problem]:
+    """Numbers for calling users; a user's package is one of its customer's packages.
+
+    A rule is skipped when a value it needs failed its schema (already reported).
+    """
     problems: list[Problem] = []
-    if user.package in CALLING_USER_PACKAGES and not (user.phone_number or user.extension):
+    customer = owner.customer
+    package = user.package
+    if package is None:  # missing (reported by the schema) or unreadable
+        return problems
+    numbers_read = decl.ok("phoneNumber") and decl.ok("extension")
+    if (
+        package in CALLING_USER_PACKAGES
+        and numbers_read
+        and not (user.phone_number or user.extension)
+    ):
         problems.append(
             decl.problem(
-                f"user '{user.email}' has calling package '{user.package}' "
+                f"user '{user.email}' has calling package '{package}' "
                 "but neither phoneNumber nor extension",
                 "email",
             )
         )
-    if FULL_ADMIN_ROLE in user.roles and user.package not in customer.packages:
-        problems.append(
-            decl.problem(
-                f"user '{user.email}' is a {FULL_ADMIN_ROLE} but package '{user.package}' is not "
-                f"one of the customer's packages ({', '.join(customer.packages) or 'none'})",
-                "package",
+    if owner.packages and package not in customer.packages:
+        held = ", ".join(customer.packages) or "none"
+        if FULL_ADMIN_ROLE in user.roles:
+            message = (
+                f"user '{user.email}' is a {FULL_ADMIN_ROLE} but package '{package}' is not "
+                f"one of the customer's packages ({held})"
             )
-        )
+        else:
+            message = (
+                f"user '{user.email}' has package '{package}', which customer "
+                f"'{customer.external_id}' does not hold ({held}); Partner Hub refuses it"
+            )
+        problems.append(decl.problem(message, "package"))
     return problems

@@ -112,7 +112,13 @@ def test_unknown_template(write: Write, docs: dict[str, Any]) -> None:
 
 def test_unknown_customer_of_a_separate_user(write: Write, docs: dict[str, Any]) -> None:
     docs["users.yaml"] = [
-        {"kind": "User", "customer": "acme", "email": "c@acme.example", "package": "webex_meetings"}
+        {
+            "kind": "User",
+            "customer": "acme",
+            "email": "c@acme.example",
+            "package": "webex_calling",
+            "extension": "1003",
+        }
     ]
     assert problems(write, docs) == []
     docs["users.yaml"][0]["customer"] = "acne"  # type: ignore[index]
@@ -171,8 +177,10 @@ def test_package_dependencies(
 ) -> None:
     customer = acme(docs)
     customer["packages"] = packages
-    for user in customer["users"]:
-        user["package"] = packages[0] if packages[0] != "common_area_calling" else "webex_calling"
+    if packages[0] == "common_area_calling":  # no subscriber package of its own
+        customer.pop("users")
+    for user in customer.get("users", ()):
+        user["package"] = packages[0]
         user.pop("roles", None)
     found = messages(write, docs)
     if ok:
@@ -187,7 +195,8 @@ def test_package_rule_applies_to_template_defaults(write: Write, docs: dict[str,
         "webex_meetings",
         "attendant_console",
     ]  # type: ignore[index]
-    acme(docs)["users"][0]["roles"] = []
+    for user in acme(docs)["users"]:
+        user["package"] = "webex_meetings"
     problem = only(write, docs)
     assert problem.message.endswith("(from template 'basic')")
     assert problem.file.endswith("acme.yaml")
@@ -267,11 +276,30 @@ def test_full_administrator_holds_a_customer_package(write: Write, docs: dict[st
     )
 
 
-def test_other_roles_may_hold_any_package(write: Write, docs: dict[str, Any]) -> None:
+def test_every_user_package_is_one_of_the_customers(write: Write, docs: dict[str, Any]) -> None:
     user = acme(docs)["users"][0]
     user["package"] = "webex_suite"
     user["roles"] = ["Read-only Administrator"]
+    problem = only(write, docs)
+    assert problem.message == (
+        "user 'ann.lee@acme.example' has package 'webex_suite', which customer 'acme' does not "
+        "hold (webex_calling); Partner Hub refuses it"
+    )
+    assert (problem.file.endswith("customers/acme.yaml"), problem.line) == (True, 21)
+    acme(docs)["packages"] = ["webex_calling", "webex_suite"]
     assert problems(write, docs) == []
+
+
+def test_user_package_rule_follows_template_defaults(write: Write, docs: dict[str, Any]) -> None:
+    docs["templates/basic.yaml"][0]["defaults"]["packages"] = ["webex_meetings"]  # type: ignore[index]
+    acme(docs).pop("headquarters")
+    messages_found = messages(write, docs)
+    assert len(messages_found) == 2, messages_found
+    assert messages_found[0].startswith("user 'ann.lee@acme.example' is a Full Administrator")
+    assert messages_found[1] == (
+        "user 'bob@acme.example' has package 'webex_calling', which customer 'acme' does not "
+        "hold (webex_meetings); Partner Hub refuses it"
+    )
 
 
 def test_package_is_required_unless_absent(write: Write, docs: dict[str, Any]) -> None:
