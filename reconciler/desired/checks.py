@@ -1,4 +1,5 @@
-"""Checks beyond the schemas: single values (time zones, countries) and SPEC §2's package rules."""
+"""Checks beyond the schemas: single values (time zones, countries, languages), SPEC §2's package
+rules, and the rules Partner Hub enforces across objects (numbers, location names)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,16 @@ def check_country(code: str) -> str | None:
     return f"unknown country code '{code}' (ISO 3166-1 alpha-2, e.g. US, GB, DE)"
 
 
+def check_language(code: str) -> str | None:
+    """A message for a language code Partner Hub refuses (``fr-CA``: it takes ``fr_CA``)."""
+    if "-" not in code:
+        return None
+    return (
+        f"language '{code}' must be written '{code.replace('-', '_')}' "
+        "(Partner Hub takes {ISO-639-1}_{ISO-3166} or {ISO-639-1})"
+    )
+
+
 def customer_rules(
     owner: Known,
     locations: Mapping[tuple[str, str], Location],
@@ -87,6 +98,14 @@ def customer_rules(
     packages = set(customer.packages)
     at = ("packages",) if "packages" in decl.data else ("template",)
     inherited = "" if "packages" in decl.data else f" (from template '{customer.template}')"
+    if owner.packages and not packages:
+        problems.append(
+            decl.problem(
+                f"customer '{customer.external_id}' has no packages{inherited}: "
+                "Partner Hub needs at least one",
+                *at,
+            )
+        )
     if owner.packages:
         for package, needs in PACKAGE_NEEDS.items():
             if package in packages and not packages & set(needs):
@@ -190,4 +209,63 @@ def user_rules(user: User, decl: Decl, owner: Known) -> list[Problem]:
                 f"'{customer.external_id}' does not hold ({held}); Partner Hub refuses it"
             )
         problems.append(decl.problem(message, "package"))
+    return problems
+
+
+def location_name_rules(decls: Mapping[tuple[str, str], Decl]) -> list[Problem]:
+    """Location names of one customer differ in more than case (Partner Hub ignores case)."""
+    problems: list[Problem] = []
+    first: dict[tuple[str, str], tuple[str, Decl]] = {}
+    for (ext, name), decl in sorted(decls.items(), key=lambda item: item[1].where("name")):
+        key = (ext, name.lower())
+        if key in first:
+            other, where = first[key][0], first[key][1].where("name")
+            problems.append(
+                decl.problem(
+                    f"location '{name}' of customer '{ext}' differs only in case from "
+                    f"'{other}' at {where}: Partner Hub takes them for one name",
+                    "name",
+                )
+            )
+        else:
+            first[key] = (name, decl)
+    return problems
+
+
+def number_rules(
+    users: Mapping[tuple[str, str], User], decls: Mapping[tuple[str, str], Decl]
+) -> list[Problem]:
+    """Calling users: a phone number belongs to one user in all of Partner Hub, an extension to
+    one user per location (Partner Hub answers 409 to the second)."""
+    problems: list[Problem] = []
+    phones: dict[str, Decl] = {}
+    extensions: dict[tuple[str, str | None, str], Decl] = {}
+    ordered = sorted(users.items(), key=lambda item: decls[item[0]].where("email"))
+    for key, user in ordered:
+        if user.state != "present" or user.package not in CALLING_USER_PACKAGES:
+            continue
+        decl = decls[key]
+        if user.phone_number and decl.ok("phoneNumber"):
+            if user.phone_number in phones:
+                problems.append(
+                    decl.problem(
+                        f"phoneNumber {user.phone_number} is also the number of the user at "
+                        f"{phones[user.phone_number].where('phoneNumber')}",
+                        "phoneNumber",
+                    )
+                )
+            else:
+                phones[user.phone_number] = decl
+        if user.extension and decl.ok("extension"):
+            slot = (user.customer, user.location, user.extension)
+            if slot in extensions:
+                problems.append(
+                    decl.problem(
+                        f"extension {user.extension} is also the extension of the user at "
+                        f"{extensions[slot].where('extension')} (same location)",
+                        "extension",
+                    )
+                )
+            else:
+                extensions[slot] = decl
     return problems

@@ -36,8 +36,11 @@ from .build import Decl, Declarations, settings_of, unique
 from .checks import (
     Known,
     check_country,
+    check_language,
     check_time_zone,
     customer_rules,
+    location_name_rules,
+    number_rules,
     rename_rules,
     user_rules,
 )
@@ -94,11 +97,14 @@ def resolve(decls: Declarations, problems: list[Problem]) -> State:
         if owner.present:
             problems.extend(customer_rules(owner, locations, decls.broken_locations))
     problems.extend(rename_rules(locations, location_decls))
+    problems.extend(location_name_rules(location_decls))
     for key, user in users.items():
         owner = owners[key[0]]
         decl = user_decls[key]
         if owner.present and decl.ok("state") and user.state == "present":
             problems.extend(user_rules(user, decl, owner))
+    present = {k: u for k, u in users.items() if owners[k[0]].present and user_decls[k].ok("state")}
+    problems.extend(number_rules(present, user_decls))
 
     def whole(decl: Decl, ext: str | None = None) -> bool:
         return not decl.partial and (ext is None or not owners[ext].partial)
@@ -118,10 +124,15 @@ def _state(decl: Decl) -> Presence:
 
 
 def _check(decl: Decl, problems: list[Problem], value: Any, *path: str) -> bool:
-    """Check a time zone or country value in place; True if it is fine (or absent)."""
+    """Check a time zone, country or language value in place; True if fine (or absent)."""
     if value is None:
         return True
-    message = (check_time_zone if path[-1] == "timeZone" else check_country)(value)
+    if path[-1] == "timeZone":
+        message = check_time_zone(value)
+    elif path[-1] == "country":
+        message = check_country(value)
+    else:
+        message = check_language(value)
     if message:
         problems.append(decl.problem(message, *path))
     return message is None
@@ -137,7 +148,7 @@ def _gaps(decl: Decl | None) -> frozenset[str]:
 def _template(decl: Decl, problems: list[Problem]) -> Template:
     defaults = {f: decl.value("defaults", f) for f in _DEFAULTS}
     hub = decl.value("partnerHub") or {}
-    for field in ("timeZone", "country"):
+    for field in ("timeZone", "country", "language"):
         _check(decl, problems, defaults[field], "defaults", field)
     _check(decl, problems, decl.value("partnerHub", "country"), "partnerHub", "country")
     return Template(
@@ -219,6 +230,7 @@ def _customer(
     else:
         packages_known = "packages" not in gaps
         packages = defaults.packages
+    _check(decl, problems, decl.value("language"), "language")
     meetings_tz = decl.value("meetings", "timeZone")
     _check(decl, problems, meetings_tz, "meetings", "timeZone")
     if meetings_tz is None and _MEETINGS_PACKAGES & set(packages):
@@ -296,6 +308,8 @@ def _location(
                 "name",
             )
         )
+    for field in ("preferredLanguage", "announcementLanguage"):
+        _check(decl, problems, decl.value(field), field)
     previously = decl.value("previously") or ()
     preferred = decl.value("preferredLanguage") or (customer.language or "").lower() or None
     return Location(

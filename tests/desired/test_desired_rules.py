@@ -73,6 +73,10 @@ def test_user_email_is_unique_per_customer_ignoring_case(
 
 def test_same_email_under_two_customers_is_fine(write: Write, docs: dict[str, Any]) -> None:
     other = dict(acme(docs), externalId="globex", name="Globex")
+    # the same emails; a phone number, though, is one user's in all of Partner Hub
+    other["users"] = [
+        dict(u, phoneNumber="+12145550199") if "phoneNumber" in u else u for u in other["users"]
+    ]
     docs["customers/globex.yaml"] = [other]
     assert problems(write, docs) == []
 
@@ -502,3 +506,46 @@ def test_previously_names_are_unambiguous(write: Write, docs: dict[str, Any]) ->
     )
     locations[2]["previously"] = "Dallas"
     assert only(write, docs).message == "previously 'Dallas' is also the name of a current location"
+
+
+# --- rules Partner Hub enforces across objects -------------------------------------------------
+
+
+def test_a_phone_number_belongs_to_one_user(write: Write, docs: dict[str, Any]) -> None:
+    acme(docs)["users"][0]["phoneNumber"] = "+12145550101"
+    problem = only(write, docs)
+    assert problem.message.startswith("phoneNumber +12145550101 is also the number of the user at ")
+    assert problem.message.endswith("customers/acme.yaml:22:16")
+
+
+def test_an_extension_belongs_to_one_user_per_location(write: Write, docs: dict[str, Any]) -> None:
+    users = acme(docs)["users"]
+    users[1]["extension"] = "1001"
+    assert problems(write, docs) == []  # Ann is at Dallas (the headquarters), Bob at Austin
+    users[1]["location"] = "Dallas"
+    assert only(write, docs).message.startswith("extension 1001 is also the extension of the user")
+
+
+def test_location_names_differ_in_more_than_case(write: Write, docs: dict[str, Any]) -> None:
+    acme(docs)["locations"].append({"name": "austin"})
+    message = only(write, docs).message
+    assert message.startswith("location 'austin' of customer 'acme' differs only in case from")
+
+
+def test_a_customer_needs_a_package(write: Write, docs: dict[str, Any]) -> None:
+    acme(docs)["packages"] = []
+    acme(docs).pop("users")
+    acme(docs).pop("headquarters")
+    assert only(write, docs).message == (
+        "customer 'acme' has no packages: Partner Hub needs at least one"
+    )
+
+
+@pytest.mark.parametrize("field", ["language", "preferredLanguage"])
+def test_language_codes_use_an_underscore(write: Write, docs: dict[str, Any], field: str) -> None:
+    target = acme(docs) if field == "language" else acme(docs)["locations"][1]
+    target[field] = "fr-CA"
+    assert only(write, docs).message == (
+        "language 'fr-CA' must be written 'fr_CA' (Partner Hub takes {ISO-639-1}_{ISO-3166} or "
+        "{ISO-639-1})"
+    )
