@@ -126,6 +126,24 @@ TABLE: tuple[Parity, ...] = (
     Parity("grant_type must be refresh_token.", "READ", "reconciler.api.auth:TokenProvider"),
     Parity("Invalid client credentials.", "READ", "reconciler.api.auth:TokenProvider"),
     Parity("Invalid refresh token.", "READ", "reconciler.api.auth:TokenProvider"),
+    # --- identity: rename an organization ----------------------------------------------------
+    Parity(
+        "Input JSON must contain schema: {}.",
+        "BUILT",
+        "reconciler.api.client:WebexClient.rename_organization",
+    ),
+    Parity(
+        "displayName is required and must be a non-empty string.",
+        "VALIDATE",
+        "schemas/customer.schema.json#/properties/name/minLength",
+        "the name sent is the customer's name",
+    ),
+    Parity(
+        "preferredLanguage must be a string.",
+        "BUILT",
+        "reconciler.api.client:WebexClient.rename_organization",
+        "never sent",
+    ),
     # --- wholesale subscribers -------------------------------------------------------------------
     Parity("sortBy must be created or lastStatusChange; sortOrder ASC or DESC.", "READ", _PAGES),
     Parity("Query parameter {} must be epoch milliseconds or ISO 8601.", "READ", _PAGES),

@@ -15,6 +15,8 @@ Lists are read completely, with the largest page each endpoint allows:
 
 from __future__ import annotations
 
+import base64
+import uuid as uuid_module
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -309,3 +311,40 @@ class WebexClient:
         ``id``, ``displayName`` and ``created``. The spec documents one unpaginated answer
         and no parameters, so none are sent; a ``Link: rel="next"`` is still followed."""
         return await self._link_list("/organizations", {}, None)
+
+    async def rename_organization(self, org_id: str, display_name: str) -> Json:
+        """Rename an organization (a customer's, with a partner token): ``PATCH
+        /identity/organizations/{orgUuid}`` with ``displayName``, scope
+        ``identity:organizations_rw``. ``org_id`` is the usual base64 ID; the identity API
+        takes its UUID. Returns the organization as that API answers it."""
+        uuid = organization_uuid(org_id)
+        path = "/identity/organizations/{orgUuid}"
+        if uuid is None:
+            raise ApiError(None, "not an organization ID; nothing was sent", "PATCH", path)
+        body = {"schemas": [IDENTITY_ORGANIZATION_SCHEMA], "displayName": display_name}
+        response = await self._call("PATCH", f"/identity/organizations/{uuid}", json=body)
+        return _json(response, "PATCH", path)
+
+
+#: The schema an identity organization body must name.
+IDENTITY_ORGANIZATION_SCHEMA = "urn:cisco:codev:identity:organization:core:1.0"
+
+
+def organization_uuid(org_id: str) -> str | None:
+    """The UUID of an organization ID: the tail of the base64 ``ciscospark://us/ORGANIZATION/
+    <uuid>``, or the ID itself when it already is a UUID; None for anything else."""
+    try:
+        return str(uuid_module.UUID(org_id))
+    except ValueError:
+        pass
+    try:
+        text = base64.b64decode(org_id + "=" * (-len(org_id) % 4), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    kind, _, tail = text.rpartition("/")
+    if not kind.endswith("/ORGANIZATION") or not text.startswith("ciscospark://"):
+        return None
+    try:
+        return str(uuid_module.UUID(tail))
+    except ValueError:
+        return None

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.sandbox import admin, customers, org, subscribers
+from reconciler.sandbox import admin, customers, identity, org, subscribers
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.faults import Faults
@@ -25,6 +25,7 @@ LOC_R, LOC_W = "spark-admin:locations_read", "spark-admin:locations_write"
 PPL_R, PPL_W = "spark-admin:people_read", "spark-admin:people_write"
 ROLES_R = "spark-admin:roles_read"
 ORGS_R = "spark-admin:organizations_read"
+IDENTITY_ORGS_RW = "identity:organizations_rw"
 
 #: (method, path template under /v1, scopes (any of), handler)
 API: list[tuple[str, str, tuple[str, ...], Handler]] = [
@@ -43,6 +44,12 @@ API: list[tuple[str, str, tuple[str, ...], Handler]] = [
     ("DELETE", "/wholesale/subscribers/{subscriberId}", (SUB_W,), subscribers.remove),
     ("GET", "/organizations", (ORGS_R,), org.list_organizations),
     ("GET", "/organizations/{orgId}", (ORGS_R,), org.get_organization),
+    (
+        "PATCH",
+        "/identity/organizations/{orgUuid}",
+        (IDENTITY_ORGS_RW,),
+        identity.update_organization,
+    ),
     ("GET", "/locations", (LOC_R, PPL_R), org.list_locations),
     ("POST", "/locations", (LOC_W,), org.create_location),
     ("GET", "/locations/{locationId}", (LOC_R, PPL_R), org.get_location),

@@ -35,6 +35,7 @@ ALL_SCOPES = READ_SCOPES | {
     "spark-admin:wholesale_subscribers_write",
     "spark-admin:locations_write",
     "spark-admin:people_write",
+    "identity:organizations_rw",
 }
 
 
