@@ -223,7 +223,12 @@ TABLE: tuple[Parity, ...] = (
     Parity("The server is overloaded or failed; try again.", "CLIENT", _SESSION),
     # --- request bodies, field by field -----------------------------------------------------------
     Parity("{}{} must be a string.", "BUILT", f"{_BODIES}:customer_create"),
-    Parity("{}{} must not be empty.", "VALIDATE", "reconciler.desired.schemas:check", "minLength"),
+    Parity(
+        "{}{} must not be empty.",
+        "VALIDATE",
+        "reconciler.desired.schemas:check",
+        "minLength; names and address lines of only spaces: 'must not be blank'",
+    ),
     Parity("{}{} must be an object.", "BUILT", f"{_BODIES}:customer_create"),
     Parity(
         "{}country must be an ISO2 country code, 2 characters.",

@@ -94,6 +94,7 @@ def declare(docs: Iterable[Document]) -> tuple[Declarations, list[Problem]]:
             _declare_key(out, kind, doc.data)
             continue
         errors = schemas.check(doc, kind, doc.data)
+        errors += [(path, doc.problem(path, message)) for path, message in _blanks(doc.data)]
         problems.extend(p for _, p in errors)
         # A missing required field has the path of its parent: it is absent, nothing to skip.
         bad = {tuple(path) for path, _ in errors}
@@ -135,6 +136,36 @@ def _envelope(doc: Document, problems: list[Problem]) -> str | None:
 def _text(data: Any, key: str) -> str | None:
     value = data.get(key) if isinstance(data, dict) else None
     return value if isinstance(value, str) else None
+
+
+#: Text fields Partner Hub refuses when they hold only spaces (a name, an address line, a city);
+#: the schemas' ``minLength`` catches only the empty string.
+_NOT_BLANK = ("name", "line1", "city")
+
+
+def _blanks(data: Any) -> list[tuple[Path, str]]:
+    """(path, message) for each of ``_NOT_BLANK`` that holds only white space, in the object,
+    its address, and the objects (and addresses) of its ``locations:``."""
+    found: list[tuple[Path, str]] = []
+
+    def visit(obj: Any, at: Path) -> None:
+        if not isinstance(obj, dict):
+            return
+        for key in _NOT_BLANK:
+            value = obj.get(key)
+            if isinstance(value, str) and value and not value.strip():
+                where = "".join(
+                    f"[{step}]" if isinstance(step, int) else f".{step}" for step in (*at, key)
+                ).lstrip(".")
+                found.append(((*at, key), f"{where}: must not be blank"))
+        if at[-1:] != ("address",):
+            visit(obj.get("address"), (*at, "address"))
+
+    visit(data, ())
+    items = data.get("locations") if isinstance(data, dict) else None
+    for i, item in enumerate(items if isinstance(items, list) else ()):
+        visit(item, ("locations", i))
+    return found
 
 
 def _relative(bad: set[Path], prefix: Path) -> frozenset[Path]:

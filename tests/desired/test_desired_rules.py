@@ -549,3 +549,19 @@ def test_language_codes_use_an_underscore(write: Write, docs: dict[str, Any], fi
         "language 'fr-CA' must be written 'fr_CA' (Partner Hub takes {ISO-639-1}_{ISO-3166} or "
         "{ISO-639-1})"
     )
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c.update(name="   "), "name: must not be blank"),
+        (lambda c: c["address"].update(city=" "), "address.city: must not be blank"),
+        (lambda c: c["locations"][1].update(name="  "), "locations[1].name: must not be blank"),
+    ],
+)
+def test_names_and_address_lines_are_not_blank(
+    write: Write, docs: dict[str, Any], edit: Any, message: str
+) -> None:
+    edit(acme(docs))
+    found = messages(write, docs)
+    assert message in found, found
