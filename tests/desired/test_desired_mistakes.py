@@ -200,3 +200,20 @@ def test_attendant_console_needs_a_calling_package_on_the_customer(tmp_path: Pat
     )
     root2 = estate(tmp_path / "ok", ["attendant_console", "webex_calling"], users)
     assert validate(root2)[0] == 0
+
+
+@pytest.mark.parametrize("verb", ["plan", "apply"])
+def test_plan_and_apply_stop_at_a_package_the_customer_does_not_hold(
+    tmp_path: Path, verb: str
+) -> None:
+    users = [{"email": "b@acme.example", "package": "webex_suite", "extension": "1002"}]
+    root = estate(tmp_path, ["webex_calling"], users)
+    db = tmp_path / "sandbox.sqlite"
+    args = [verb, str(root), "--sandbox", str(db), *(["--yes"] if verb == "apply" else [])]
+    result = CliRunner().invoke(cli, args, env=ENV)
+    assert result.exit_code == 1, result.output
+    assert f"{root / 'users.yaml'}:5:10: user 'b@acme.example' has package 'webex_suite'" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+    assert not db.exists()  # refused before anything was read or written
