@@ -38,11 +38,15 @@ class Decl:
 
     def ok(self, *fields: str | int) -> bool:
         """True if the value at ``fields`` (absent or not) and everything in it passed."""
+        if not self.bad:  # the common case: the whole object passed
+            return True
         n = len(fields)
         return not any(p[:n] == fields or fields[: len(p)] == p for p in self.bad)
 
     def value(self, *fields: str) -> Any:
         """The value at ``fields`` if it passed the schema, else None (as if absent)."""
+        if not self.bad and len(fields) == 1:
+            return self.data.get(fields[0])
         if not self.ok(*fields):
             return None
         node: Any = self.data

@@ -216,7 +216,7 @@ def location_name_rules(decls: Mapping[tuple[str, str], Decl]) -> list[Problem]:
     """Location names of one customer differ in more than case (Partner Hub ignores case)."""
     problems: list[Problem] = []
     first: dict[tuple[str, str], tuple[str, Decl]] = {}
-    for (ext, name), decl in sorted(decls.items(), key=lambda item: item[1].where("name")):
+    for (ext, name), decl in decls.items():  # in declaration (file) order
         key = (ext, name.lower())
         if key in first:
             other, where = first[key][0], first[key][1].where("name")
@@ -240,8 +240,7 @@ def number_rules(
     problems: list[Problem] = []
     phones: dict[str, Decl] = {}
     extensions: dict[tuple[str, str | None, str], Decl] = {}
-    ordered = sorted(users.items(), key=lambda item: decls[item[0]].where("email"))
-    for key, user in ordered:
+    for key, user in users.items():  # in declaration (file) order
         if user.state != "present" or user.package not in CALLING_USER_PACKAGES:
             continue
         decl = decls[key]

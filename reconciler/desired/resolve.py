@@ -333,10 +333,11 @@ def _user(
     problems: list[Problem],
 ) -> User:
     data = decl.data
+    get = decl.value if decl.bad else data.get  # most objects passed: plain lookups
     customer = owner.customer
     state = _state(decl)
-    package = decl.value("package")
-    location = decl.value("location")
+    package = get("package")
+    location = get("location")
     ext = customer.external_id
     if location is not None and state == "present" and decl.ok("state"):
         found = locations.get((ext, location))
@@ -356,13 +357,13 @@ def _user(
     return User(
         customer=ext,
         email=data["email"].lower(),
-        first_name=decl.value("firstName"),
-        last_name=decl.value("lastName"),
+        first_name=get("firstName"),
+        last_name=get("lastName"),
         package=package,
         location=location,
-        phone_number=decl.value("phoneNumber"),
-        extension=decl.value("extension"),
-        roles=tuple(sorted(set(decl.value("roles") or ()))),
+        phone_number=get("phoneNumber"),
+        extension=get("extension"),
+        roles=tuple(sorted(set(get("roles") or ()))),
         state=state,
         source=decl.source(),
     )
