@@ -13,7 +13,10 @@
                                  POST …/validate
    ============================  ==========================  ==============================
    429                           wait ``Retry-After`` (all    same (the server refused it, so
-                                 callers pause), retry        nothing happened)
+                                 callers pause, the rate      nothing happened)
+                                 drops), retry; given up
+                                 only while no call is
+                                 being answered
    423                           wait ``Retry-After``, retry  same
    ``Retry-After`` > cap         ``RateLimited`` at once      same
    401                           refresh the token once       same
@@ -194,6 +197,7 @@ class ApiSession:
         replayable = method in ("GET", "PUT", "DELETE") or path in READ_ONLY_POSTS
         failures = 0
         limited = 0
+        progress = self.limiter.answered  # answers to any call since this one began
         refreshed = False
         while True:
             token = await self.tokens.token()
@@ -228,6 +232,7 @@ class ApiSession:
                 continue
 
             status = response.status_code
+            self.limiter.note_answer(status)
             log.debug("%s %s -> %s", method, path, status)
             if status < 400:
                 return response
@@ -249,6 +254,9 @@ class ApiSession:
                         note=f"Retry-After of {wait:g} s exceeds the cap of "
                         f"{self.retry.retry_after_cap:g} s",
                     )
+                if status == 429 and self.limiter.answered > progress:
+                    # others are being answered: this call is waiting its turn, not stuck
+                    limited, progress = 1, self.limiter.answered
                 if limited >= self.retry.rate_limit_attempts:
                     raise error_from_response(
                         response,
@@ -259,7 +267,7 @@ class ApiSession:
                     )
                 log.warning("%s %s: HTTP %s; waiting %.1f s", method, path, status, wait)
                 if status == 429:
-                    self.limiter.pause_for(wait)  # the quota is shared: everyone waits
+                    self.limiter.slow_down(wait)  # the quota is shared: everyone waits
                 else:
                     await self.limiter.sleep(wait)  # a lock is per resource
                 continue

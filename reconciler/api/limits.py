@@ -2,11 +2,17 @@
 
 One :class:`Limiter` is shared by all concurrent calls of a client:
 
-- a token bucket (``rate`` requests per second, ``burst`` at most) that every attempt passes,
-  retries included, so retries spend the same budget as first tries;
+- a token bucket that every attempt passes, retries included, so retries spend the same budget
+  as first tries. Its rate adapts: ``rate`` (``maxRequestsPerSecond``) is the ceiling; a 429
+  lowers the current rate (once per ``Retry-After``, however many calls saw it) and every second
+  without one raises it again, quickly back to near where the last 429 came and slowly beyond,
+  so the client settles just under a limit Webex does not publish and finds it again if it
+  rises;
 - an in-flight cap (``concurrency``) held only while a request is on the wire;
 - a shared pause: a 429/423 with ``Retry-After`` stops *every* caller until it has passed,
-  because Partner Hub's quota is per partner, not per request.
+  because Partner Hub's quota is per partner, not per request;
+- a count of answers that were not a 429 (``answered``): a call limited many times is not failed
+  while other calls keep getting answers, because then it is only waiting its turn.
 
 :class:`RetryPolicy` holds the retry numbers and computes the waits (full-jitter exponential
 backoff, ``Retry-After`` parsing and its cap). Clock, sleep and randomness are injected, so tests
@@ -33,7 +39,8 @@ class RetryPolicy:
     """How often and how long to retry.
 
     ``attempts`` bounds tries for 5xx and transport errors (first try included);
-    ``rate_limit_attempts`` bounds tries for 429/423. Backoff before retry *n* (1-based) is
+    ``rate_limit_attempts`` bounds tries for 423, and for 429 only while no other call is
+    answered meanwhile (see ``Limiter.answered``). Backoff before retry *n* (1-based) is
     uniform in ``[0, min(backoff_cap, backoff_base * 2**(n-1))]`` ("full jitter").
     A ``Retry-After`` above ``retry_after_cap`` is not waited for: the call fails with
     ``RateLimited`` at once. Without ``Retry-After``, a 429/423 waits ``default_retry_after``.
@@ -72,9 +79,13 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 @dataclass(eq=False)
 class Limiter:
-    """Token bucket + in-flight cap + shared pause, for all calls of one client.
+    """Adaptive token bucket + in-flight cap + shared pause, for all calls of one client.
 
-    ``rate`` of ``None`` (or 0) disables the bucket; ``concurrency`` must be at least 1.
+    ``rate`` is the ceiling (``None`` or 0: no bucket, and nothing to adapt);
+    ``concurrency`` must be at least 1. On a 429 (:meth:`slow_down`) the current rate drops to
+    ``decrease`` of itself (not below ``min_rate``); it then climbs by ``recovery`` of the rate
+    the last 429 came at per second until ``approach`` of that rate, and by ``probe`` of it per
+    second beyond, up to the ceiling.
     """
 
     rate: float | None = 10.0
@@ -83,6 +94,16 @@ class Limiter:
     clock: Clock = time.monotonic
     sleep: Sleep = asyncio.sleep
     rand: Callable[[], float] = random.random
+    decrease: float = 0.8
+    recovery: float = 0.2
+    approach: float = 0.92
+    probe: float = 0.005
+    min_rate: float = 0.2
+    #: Answers other than 429 seen by any call (see :meth:`note_answer`).
+    answered: int = field(init=False, default=0)
+    _current: float = field(init=False, default=0.0)
+    _limit_seen: float | None = field(init=False, default=None)
+    _adapted: float | None = field(init=False, default=None)
     _tokens: float = field(init=False, default=0.0)
     _stamp: float | None = field(init=False, default=None)
     _paused_until: float = field(init=False, default=0.0)
@@ -96,14 +117,60 @@ class Limiter:
             raise ValueError("rate must not be negative")
         if not self.rate:
             self.rate = None
+        self._current = self.rate or 0.0
         capacity = self.capacity
         self._tokens = capacity
+
+    @property
+    def current_rate(self) -> float | None:
+        """The rate requests are let through at now (``None``: no bucket)."""
+        if self.rate is None:
+            return None
+        self._adapt(self.clock())
+        return self._current
 
     @property
     def capacity(self) -> float:
         if self.rate is None:
             return 0.0
-        return max(1.0, self.burst if self.burst is not None else self.rate)
+        return max(1.0, self.burst if self.burst is not None else self._current)
+
+    def _adapt(self, now: float) -> None:
+        """Climb back toward the ceiling for the time since the last look (none while paused)."""
+        if self.rate is None:
+            return
+        since = max(self._adapted or now, self._paused_until)
+        self._adapted = max(now, since)
+        elapsed = now - since
+        if elapsed <= 0 or self._current >= self.rate:
+            return
+        seen = self._limit_seen or self.rate
+        knee = self.approach * seen
+        if self._current < knee:
+            self._current = min(knee, self._current + self.recovery * seen * elapsed)
+            return
+        self._current = min(self.rate, self._current + self.probe * seen * elapsed)
+
+    def slow_down(self, seconds: float) -> None:
+        """A 429: everyone waits ``seconds``; the rate drops, once per such wait.
+
+        Calls in flight when the limit was hit answer 429 together: only the first lowers the
+        rate; the others arrive while the pause it started still runs.
+        """
+        now = self.clock()
+        if self.rate is not None and now >= self._paused_until:
+            self._adapt(now)
+            self._limit_seen = self._current
+            self._current = max(min(self.min_rate, self.rate), self._current * self.decrease)
+            self._tokens = 0.0  # the server says the budget is spent
+        self.pause_for(seconds)
+        if self.rate is not None:
+            self._stamp = self._paused_until  # and it refills from the end of the pause
+
+    def note_answer(self, status: int) -> None:
+        """Count an answer that was not a 429: the server is serving, progress is being made."""
+        if status != 429:
+            self.answered += 1
 
     def _primitives(self) -> tuple[asyncio.Lock, asyncio.Semaphore]:
         # Created lazily so a Limiter can be built outside a running event loop.
@@ -126,14 +193,16 @@ class Limiter:
                     continue
                 if self.rate is None:
                     return
+                self._adapt(now)
+                rate = self._current
                 if self._stamp is not None:
                     elapsed = max(0.0, now - self._stamp)
-                    self._tokens = min(self.capacity, self._tokens + elapsed * self.rate)
+                    self._tokens = min(self.capacity, self._tokens + elapsed * rate)
                 self._stamp = now
                 if self._tokens >= 1.0:
                     self._tokens -= 1.0
                     return
-                await self.sleep((1.0 - self._tokens) / self.rate)
+                await self.sleep((1.0 - self._tokens) / rate)
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:

@@ -11,11 +11,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.errors import Problem, ValidationFailed
+from reconciler.errors import ConfigError, Problem, ValidationFailed
 from reconciler.model import State
 
 from . import schemas
-from .build import declare
+from .build import allows_empty, declare
 from .changed import customers_changed_since
 from .resolve import resolve
 from .yamlio import read_directory
@@ -35,7 +35,12 @@ class Checked:
 
 
 def check_directory(directory: Path) -> Checked:
-    """Check everything; the problems come sorted. ``ConfigError`` if it cannot be read at all."""
+    """Check everything; the problems come sorted.
+
+    ``ConfigError`` if it cannot be read at all, or holds no object (no Template, Customer,
+    Location or User: most likely a mistyped path) without a ``Settings`` document that says
+    ``allowEmpty: true``.
+    """
     docs, problems, files = read_directory(Path(directory), schemas.string_fields())
     decls, schema_problems = declare(docs)
     problems.extend(schema_problems)
@@ -49,6 +54,11 @@ def check_directory(directory: Path) -> Checked:
             "Settings": len(decls.settings),
         }
     )
+    if not problems and counts.total() == counts["Settings"] and not allows_empty(decls.settings):
+        raise ConfigError(
+            f"no objects found under {directory} ({files} YAML file{'' if files == 1 else 's'}"
+            "; a Settings document with allowEmpty: true accepts an empty desired state)"
+        )
     return Checked(state, sorted(set(problems)), files, counts)
 
 

@@ -3,8 +3,11 @@
 Nested ``locations:``/``users:`` under a Customer become the same declarations as separate
 documents with ``customer:``, so the rest of the loader sees one shape.
 
-A document (or nested item) that fails its schema is not built, but its key is remembered, so a
-reference to it does not add a second, misleading problem.
+A document (or nested item) that fails its schema is still declared when its key fields passed,
+with the data paths that failed (``Decl.bad``): references and rules run on what could be read,
+and skip what depends on a failed field, so every mistake is reported once, in one run. When a
+key field itself failed, only the key (as far as it can be read) is remembered, so a reference
+to the object does not add a second, misleading problem.
 """
 
 from __future__ import annotations
@@ -30,6 +33,31 @@ class Decl:
     doc: Document
     path: Path
     data: Mapping[str, Any]
+    #: Data paths (relative to ``path``) whose values failed the schema; empty when valid.
+    bad: frozenset[Path] = frozenset()
+
+    def ok(self, *fields: str | int) -> bool:
+        """True if the value at ``fields`` (absent or not) and everything in it passed."""
+        if not self.bad:  # the common case: the whole object passed
+            return True
+        n = len(fields)
+        return not any(p[:n] == fields or fields[: len(p)] == p for p in self.bad)
+
+    def value(self, *fields: str) -> Any:
+        """The value at ``fields`` if it passed the schema, else None (as if absent)."""
+        if not self.bad and len(fields) == 1:
+            return self.data.get(fields[0])
+        if not self.ok(*fields):
+            return None
+        node: Any = self.data
+        for step in fields:
+            node = node.get(step) if isinstance(node, dict) else None
+        return node
+
+    @property
+    def partial(self) -> bool:
+        """Some of its values failed the schema: it is checked, but kept out of the state."""
+        return bool(self.bad)
 
     def problem(self, message: str, *fields: str | int, key: bool = False) -> Problem:
         return self.doc.problem((*self.path, *fields), message, key=key)
@@ -66,13 +94,14 @@ def declare(docs: Iterable[Document]) -> tuple[Declarations, list[Problem]]:
         kind = _envelope(doc, problems)
         if kind is None:
             continue
-        bad: set[Path]
-        if doc.broken:  # already reported; keep its key so references to it stay quiet
-            errors, bad = [], {("kind",)}
-        else:
-            errors = schemas.check(doc, kind, doc.data)
-            bad = {path for path, _ in errors}
+        if doc.broken:  # a value was lost (already reported): keep its key only
+            _declare_key(out, kind, doc.data)
+            continue
+        errors = schemas.check(doc, kind, doc.data)
+        errors += [(path, doc.problem(path, message)) for path, message in _blanks(doc.data)]
         problems.extend(p for _, p in errors)
+        # A missing required field has the path of its parent: it is absent, nothing to skip.
+        bad = {tuple(path) for path, _ in errors}
         _declare(out, kind, doc, bad)
     return out, problems
 
@@ -113,50 +142,104 @@ def _text(data: Any, key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _declare(out: Declarations, kind: str, doc: Document, bad: set[Path]) -> None:
-    data = doc.data
-    top_bad = {p for p in bad if not (len(p) >= 2 and p[0] in ("locations", "users"))}
+#: Text fields Partner Hub refuses when they hold only spaces (a name, an address line, a city);
+#: the schemas' ``minLength`` catches only the empty string.
+_NOT_BLANK = ("name", "line1", "city")
+
+
+def _blanks(data: Any) -> list[tuple[Path, str]]:
+    """(path, message) for each of ``_NOT_BLANK`` that holds only white space, in the object,
+    its address, and the objects (and addresses) of its ``locations:``."""
+    found: list[tuple[Path, str]] = []
+
+    def visit(obj: Any, at: Path) -> None:
+        if not isinstance(obj, dict):
+            return
+        for key in _NOT_BLANK:
+            value = obj.get(key)
+            if isinstance(value, str) and value and not value.strip():
+                where = "".join(
+                    f"[{step}]" if isinstance(step, int) else f".{step}" for step in (*at, key)
+                ).lstrip(".")
+                found.append(((*at, key), f"{where}: must not be blank"))
+        if at[-1:] != ("address",):
+            visit(obj.get("address"), (*at, "address"))
+
+    visit(data, ())
+    items = data.get("locations") if isinstance(data, dict) else None
+    for i, item in enumerate(items if isinstance(items, list) else ()):
+        visit(item, ("locations", i))
+    return found
+
+
+def _relative(bad: set[Path], prefix: Path) -> frozenset[Path]:
+    """The bad paths under ``prefix``, relative to it; the prefix itself is not one of them."""
+    n = len(prefix)
+    return frozenset(p[n:] for p in bad if len(p) > n and p[:n] == prefix)
+
+
+def _keys_ok(decl: Decl, *fields: str) -> bool:
+    return all(decl.ok(f) and isinstance(decl.data.get(f), str) for f in fields)
+
+
+def _declare_key(out: Declarations, kind: str, data: Any) -> None:
+    """Remember the key of an object that cannot be declared, so references stay quiet."""
     if kind == "Template":
-        if top_bad:
-            out.broken_templates.add(_text(data, "name") or "")
-        else:
-            out.templates.append(Decl(doc, (), data))
-    elif kind == "Settings":
-        if not top_bad:
-            out.settings.append(Decl(doc, (), data))
+        out.broken_templates.add(_text(data, "name") or "")
     elif kind == "Location":
-        customer = _text(data, "customer") or ""
-        if top_bad:
-            out.broken_locations.add((customer, _text(data, "name") or ""))
-        else:
-            out.locations.append((customer, Decl(doc, (), data)))
-    elif kind == "User":
-        if not top_bad:
-            out.users.append((_text(data, "customer") or "", Decl(doc, (), data)))
-    else:
-        _declare_customer(out, doc, bad, top_bad)
-
-
-def _declare_customer(out: Declarations, doc: Document, bad: set[Path], top_bad: set[Path]) -> None:
-    data = doc.data
-    ext = _text(data, "externalId") or ""
-    nested_bad = {p[:2] for p in bad - top_bad}
-    locations = data.get("locations") if isinstance(data.get("locations"), list) else []
-    users = data.get("users") if isinstance(data.get("users"), list) else []
-    if top_bad:
-        # Keep the keys only: the nested objects cannot be checked against a broken customer.
+        out.broken_locations.add((_text(data, "customer") or "", _text(data, "name") or ""))
+    elif kind == "Customer":
+        ext = _text(data, "externalId") or ""
         out.broken_customers.add(ext)
-        out.broken_locations.update((ext, _text(item, "name") or "") for item in locations)
-        return
-    out.customers.append(Decl(doc, (), data))
-    for i, item in enumerate(locations):
-        if ("locations", i) in nested_bad:
+        items = data.get("locations") if isinstance(data, dict) else None
+        for item in items if isinstance(items, list) else ():
             out.broken_locations.add((ext, _text(item, "name") or ""))
+
+
+def _declare(out: Declarations, kind: str, doc: Document, bad: set[Path]) -> None:
+    top = frozenset(p for p in bad if p and not (len(p) >= 2 and p[0] in ("locations", "users")))
+    decl = Decl(doc, (), doc.data, top)
+    if kind == "Template":
+        if _keys_ok(decl, "name"):
+            out.templates.append(decl)
         else:
-            out.locations.append((ext, Decl(doc, ("locations", i), item)))
-    for i, item in enumerate(users):
-        if ("users", i) not in nested_bad:
-            out.users.append((ext, Decl(doc, ("users", i), item)))
+            _declare_key(out, kind, doc.data)
+    elif kind == "Settings":
+        out.settings.append(decl)
+    elif kind == "Location":
+        if _keys_ok(decl, "customer", "name"):
+            out.locations.append((doc.data["customer"], decl))
+        else:
+            _declare_key(out, kind, doc.data)
+    elif kind == "User":
+        if _keys_ok(decl, "customer", "email"):
+            out.users.append((doc.data["customer"], decl))
+    elif _keys_ok(decl, "externalId"):
+        _declare_customer(out, decl, bad)
+    else:
+        # The nested objects cannot be checked against a customer without a key.
+        _declare_key(out, kind, doc.data)
+
+
+def _declare_customer(out: Declarations, decl: Decl, bad: set[Path]) -> None:
+    data = decl.data
+    ext = data["externalId"]
+    out.customers.append(decl)
+    for nested, key in (("locations", "name"), ("users", "email")):
+        items = data.get(nested)
+        if not isinstance(items, list) or (nested,) in decl.bad:
+            continue
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            child = Decl(decl.doc, (nested, i), item, _relative(bad, (nested, i)))
+            if not _keys_ok(child, key):
+                if nested == "locations":
+                    out.broken_locations.add((ext, _text(item, "name") or ""))
+            elif nested == "locations":
+                out.locations.append((ext, child))
+            else:
+                out.users.append((ext, child))
 
 
 def unique(
@@ -187,14 +270,24 @@ def settings_of(decls: list[Decl], problems: list[Problem]) -> Settings:
         problems.append(
             extra.problem(f"a second Settings document: the first is at {decls[0].where()}")
         )
-    data = decls[0].data
+    first = decls[0]
     defaults = Settings()
+
+    def get(name: str, default: Any) -> Any:
+        value = first.value(name)
+        return default if value is None else value
+
     return Settings(
-        prune=data.get("prune", defaults.prune),
-        max_delete_percent=float(data.get("maxDeletePercent", defaults.max_delete_percent)),
-        max_update_percent=float(data.get("maxUpdatePercent", defaults.max_update_percent)),
-        concurrency=int(data.get("concurrency", defaults.concurrency)),
+        prune=get("prune", defaults.prune),
+        max_delete_percent=float(get("maxDeletePercent", defaults.max_delete_percent)),
+        max_update_percent=float(get("maxUpdatePercent", defaults.max_update_percent)),
+        concurrency=int(get("concurrency", defaults.concurrency)),
         max_requests_per_second=float(
-            data.get("maxRequestsPerSecond", defaults.max_requests_per_second)
+            get("maxRequestsPerSecond", defaults.max_requests_per_second)
         ),
     )
+
+
+def allows_empty(decls: list[Decl]) -> bool:
+    """The first Settings document says an empty desired state is intended."""
+    return bool(decls) and decls[0].value("allowEmpty") is True

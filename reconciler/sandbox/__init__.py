@@ -5,5 +5,6 @@ paths, persisted in SQLite, with seeded faults. It shares no code with the clien
 from reconciler.sandbox.app import create_app
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.errors import ConnectionDropped
+from reconciler.sandbox.store import StoreUnusable
 
-__all__ = ["ConnectionDropped", "SandboxConfig", "create_app"]
+__all__ = ["ConnectionDropped", "SandboxConfig", "StoreUnusable", "create_app"]

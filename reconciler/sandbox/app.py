@@ -12,7 +12,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.sandbox import admin, customers, jobs, numbers, org, subscribers, telephony
+from reconciler.sandbox import (
+    admin,
+    customers,
+    identity,
+    jobs,
+    numbers,
+    org,
+    subscribers,
+    telephony,
+)
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.faults import Faults
@@ -27,6 +36,7 @@ ROLES_R = "spark-admin:roles_read"
 ORGS_R = "spark-admin:organizations_read"
 TEL_R, TEL_W = "spark-admin:telephony_config_read", "spark-admin:telephony_config_write"
 TEL = "/telephony/config"
+IDENTITY_ORGS_RW = "identity:organizations_rw"
 
 #: (method, path template under /v1, scopes (any of), handler)
 API: list[tuple[str, str, tuple[str, ...], Handler]] = [
@@ -45,6 +55,12 @@ API: list[tuple[str, str, tuple[str, ...], Handler]] = [
     ("DELETE", "/wholesale/subscribers/{subscriberId}", (SUB_W,), subscribers.remove),
     ("GET", "/organizations", (ORGS_R,), org.list_organizations),
     ("GET", "/organizations/{orgId}", (ORGS_R,), org.get_organization),
+    (
+        "PATCH",
+        "/identity/organizations/{orgUuid}",
+        (IDENTITY_ORGS_RW,),
+        identity.update_organization,
+    ),
     ("GET", "/locations", (LOC_R, PPL_R), org.list_locations),
     ("POST", "/locations", (LOC_W,), org.create_location),
     ("GET", "/locations/{locationId}", (LOC_R, PPL_R), org.get_location),

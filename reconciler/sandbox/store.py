@@ -45,12 +45,49 @@ INDEXES = {
 }
 
 
+class StoreUnusable(Exception):
+    """The store's file cannot be used: not SQLite, not the sandbox's tables, or not openable.
+
+    Raised by :class:`Store` (so by ``create_app``) before anything is written to the file;
+    the message names the file and the reason, never a traceback's worth of SQLite detail.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def _reason(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "file is not a database" in text or "file is encrypted" in text:
+        return "not a SQLite database (give the sandbox a new file, or one it made)"
+    if "unable to open" in text:
+        return "cannot be opened as a SQLite database (a directory, or a folder that is missing?)"
+    return f"not a sandbox database: {text}"
+
+
 class Store:
-    """The sandbox's state. IDs are minted from ``seed`` and a persisted counter."""
+    """The sandbox's state. IDs are minted from ``seed`` and a persisted counter.
+
+    ``StoreUnusable`` if ``path`` cannot hold it.
+    """
 
     def __init__(self, path: str, seed: int) -> None:
         self.seed = seed
-        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        try:
+            self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreUnusable(path, _reason(exc)) from None
+        try:
+            self._prepare(path)
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise StoreUnusable(path, _reason(exc)) from None
+        self._in_tx = False
+
+    def _prepare(self, path: str) -> None:
+        """Create the tables and indexes a fresh file lacks; read the ID counter."""
         self.db.execute("PRAGMA journal_mode=WAL" if path != ":memory:" else "PRAGMA temp_store=2")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
@@ -67,7 +104,6 @@ class Store:
                 self.db.execute(f"CREATE INDEX IF NOT EXISTS {table}_{col} ON {table} ({col})")
         row = self.db.execute("SELECT v FROM meta WHERE k = 'counter'").fetchone()
         self.counter = int(row[0]) if row else 0
-        self._in_tx = False
 
     # transactions -----------------------------------------------------------------------
     def begin(self) -> None:

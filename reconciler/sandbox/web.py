@@ -37,6 +37,7 @@ ALL_SCOPES = READ_SCOPES | {
     "spark-admin:locations_write",
     "spark-admin:people_write",
     "spark-admin:telephony_config_write",
+    "identity:organizations_rw",
 }
 
 

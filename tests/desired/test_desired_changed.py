@@ -31,6 +31,10 @@ def git(root: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=ENV)
 
 
+def _own_number(user: dict[str, Any]) -> dict[str, Any]:
+    return {"phoneNumber": user["phoneNumber"][:-1] + "9"} if "phoneNumber" in user else {}
+
+
 @pytest.fixture
 def repo(write: Write, docs: dict[str, Any]) -> Path:
     """A git repository whose ``estate/`` holds acme, globex (own users file) and a template."""
@@ -39,7 +43,9 @@ def repo(write: Write, docs: dict[str, Any]) -> Path:
     users = globex.pop("users")
     estate["customers/globex.yaml"] = [globex]
     estate["customers/globex-users.yaml"] = [
-        {"kind": "User", "customer": "globex", **u} for u in users
+        # a phone number is one user's in all of Partner Hub: globex's copies get their own
+        {"kind": "User", "customer": "globex", **u, **_own_number(u)}
+        for u in users
     ]
     estate["templates/other.yaml"] = [{"kind": "Template", "name": "other"}]
     root = write(estate)

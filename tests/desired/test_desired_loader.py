@@ -49,7 +49,10 @@ def test_multi_document_files_and_empty_documents(write: Write) -> None:
     assert state.templates["b"].source == Source(str(root / "all.yaml"), 6, 1)
 
 
-def test_empty_directory_is_an_empty_state(tmp_path: Path) -> None:
+def test_empty_directory_is_an_error_unless_settings_allow_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=f"^no objects found under {tmp_path} "):
+        load_desired(tmp_path)
+    (tmp_path / "settings.yaml").write_text("kind: Settings\nallowEmpty: true\n")
     state = load_desired(tmp_path)
     assert (state.templates, state.customers, state.settings) == ({}, {}, Settings())
 

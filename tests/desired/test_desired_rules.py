@@ -73,6 +73,10 @@ def test_user_email_is_unique_per_customer_ignoring_case(
 
 def test_same_email_under_two_customers_is_fine(write: Write, docs: dict[str, Any]) -> None:
     other = dict(acme(docs), externalId="globex", name="Globex")
+    # the same emails; a phone number, though, is one user's in all of Partner Hub
+    other["users"] = [
+        dict(u, phoneNumber="+12145550199") if "phoneNumber" in u else u for u in other["users"]
+    ]
     docs["customers/globex.yaml"] = [other]
     assert problems(write, docs) == []
 
@@ -112,7 +116,13 @@ def test_unknown_template(write: Write, docs: dict[str, Any]) -> None:
 
 def test_unknown_customer_of_a_separate_user(write: Write, docs: dict[str, Any]) -> None:
     docs["users.yaml"] = [
-        {"kind": "User", "customer": "acme", "email": "c@acme.example", "package": "webex_meetings"}
+        {
+            "kind": "User",
+            "customer": "acme",
+            "email": "c@acme.example",
+            "package": "webex_calling",
+            "extension": "1003",
+        }
     ]
     assert problems(write, docs) == []
     docs["users.yaml"][0]["customer"] = "acne"  # type: ignore[index]
@@ -171,8 +181,10 @@ def test_package_dependencies(
 ) -> None:
     customer = acme(docs)
     customer["packages"] = packages
-    for user in customer["users"]:
-        user["package"] = packages[0] if packages[0] != "common_area_calling" else "webex_calling"
+    if packages[0] == "common_area_calling":  # no subscriber package of its own
+        customer.pop("users")
+    for user in customer.get("users", ()):
+        user["package"] = packages[0]
         user.pop("roles", None)
     found = messages(write, docs)
     if ok:
@@ -187,7 +199,8 @@ def test_package_rule_applies_to_template_defaults(write: Write, docs: dict[str,
         "webex_meetings",
         "attendant_console",
     ]  # type: ignore[index]
-    acme(docs)["users"][0]["roles"] = []
+    for user in acme(docs)["users"]:
+        user["package"] = "webex_meetings"
     problem = only(write, docs)
     assert problem.message.endswith("(from template 'basic')")
     assert problem.file.endswith("acme.yaml")
@@ -267,11 +280,30 @@ def test_full_administrator_holds_a_customer_package(write: Write, docs: dict[st
     )
 
 
-def test_other_roles_may_hold_any_package(write: Write, docs: dict[str, Any]) -> None:
+def test_every_user_package_is_one_of_the_customers(write: Write, docs: dict[str, Any]) -> None:
     user = acme(docs)["users"][0]
     user["package"] = "webex_suite"
     user["roles"] = ["Read-only Administrator"]
+    problem = only(write, docs)
+    assert problem.message == (
+        "user 'ann.lee@acme.example' has package 'webex_suite', which customer 'acme' does not "
+        "hold (webex_calling); Partner Hub refuses it"
+    )
+    assert (problem.file.endswith("customers/acme.yaml"), problem.line) == (True, 21)
+    acme(docs)["packages"] = ["webex_calling", "webex_suite"]
     assert problems(write, docs) == []
+
+
+def test_user_package_rule_follows_template_defaults(write: Write, docs: dict[str, Any]) -> None:
+    docs["templates/basic.yaml"][0]["defaults"]["packages"] = ["webex_meetings"]  # type: ignore[index]
+    acme(docs).pop("headquarters")
+    messages_found = messages(write, docs)
+    assert len(messages_found) == 2, messages_found
+    assert messages_found[0].startswith("user 'ann.lee@acme.example' is a Full Administrator")
+    assert messages_found[1] == (
+        "user 'bob@acme.example' has package 'webex_calling', which customer 'acme' does not "
+        "hold (webex_meetings); Partner Hub refuses it"
+    )
 
 
 def test_package_is_required_unless_absent(write: Write, docs: dict[str, Any]) -> None:
@@ -474,3 +506,62 @@ def test_previously_names_are_unambiguous(write: Write, docs: dict[str, Any]) ->
     )
     locations[2]["previously"] = "Dallas"
     assert only(write, docs).message == "previously 'Dallas' is also the name of a current location"
+
+
+# --- rules Partner Hub enforces across objects -------------------------------------------------
+
+
+def test_a_phone_number_belongs_to_one_user(write: Write, docs: dict[str, Any]) -> None:
+    acme(docs)["users"][0]["phoneNumber"] = "+12145550101"
+    problem = only(write, docs)
+    assert problem.message.startswith("phoneNumber +12145550101 is also the number of the user at ")
+    assert problem.message.endswith("customers/acme.yaml:22:16")
+
+
+def test_an_extension_belongs_to_one_user_per_location(write: Write, docs: dict[str, Any]) -> None:
+    users = acme(docs)["users"]
+    users[1]["extension"] = "1001"
+    assert problems(write, docs) == []  # Ann is at Dallas (the headquarters), Bob at Austin
+    users[1]["location"] = "Dallas"
+    assert only(write, docs).message.startswith("extension 1001 is also the extension of the user")
+
+
+def test_location_names_differ_in_more_than_case(write: Write, docs: dict[str, Any]) -> None:
+    acme(docs)["locations"].append({"name": "austin"})
+    message = only(write, docs).message
+    assert message.startswith("location 'austin' of customer 'acme' differs only in case from")
+
+
+def test_a_customer_needs_a_package(write: Write, docs: dict[str, Any]) -> None:
+    acme(docs)["packages"] = []
+    acme(docs).pop("users")
+    acme(docs).pop("headquarters")
+    assert only(write, docs).message == (
+        "customer 'acme' has no packages: Partner Hub needs at least one"
+    )
+
+
+@pytest.mark.parametrize("field", ["language", "preferredLanguage"])
+def test_language_codes_use_an_underscore(write: Write, docs: dict[str, Any], field: str) -> None:
+    target = acme(docs) if field == "language" else acme(docs)["locations"][1]
+    target[field] = "fr-CA"
+    assert only(write, docs).message == (
+        "language 'fr-CA' must be written 'fr_CA' (Partner Hub takes {ISO-639-1}_{ISO-3166} or "
+        "{ISO-639-1})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c.update(name="   "), "name: must not be blank"),
+        (lambda c: c["address"].update(city=" "), "address.city: must not be blank"),
+        (lambda c: c["locations"][1].update(name="  "), "locations[1].name: must not be blank"),
+    ],
+)
+def test_names_and_address_lines_are_not_blank(
+    write: Write, docs: dict[str, Any], edit: Any, message: str
+) -> None:
+    edit(acme(docs))
+    found = messages(write, docs)
+    assert message in found, found

@@ -1,0 +1,457 @@
+"""Rule parity: every refusal the sandbox can give, and what on this side foresees it.
+
+The promise is that a plan which is not blocked applies without a 4xx: whatever Partner Hub (and
+so the sandbox, which is never kinder) refuses to a planned write is caught first by
+``validate`` (offline, at the object's FILE:LINE) or ``plan`` (online), or cannot be sent at
+all because of how the client builds its requests. ``TABLE`` writes that down, one row per
+refusal message of the sandbox (its values shown as ``{}``); ``tests/test_parity.py`` reads the
+sandbox's source and fails when a refusal has no row, or a row names a counterpart that does
+not exist. A refusal added to the sandbox therefore needs its counterpart, or an honest
+``GAP`` row, before the suite passes.
+
+How each refusal is foreseen (``how``):
+
+- ``VALIDATE``: a rule of ``reconciler validate`` (a JSON Schema keyword or a check function);
+- ``PLAN``: the planner, the live read it works from, or ``plan --precheck``;
+- ``BUILT``: the client never sends such a request (its bodies are built from valid objects);
+- ``CLIENT``: not a mistake in the YAML: the client waits, retries or refreshes (429, 5xx, 401);
+- ``READ``: a refusal of a read or a token grant, never of a planned write;
+- ``GAP``: not foreseen yet; ``note`` says what stops it, and what would foresee it.
+
+``rule`` names the counterpart: ``module:attribute`` (an importable object) or
+``schemas/FILE#/json/pointer`` (a keyword of a shipped schema).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+How = Literal["VALIDATE", "PLAN", "BUILT", "CLIENT", "READ", "GAP"]
+
+
+@dataclass(frozen=True, slots=True)
+class Parity:
+    """One sandbox refusal and what foresees it."""
+
+    refusal: str
+    how: How
+    rule: str
+    note: str = ""
+
+
+_CHECKS = "reconciler.desired.checks"
+_BODIES = "reconciler.bodies"
+_LIVE = "reconciler.live:read_live"
+_PRECHECK = "reconciler.workflow.prechecks:run_prechecks"
+_SESSION = "reconciler.api.http:ApiSession.request"
+_PAGES = "reconciler.api.client:WebexClient"
+_CALLING_UNUSED = (
+    "no planned write calls this Webex Calling route yet; the planner's calling steps (enable, "
+    "numbers, move, disable) must foresee it when they are added"
+)
+
+TABLE: tuple[Parity, ...] = (
+    # --- wholesale customers -------------------------------------------------------------------
+    Parity("Customer not found.", "PLAN", _LIVE, "writes address customers read in the same run"),
+    Parity("Unknown status '{}'.", "READ", _PAGES, "a list filter"),
+    Parity(
+        "A customer with externalId '{}' already exists.",
+        "PLAN",
+        "reconciler.planner:plan",
+        "a create only for an externalId no live customer has; duplicates in YAML: validate",
+    ),
+    Parity(
+        "Unknown provisioningId '{}'.",
+        "PLAN",
+        _PRECHECK,
+        "a template without provisioningId blocks the plan; a wrong one fails the precheck",
+    ),
+    Parity("Organization '{}' not found.", "BUILT", f"{_BODIES}:customer_create", "no orgId"),
+    Parity(
+        "The organization is already a wholesale customer.",
+        "BUILT",
+        f"{_BODIES}:customer_create",
+        "no orgId is sent",
+    ),
+    Parity(
+        "The email is already associated with an existing user.",
+        "PLAN",
+        _PRECHECK,
+        "an admin or user email taken elsewhere in Webex: only Partner Hub knows",
+    ),
+    Parity(
+        "The customer is {}; try again later.",
+        "PLAN",
+        "reconciler.workflow.apply:plan_after_jobs",
+        "customers in flight are waited for, nothing is issued for them",
+    ),
+    Parity("{} cannot be updated.", "BUILT", f"{_BODIES}:customer_update"),
+    Parity(
+        "provisioningParameters.calling is mandatory when adding calling packages.",
+        "VALIDATE",
+        f"{_CHECKS}:customer_rules",
+        "calling packages need a headquarters",
+    ),
+    # --- organizations, locations, people --------------------------------------------------------
+    Parity("Organization not found.", "READ", _PAGES),
+    Parity("Role not found.", "READ", _PAGES),
+    Parity(
+        "The organization is not managed by the caller.",
+        "PLAN",
+        _LIVE,
+        "only orgs of customers read from live are written to",
+    ),
+    Parity(
+        "A location named '{}' already exists.",
+        "VALIDATE",
+        f"{_CHECKS}:location_name_rules",
+        "names unique per customer ignoring case; live ones matched by name in the planner",
+    ),
+    Parity("Location not found.", "PLAN", _LIVE),
+    Parity(
+        "Disabling Webex Calling for a Webex Calling enabled location is required prior to "
+        "deleting a location.",
+        "GAP",
+        "",
+        "a calling location delete fails at apply; the planner would need to know which live "
+        "locations carry calling (the telephony location list) and block or disable first",
+    ),
+    Parity("At most 85 IDs may be given in id.", "READ", _PAGES),
+    Parity("Person not found.", "PLAN", _LIVE),
+    Parity("Unable to find location.", "PLAN", _LIVE, "location IDs come from live or a create"),
+    Parity(
+        "Unknown role '{}'.",
+        "GAP",
+        "",
+        "apply refuses an unknown role name before sending (GET /roles); plan does not check "
+        "role names yet",
+    ),
+    Parity("grant_type must be refresh_token.", "READ", "reconciler.api.auth:TokenProvider"),
+    Parity("Invalid client credentials.", "READ", "reconciler.api.auth:TokenProvider"),
+    Parity("Invalid refresh token.", "READ", "reconciler.api.auth:TokenProvider"),
+    # --- identity: rename an organization ----------------------------------------------------
+    Parity(
+        "Input JSON must contain schema: {}.",
+        "BUILT",
+        "reconciler.api.client:WebexClient.rename_organization",
+    ),
+    Parity(
+        "displayName is required and must be a non-empty string.",
+        "VALIDATE",
+        "schemas/customer.schema.json#/properties/name/minLength",
+        "the name sent is the customer's name",
+    ),
+    Parity(
+        "preferredLanguage must be a string.",
+        "BUILT",
+        "reconciler.api.client:WebexClient.rename_organization",
+        "never sent",
+    ),
+    # --- wholesale subscribers -------------------------------------------------------------------
+    Parity("sortBy must be created or lastStatusChange; sortOrder ASC or DESC.", "READ", _PAGES),
+    Parity("Query parameter {} must be epoch milliseconds or ISO 8601.", "READ", _PAGES),
+    Parity(
+        "The customer is {}: its organization is not ready.",
+        "PLAN",
+        "reconciler.planner.customers:plan_customer",
+        "the users of a customer without an organization wait for it",
+    ),
+    Parity(
+        "attendant_console is dependent on: {}.",
+        "VALIDATE",
+        f"{_CHECKS}:user_rules",
+        "the user's package is one the customer holds, whose own dependencies customer_rules "
+        "checks",
+    ),
+    Parity(
+        "Package {} is not provisioned for this customer.",
+        "VALIDATE",
+        f"{_CHECKS}:user_rules",
+    ),
+    Parity(
+        "A primary phone number, extension, or both must be supplied when assigning a "
+        "calling-enabled package.",
+        "VALIDATE",
+        f"{_CHECKS}:user_rules",
+    ),
+    Parity(
+        "The phone number {} is already in use.",
+        "VALIDATE",
+        f"{_CHECKS}:number_rules",
+        "within the YAML; a number held by a person outside it fails plan --precheck",
+    ),
+    Parity(
+        "A locationId is required: the organization has no location.",
+        "VALIDATE",
+        f"{_CHECKS}:customer_rules",
+        "a calling customer has a headquarters",
+    ),
+    Parity(
+        "The extension {} is already in use at this location.",
+        "VALIDATE",
+        f"{_CHECKS}:number_rules",
+        "within the YAML; one held by a person outside it fails plan --precheck",
+    ),
+    Parity(
+        "Either packages or package field is required.", "BUILT", f"{_BODIES}:subscriber_update"
+    ),
+    Parity("Subscriber not found.", "PLAN", _LIVE),
+    # --- the request itself ----------------------------------------------------------------------
+    Parity("The request body must be a JSON object.", "BUILT", _SESSION),
+    Parity("The request body is not valid JSON.", "BUILT", _SESSION),
+    Parity("Query parameter {} must not be negative.", "READ", _PAGES),
+    Parity("Query parameter {} must be an integer.", "READ", _PAGES),
+    Parity("Query parameter max must be at least 1.", "READ", _PAGES),
+    Parity(
+        "The request requires a valid access token set in the Authorization request header.",
+        "CLIENT",
+        _SESSION,
+        "a 401 refreshes the token once",
+    ),
+    Parity(
+        "The server understood the request, but refused to fulfill it: the token lacks the "
+        "scope {}.",
+        "GAP",
+        "",
+        "a token without a write scope fails at apply; a doctor command naming missing scopes "
+        "would foresee it",
+    ),
+    Parity("Internal server error.", "CLIENT", _SESSION, "5xx: retried, or looked up by key"),
+    Parity(
+        "Too many requests have been sent in a given amount of time.",
+        "CLIENT",
+        "reconciler.api.limits:Limiter",
+        "the shared limiter slows down and waits Retry-After",
+    ),
+    Parity("The server is overloaded or failed; try again.", "CLIENT", _SESSION),
+    # --- request bodies, field by field -----------------------------------------------------------
+    Parity("{}{} must be a string.", "BUILT", f"{_BODIES}:customer_create"),
+    Parity(
+        "{}{} must not be empty.",
+        "VALIDATE",
+        "reconciler.desired.schemas:check",
+        "minLength; names and address lines of only spaces: 'must not be blank'",
+    ),
+    Parity("{}{} must be an object.", "BUILT", f"{_BODIES}:customer_create"),
+    Parity(
+        "{}country must be an ISO2 country code, 2 characters.",
+        "VALIDATE",
+        f"{_CHECKS}:check_country",
+    ),
+    Parity("{}{} must be a list of package names.", "BUILT", f"{_BODIES}:customer_create"),
+    Parity(
+        "{}{}: unknown package '{}'.",
+        "VALIDATE",
+        "schemas/customer.schema.json#/$defs/customerPackage/enum",
+    ),
+    Parity(
+        "{}name of a calling location has at most 80 characters.",
+        "VALIDATE",
+        "schemas/location.schema.json#/properties/name/maxLength",
+    ),
+    Parity("{}language must look like en_us.", "VALIDATE", f"{_CHECKS}:check_language"),
+    Parity(
+        "provisioningParameters.calling is mandatory when provisioning calling packages.",
+        "VALIDATE",
+        f"{_CHECKS}:customer_rules",
+    ),
+    Parity(
+        "Either packages or package field is required but not both.",
+        "BUILT",
+        f"{_BODIES}:subscriber_create",
+    ),
+    Parity(
+        "{}primaryPhoneNumber must be an E.164 number.",
+        "VALIDATE",
+        "schemas/user.schema.json#/properties/phoneNumber/pattern",
+    ),
+    Parity(
+        "{}extension must be 2 to 10 digits.",
+        "VALIDATE",
+        "schemas/user.schema.json#/properties/extension/pattern",
+    ),
+    Parity(
+        "name has at most 256 characters.",
+        "VALIDATE",
+        "schemas/location.schema.json#/properties/name/maxLength",
+    ),
+    Parity(
+        "emails must hold valid email addresses.",
+        "VALIDATE",
+        "schemas/user.schema.json#/properties/email/pattern",
+    ),
+    Parity("phoneNumbers must be a list of {type, value}.", "BUILT", f"{_BODIES}:person_update"),
+    Parity("addresses must be a list of objects.", "BUILT", f"{_BODIES}:person_update"),
+    Parity("loginEnabled must be a boolean.", "BUILT", f"{_BODIES}:login_enabled"),
+    Parity("{}{} is required.", "VALIDATE", "reconciler.desired.schemas:check", "required"),
+    Parity(
+        "{}{} exceeds the {} character limit.",
+        "VALIDATE",
+        "schemas/customer.schema.json#/$defs/address/properties/line1/maxLength",
+    ),
+    Parity("{} is dependent on: {}.", "VALIDATE", f"{_CHECKS}:PACKAGE_NEEDS"),
+    Parity("packages must name at least one package.", "VALIDATE", f"{_CHECKS}:customer_rules"),
+    Parity(
+        "package: unknown package '{}'.",
+        "VALIDATE",
+        "schemas/user.schema.json#/$defs/subscriberPackage/enum",
+    ),
+    Parity(
+        "packages currently accepts exactly one package.",
+        "BUILT",
+        f"{_BODIES}:subscriber_create",
+    ),
+    Parity(
+        "email is not a valid email address.",
+        "VALIDATE",
+        "schemas/user.schema.json#/properties/email/pattern",
+    ),
+    Parity(
+        "address.country must be an ISO-3166 2-letter country code.",
+        "VALIDATE",
+        f"{_CHECKS}:check_country",
+    ),
+    Parity("{} must be a list of strings.", "BUILT", f"{_BODIES}:person_update"),
+    Parity(
+        "customerInfo.name cannot include the % character.",
+        "VALIDATE",
+        "schemas/customer.schema.json#/properties/name/pattern",
+    ),
+    Parity(
+        "customerInfo.primaryEmail is not a valid email address.",
+        "VALIDATE",
+        "schemas/customer.schema.json#/properties/adminEmail/pattern",
+    ),
+    Parity(
+        "customerInfo.language must be {ISO-639-1}_{ISO-3166} or {ISO-639-1}.",
+        "VALIDATE",
+        f"{_CHECKS}:check_language",
+    ),
+    # --- Webex Calling (telephony): not foreseen until the planner has calling steps ----------
+    Parity(
+        (
+            "Location {} is not enabled for Webex Calling: enable it with POST "
+            "/telephony/config/locations first."
+        ),
+        "GAP",
+        "",
+        (
+            "with the sandbox's implicit_calling_locations off (Webex's behaviour), a calling "
+            "user into a plain location; the planner must plan the enable step before the users"
+        ),
+    ),
+    Parity(
+        "The phone number, {}, is not available in the location {}.",
+        "GAP",
+        "",
+        (
+            "a user's number that is in no inventory of its location; the planner must read the "
+            "inventory and block, at the user's FILE:LINE"
+        ),
+    ),
+    Parity(
+        "The phone number {} is in use.",
+        "GAP",
+        "",
+        "a number another person owns; the planner must read the inventory's owners and block",
+    ),
+    Parity(
+        "address.state is required for this country.",
+        "GAP",
+        "",
+        (
+            "the country configuration's stateRequired; validate or plan must check each address "
+            "against its country"
+        ),
+    ),
+    Parity(
+        "address.postalCode is required for this country.",
+        "GAP",
+        "",
+        (
+            "the country configuration's zipCodeRequired; validate or plan must check each "
+            "address against its country"
+        ),
+    ),
+    Parity(
+        "address.state '{}' is not a state of this country.",
+        "GAP",
+        "",
+        (
+            "the country configuration's states; validate or plan must check each address "
+            "against its country"
+        ),
+    ),
+    Parity(
+        "timeZone '{}' is not a time zone of this country.",
+        "GAP",
+        "",
+        (
+            "the country configuration's timeZones; validate or plan must check each location "
+            "against its country"
+        ),
+    ),
+    Parity(
+        (
+            "The location of a Webex Calling user is changed with the move users job (POST "
+            "/telephony/config/jobs/person/moveLocation)."
+        ),
+        "GAP",
+        "",
+        (
+            "with the sandbox's implicit_calling_locations off, a People PUT moving a calling "
+            "user; the planner must plan the move job instead"
+        ),
+    ),
+    Parity(
+        "The headquarters location of an organization cannot be deleted.",
+        "GAP",
+        "",
+        (
+            "a prune or state: absent of the customer's first location; the planner must block a "
+            "headquarters delete at its FILE:LINE"
+        ),
+    ),
+    Parity("Attribute 'User ID' is required.", "GAP", "", _CALLING_UNUSED),
+    Parity("forceDelete must be a boolean.", "GAP", "", _CALLING_UNUSED),
+    Parity("locationId is required.", "GAP", "", _CALLING_UNUSED),
+    Parity("Job not found.", "GAP", "", _CALLING_UNUSED),
+    Parity("Safe delete checks failed.", "GAP", "", _CALLING_UNUSED),
+    Parity("Location Not Found", "GAP", "", _CALLING_UNUSED),
+    Parity("Query parameter {} must be true or false.", "GAP", "", _CALLING_UNUSED),
+    Parity("Number {} does not belong to this location.", "GAP", "", _CALLING_UNUSED),
+    Parity("phoneNumbers must be a non-empty list of E.164 numbers.", "GAP", "", _CALLING_UNUSED),
+    Parity("numberType must be TOLLFREE, DID or MOBILE.", "GAP", "", _CALLING_UNUSED),
+    Parity("A number assigned to a user cannot be removed.", "GAP", "", _CALLING_UNUSED),
+    Parity("Phone number {} is not in E.164 format.", "GAP", "", _CALLING_UNUSED),
+    Parity(
+        (
+            "Numbers of location {} come from its PSTN provider ({}); they cannot be added or "
+            "removed by API."
+        ),
+        "GAP",
+        "",
+        _CALLING_UNUSED,
+    ),
+    Parity("A location's main number cannot be removed.", "GAP", "", _CALLING_UNUSED),
+    Parity("state must be ACTIVE or INACTIVE.", "GAP", "", _CALLING_UNUSED),
+    Parity("{} is already in use.", "GAP", "", _CALLING_UNUSED),
+    Parity("At most {} phone numbers may be removed at a time.", "GAP", "", _CALLING_UNUSED),
+    Parity("state must be ACTIVE, INACTIVE or Default.", "GAP", "", _CALLING_UNUSED),
+    Parity("{} is required.", "GAP", "", _CALLING_UNUSED),
+    Parity("Country not found.", "GAP", "", _CALLING_UNUSED),
+    Parity("name of a calling location has at most 80 characters.", "GAP", "", _CALLING_UNUSED),
+    Parity("address.{} is required.", "GAP", "", _CALLING_UNUSED),
+    Parity("address is required.", "GAP", "", _CALLING_UNUSED),
+    Parity("Location {} is already enabled for Webex Calling.", "GAP", "", _CALLING_UNUSED),
+    Parity("Country {} is not supported for Webex Calling.", "GAP", "", _CALLING_UNUSED),
+    Parity("{} must look like en_us.", "GAP", "", _CALLING_UNUSED),
+    Parity("order must sort by name, asc or desc.", "GAP", "", _CALLING_UNUSED),
+    Parity("address.{} must be a string.", "GAP", "", _CALLING_UNUSED),
+)
+
+
+def gaps() -> tuple[Parity, ...]:
+    """The refusals nothing foresees yet."""
+    return tuple(p for p in TABLE if p.how == "GAP")
