@@ -23,11 +23,13 @@ scope, ``P`` of them with an org (``orgId``), ``S`` subscribers in all, ``S_i`` 
                   (k ≤ SCOPED_LOOKUP_MAX: one lookup by externalId per customer, subscribers
                   per customer with an org)
 
-A scoped read therefore costs the same whatever the size of the rest of the estate (5
-requests for one small customer). Scopes larger than ``SCOPED_LOOKUP_MAX`` list all customers
-(``customers`` above) and then read subscribers all at once when most customers are in scope
-(``2k > C``), else per customer. The reads of different orgs run concurrently, bounded by the
-client's in-flight cap and rate limit.
+These are the minimum: a list of more than two pages is read a few pages ahead (up to the
+in-flight cap at once), which costs at most cap − 1 empty pages past its end (see
+``WebexClient``). A scoped read therefore costs the same whatever the size of the rest of the
+estate (5 requests for one small customer). Scopes larger than ``SCOPED_LOOKUP_MAX`` list all
+customers (``customers`` above) and then read subscribers all at once when most customers are
+in scope (``2k > C``), else per customer. The reads of different orgs run concurrently,
+bounded by the client's in-flight cap and rate limit.
 """
 
 from __future__ import annotations
