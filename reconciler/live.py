@@ -54,7 +54,7 @@ SCOPED_LOOKUP_MAX = 10
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    text = str(value).strip()
+    text = (value if value.__class__ is str else str(value)).strip()
     return text or None
 
 
@@ -141,19 +141,40 @@ def normalise_location(external_id: str, raw: Json) -> Location:
 
 
 def _work_number(person: Json) -> str | None:
-    numbers = [n for n in person.get("phoneNumbers") or () if isinstance(n, Mapping)]
-    work = [n for n in numbers if n.get("type") == "work"]
+    numbers = person.get("phoneNumbers")
+    if not numbers:
+        return None
+    # dict before Mapping: JSON gives dicts, and an ABC check costs more than the rest
+    work = [n for n in numbers if isinstance(n, dict | Mapping) and n.get("type") == "work"]
     work.sort(key=lambda n: not n.get("primary"))
     return _text(work[0].get("value")) if work else None
 
 
 def _extension(person: Json) -> str | None:
-    if _text(person.get("extension")):
-        return _text(person.get("extension"))
+    extension = _text(person.get("extension"))
+    if extension:
+        return extension
     for number in person.get("phoneNumbers") or ():
-        if isinstance(number, Mapping) and number.get("type") == "work_extension":
+        if isinstance(number, dict | Mapping) and number.get("type") == "work_extension":
             return _text(number.get("value"))
     return None
+
+
+class RoleNames:
+    """Role IDs → sorted names (an unknown ID stands for itself), remembered per set of IDs:
+    an estate's people hold a handful of distinct role sets."""
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        self.names = names
+        self._known: dict[tuple[Any, ...], tuple[str, ...]] = {(): ()}
+
+    def of(self, person: Mapping[str, Any]) -> tuple[str, ...]:
+        raw = person.get("roles")
+        ids = tuple(raw) if isinstance(raw, list | tuple) else ()
+        found = self._known.get(ids)
+        if found is None:
+            found = self._known[ids] = tuple(_role_names(person, self.names))
+        return found
 
 
 def normalise_user(
@@ -162,13 +183,14 @@ def normalise_user(
     person: Json | None,
     *,
     location_names: Mapping[str, str],
-    role_names: Mapping[str, str],
+    role_names: Mapping[str, str] | RoleNames,
 ) -> User:
     packages = subscriber.get("packages")
     package = packages[0] if isinstance(packages, list) and packages else subscriber.get("package")
     person = person or {}
-    roles = _role_names(person, role_names)
+    roles = role_names if isinstance(role_names, RoleNames) else RoleNames(role_names)
     location_id = _text(person.get("locationId"))
+    errors = subscriber.get("errors")
     return User(
         customer=external_id,
         email=str(subscriber.get("email", "")).strip().lower(),
@@ -178,15 +200,19 @@ def normalise_user(
         location=location_names.get(location_id, location_id) if location_id else None,
         phone_number=_work_number(person),
         extension=_extension(person),
-        roles=tuple(roles),
+        roles=roles.of(person),
         live=LiveRef(
             id=str(subscriber.get("id", "")),
             org_id=_text(person.get("orgId")),
             person_id=_text(subscriber.get("personId")) or _text(person.get("id")),
             status=_text(subscriber.get("status")),
-            errors=tuple(_error_texts(subscriber.get("errors"))),
+            errors=tuple(_error_texts(errors)) if errors else (),
         ),
     )
+
+
+def _id_of(obj: User) -> str:
+    return obj.live.id if obj.live else ""
 
 
 def _emails(person: Json) -> Iterable[str]:
@@ -324,8 +350,11 @@ async def read_live(
         by_email = {e: p for p in people for e in _emails(p)}
         people_by_ext[ext] = (by_id, by_email)
 
+    # Subscribers in the order listed; of two under one key the lower id wins (as if sorted
+    # by id), without sorting all of them.
     state_users: dict[tuple[str, str], User] = {}
-    for sub in sorted(subscribers, key=lambda s: str(s.get("id", ""))):
+    roles = RoleNames(role_names)
+    for sub in subscribers:
         owner = ext_by_id.get(str(sub.get("customerId")))
         if owner is None or owner not in people_by_ext:
             continue  # another customer's subscriber (an all-at-once read), or no org
@@ -333,9 +362,11 @@ async def read_live(
         email = str(sub.get("email", "")).strip().lower()
         person = by_id.get(str(sub.get("personId"))) or by_email.get(email)
         user = normalise_user(
-            owner, sub, person, location_names=names_by_ext[owner], role_names=role_names
+            owner, sub, person, location_names=names_by_ext[owner], role_names=roles
         )
-        state_users.setdefault(user.key, user)
+        known = state_users.get(user.key)
+        if known is None or _id_of(user) < _id_of(known):
+            state_users[user.key] = user
 
     return State(
         customers=dict(sorted(state_customers.items())),
