@@ -67,6 +67,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--new-customers", type=int, default=5, help="for the cold apply (≤ 10)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--keep", action="store_true", help="keep the working directory")
+    p.add_argument(
+        "--profile", type=Path, metavar="DIR", help="run each phase under cProfile into DIR"
+    )
     args = p.parse_args(argv)
     if args.customers < 2 or args.locations_per_customer < 1 or args.users < 0:
         p.error("at least 2 customers and 1 location per customer")
@@ -155,6 +158,10 @@ class Bench:
             httpx.post(f"{self.origin}/_sandbox/stats/reset").raise_for_status()
             args = (*args, "--api-url", f"{self.origin}/v1")
         command = [sys.executable, "-m", "reconciler", *args]
+        if self.args.profile:
+            self.args.profile.mkdir(parents=True, exist_ok=True)
+            profile = self.args.profile / f"{phase}.prof"
+            command[1:1] = ["-m", "cProfile", "-o", str(profile)]
         result = measure(command, self.env, self.work / f"{phase}.out")
         result["requests"] = int(self.stats()["total"]) if self.origin else 0
         self.phases[phase] = result
