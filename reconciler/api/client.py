@@ -95,8 +95,16 @@ _AFTER_THE_END = f"a page after the end of the list has items ({_WHY}, or it pag
 class _Pager:
     """The items of one list so far, checked as they come: no item twice, not too many."""
 
-    def __init__(self, path: str, params: dict[str, str], page: int, limit: int) -> None:
+    def __init__(
+        self,
+        path: str,
+        params: dict[str, str],
+        page: int,
+        limit: int,
+        keep: Callable[[Json], Json] | None = None,
+    ) -> None:
         self.path, self.params, self.page, self.limit = path, params, page, limit
+        self.keep = keep
         self.items: list[Json] = []
         self.ids: set[str] = set()
         self.ended = False
@@ -120,7 +128,7 @@ class _Pager:
                         where, f"the page repeats an item already read ({key}): {_WHY}"
                     )
                 self.ids.add(key)
-        self.items.extend(batch)
+        self.items.extend(batch if self.keep is None else map(self.keep, batch))
         if len(self.items) > self.limit:
             raise self.error(where, f"the list did not end within {self.limit:,} items")
 
@@ -177,15 +185,22 @@ class WebexClient:
         return await self.session.request(method, path, params=params, json=json)
 
     async def _offset_list(
-        self, path: str, params: dict[str, str], page: int, *, documented_max: bool
+        self,
+        path: str,
+        params: dict[str, str],
+        page: int,
+        *,
+        documented_max: bool,
+        keep: Callable[[Json], Json] | None = None,
     ) -> list[Json]:
         """Every item of an offset-paged list. The first page is read alone (a short one is
         the end, or a clamp: see the module doc); then pages are read in windows of 1, 2, 4 …
         up to the in-flight cap at once, so a long list costs at most ``window − 1`` empty
         pages past its end and a short one nothing extra. A page holding an item already
         read (a server ignoring ``offset``), a non-empty page after a short one, or a list
-        longer than ``max_list_items`` is an :class:`ApiError` naming the request."""
-        pager = _Pager(path, params, page, self.max_list_items)
+        longer than ``max_list_items`` is an :class:`ApiError` naming the request. ``keep``
+        maps each item as its page arrives (e.g. to the fields the caller needs)."""
+        pager = _Pager(path, params, page, self.max_list_items, keep)
 
         async def fetch(offset: int) -> list[Json]:
             response = await self._call("GET", path, params=pager.query(offset))
@@ -226,12 +241,19 @@ class WebexClient:
                     return pager.items
                 offset, width = offsets[-1] + stride, min(2 * width, window)
 
-    async def _link_list(self, path: str, params: dict[str, str], page: int | None) -> list[Json]:
+    async def _link_list(
+        self,
+        path: str,
+        params: dict[str, str],
+        page: int | None,
+        keep: Callable[[Json], Json] | None = None,
+    ) -> list[Json]:
         """Every item, following ``Link: rel="next"``. ``page``: the ``max`` to ask for (and
-        to mend a next link's ``max=null`` with); ``None`` sends no ``max``."""
+        to mend a next link's ``max=null`` with); ``None`` sends no ``max``. ``keep``: as
+        for offset lists."""
         target: str = path
         query: dict[str, str] | None = params if page is None else {**params, "max": str(page)}
-        pager = _Pager(path, query or {}, 0, self.max_list_items)
+        pager = _Pager(path, query or {}, 0, self.max_list_items, keep)
         visited: set[str] = set()
         while True:
             response = await self._call("GET", target, params=query or None)
@@ -304,15 +326,20 @@ class WebexClient:
     # -- wholesale subscribers ----------------------------------------------------------
 
     async def list_subscribers(
-        self, customer_id: str | None = None, email: str | None = None
+        self,
+        customer_id: str | None = None,
+        email: str | None = None,
+        *,
+        keep: Callable[[Json], Json] | None = None,
     ) -> list[Json]:
+        """Subscribers (of a customer, or with an email); ``keep`` maps each as it arrives."""
         params: dict[str, str] = {}
         if customer_id is not None:
             params["customerId"] = customer_id
         if email is not None:
             params["email"] = email
         return await self._offset_list(
-            "/wholesale/subscribers", params, SUBSCRIBERS_PAGE, documented_max=True
+            "/wholesale/subscribers", params, SUBSCRIBERS_PAGE, documented_max=True, keep=keep
         )
 
     async def get_subscriber(self, subscriber_id: str) -> Json:
@@ -369,12 +396,19 @@ class WebexClient:
 
     # -- people and roles ---------------------------------------------------------------
 
-    async def list_people(self, org_id: str, email: str | None = None) -> list[Json]:
-        """People of an org, with calling data (extension, location, numbers)."""
+    async def list_people(
+        self,
+        org_id: str,
+        email: str | None = None,
+        *,
+        keep: Callable[[Json], Json] | None = None,
+    ) -> list[Json]:
+        """People of an org, with calling data (extension, location, numbers); ``keep`` maps
+        each as it arrives."""
         params = {"orgId": org_id, "callingData": "true"}
         if email is not None:
             params["email"] = email
-        return await self._link_list("/people", params, PEOPLE_PAGE)
+        return await self._link_list("/people", params, PEOPLE_PAGE, keep)
 
     async def get_person(self, person_id: str) -> Json:
         response = await self._call("GET", f"/people/{person_id}", params={"callingData": "true"})

@@ -275,3 +275,22 @@ def test_api_a_link_list_repeating_items_is_an_error(fake_time: FakeTime) -> Non
     with pytest.raises(ApiError, match=r"repeats an item already read \(R1\)"):
         run(go())
     assert len(rec.requests) == 2
+
+
+def test_api_keep_maps_each_item_as_its_page_arrives(fake_time: FakeTime) -> None:
+    rec = offset_server(250, clamp=100)
+
+    async def go() -> list[dict[str, Any]]:
+        async with rec.http() as http:
+            client = make_client(http, fake_time)
+            return await client.list_subscribers(keep=lambda item: {"id": item["id"]})
+
+    assert run(go()) == [{"id": f"I{i}"} for i in range(250)]
+    repeating = Recorder(lambda r: httpx.Response(200, json={"items": [{"id": "I0"}] * 100}))
+
+    async def again() -> list[dict[str, Any]]:
+        async with repeating.http() as http:
+            return await make_client(http, fake_time).list_subscribers(keep=dict)
+
+    with pytest.raises(ApiError, match="repeats an item"):
+        run(again())
