@@ -225,8 +225,8 @@ PERSON_FIELDS = (
     "roles",
 )
 SUBSCRIBER_FIELDS = ("id", "personId", "email", "customerId", "packages", "package", "status")
-#: Values repeated across many objects, kept once (the org, the customer, a status).
-_SHARED = ("orgId", "customerId", "status", "package")
+#: Values repeated across many objects, kept once (the org, the customer, a location…).
+_SHARED = ("orgId", "customerId", "status", "package", "locationId")
 
 
 def _slim(raw: Json, fields: tuple[str, ...]) -> Json:
