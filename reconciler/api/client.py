@@ -7,6 +7,12 @@ Lists are read completely, with the largest page each endpoint allows:
   ``max`` silently, so a short page ends the list only once the server's real page size is
   known (a full page was seen, or a page shorter than an earlier one); until then one more
   page is asked for. That costs one request only when the whole list fits in one page.
+  After the first page, pages are read several at once (1, 2, 4 … up to the in-flight cap):
+  a long list costs at most that cap − 1 empty pages past its end, a one-page list nothing.
+- every list is checked as it comes: an item twice (a server that ignores ``offset``, or a
+  next link back to a page already read), items after the end, or more than
+  ``max_list_items`` items is an :class:`ApiError` naming the request, never a loop or a
+  silently wrong list.
 - ``/locations``, ``/people`` and ``/roles`` follow the ``Link: <…>; rel="next"`` header as-is,
   except that a stray ``max=null`` (a known server defect) is replaced by the page size, and a
   link to another host is refused (it would receive the token). ``/organizations`` is one
@@ -15,12 +21,14 @@ Lists are read completely, with the largest page each endpoint allows:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid as uuid_module
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import orjson
 
 from reconciler.api.auth import DEFAULT_API_URL, StaticToken, TokenProvider
 from reconciler.api.http import ApiSession
@@ -68,7 +76,8 @@ def _json(response: httpx.Response, method: str, path: str) -> Json:
     if not response.content:
         return {}
     try:
-        body = response.json()
+        # orjson: half the time of json.loads on a page of people, a tenth of a request's CPU
+        body = orjson.loads(response.content)
     except ValueError:
         raise ApiError(response.status_code, "response is not JSON", method, path) from None
     if not isinstance(body, dict):
@@ -83,6 +92,55 @@ def fix_next_link(link: str, page_size: int) -> str:
     if value is not None and not value.isdigit():
         url = url.copy_set_param("max", str(page_size))
     return str(url)
+
+
+#: A list longer than this is an error: a server that never ends a list is not paged forever.
+LIST_ITEMS_MAX = 2_000_000
+
+
+_WHY = "the server ignores offset, or the list changed while it was read"
+_AFTER_THE_END = f"a page after the end of the list has items ({_WHY}, or it pages inconsistently)"
+
+
+class _Pager:
+    """The items of one list so far, checked as they come: no item twice, not too many."""
+
+    def __init__(
+        self,
+        path: str,
+        params: dict[str, str],
+        page: int,
+        limit: int,
+        keep: Callable[[Json], Json] | None = None,
+    ) -> None:
+        self.path, self.params, self.page, self.limit = path, params, page, limit
+        self.keep = keep
+        self.items: list[Json] = []
+        self.ids: set[str] = set()
+        self.ended = False
+
+    def query(self, offset: int) -> dict[str, str]:
+        return {**self.params, "offset": str(offset), "max": str(self.page)}
+
+    def at(self, offset: int) -> str:
+        return str(httpx.URL(self.path, params=self.query(offset)))
+
+    def error(self, where: str, why: str) -> ApiError:
+        return ApiError(None, f"{why}; nothing was used", "GET", where)
+
+    def take(self, batch: list[Json], where: str) -> None:
+        """Add one page's items; ``where`` (the page's request) names it in an error."""
+        for item in batch:
+            key = item.get("id")
+            if isinstance(key, str):
+                if key in self.ids:
+                    raise self.error(
+                        where, f"the page repeats an item already read ({key}): {_WHY}"
+                    )
+                self.ids.add(key)
+        self.items.extend(batch if self.keep is None else map(self.keep, batch))
+        if len(self.items) > self.limit:
+            raise self.error(where, f"the list did not end within {self.limit:,} items")
 
 
 class WebexClient:
@@ -102,6 +160,7 @@ class WebexClient:
         read_only: bool = False,
         limiter: Limiter | None = None,
         retry: RetryPolicy | None = None,
+        max_list_items: int = LIST_ITEMS_MAX,
     ) -> None:
         provider = StaticToken(tokens) if isinstance(tokens, str) else tokens
         self.session = ApiSession(
@@ -114,6 +173,8 @@ class WebexClient:
         )
         #: Number of list pages fetched (the server counts requests; this is a hint).
         self.pages = 0
+        #: The longest list read before it is an error (never ending, or paged wrongly).
+        self.max_list_items = max_list_items
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -134,40 +195,89 @@ class WebexClient:
         return await self.session.request(method, path, params=params, json=json)
 
     async def _offset_list(
-        self, path: str, params: dict[str, str], page: int, *, documented_max: bool
+        self,
+        path: str,
+        params: dict[str, str],
+        page: int,
+        *,
+        documented_max: bool,
+        keep: Callable[[Json], Json] | None = None,
     ) -> list[Json]:
-        items: list[Json] = []
-        offset = 0
-        server_page: int | None = page if documented_max else None
-        while True:
-            query = {**params, "offset": str(offset), "max": str(page)}
-            batch = _items(await self._call("GET", path, params=query), "GET", path)
-            self.pages += 1
-            items.extend(batch)
-            offset += len(batch)
-            if not batch or (server_page is not None and len(batch) < server_page):
-                return items
-            if len(batch) >= page:
-                server_page = page
-            elif server_page is None:
-                server_page = len(batch)  # short first page: the end, or a clamp; ask once more
+        """Every item of an offset-paged list. The first page is read alone (a short one is
+        the end, or a clamp: see the module doc); then pages are read in windows of 1, 2, 4 …
+        up to the in-flight cap at once, so a long list costs at most ``window − 1`` empty
+        pages past its end and a short one nothing extra. A page holding an item already
+        read (a server ignoring ``offset``), a non-empty page after a short one, or a list
+        longer than ``max_list_items`` is an :class:`ApiError` naming the request. ``keep``
+        maps each item as its page arrives (e.g. to the fields the caller needs)."""
+        pager = _Pager(path, params, page, self.max_list_items, keep)
 
-    async def _link_list(self, path: str, params: dict[str, str], page: int | None) -> list[Json]:
+        async def fetch(offset: int) -> list[Json]:
+            response = await self._call("GET", path, params=pager.query(offset))
+            self.pages += 1
+            return _items(response, "GET", path)
+
+        first = await fetch(0)
+        pager.take(first, pager.at(0))
+        if not first or (documented_max and len(first) < page):
+            return pager.items
+        stride = page if documented_max else len(first)
+        # a short first page of an undocumented maximum: the end, or the server's page size
+        known = documented_max or len(first) >= page
+        offset, width = len(first), 1
+        window = max(1, self.session.limiter.concurrency)
+        while True:
+            offsets = [offset + i * stride for i in range(width)]
+            batches = await asyncio.gather(*(fetch(at) for at in offsets))
+            for at, batch in zip(offsets, batches, strict=True):
+                if pager.ended:
+                    if batch:
+                        raise pager.error(pager.at(at), _AFTER_THE_END)
+                    continue
+                if len(batch) > stride:  # the server's page is larger than the first one was
+                    pager.take(batch, pager.at(at))
+                    stride, known = len(batch), True
+                    offset, width = at + len(batch), 1
+                    break
+                pager.take(batch, pager.at(at))
+                if not batch or (known and len(batch) < stride):
+                    pager.ended = True
+                elif len(batch) == stride:
+                    known = True
+                else:  # shorter than the first page: the end
+                    pager.ended = True
+            else:
+                if pager.ended:
+                    return pager.items
+                offset, width = offsets[-1] + stride, min(2 * width, window)
+
+    async def _link_list(
+        self,
+        path: str,
+        params: dict[str, str],
+        page: int | None,
+        keep: Callable[[Json], Json] | None = None,
+    ) -> list[Json]:
         """Every item, following ``Link: rel="next"``. ``page``: the ``max`` to ask for (and
-        to mend a next link's ``max=null`` with); ``None`` sends no ``max``."""
-        items: list[Json] = []
+        to mend a next link's ``max=null`` with); ``None`` sends no ``max``. ``keep``: as
+        for offset lists."""
         target: str = path
         query: dict[str, str] | None = params if page is None else {**params, "max": str(page)}
+        pager = _Pager(path, query or {}, 0, self.max_list_items, keep)
+        visited: set[str] = set()
         while True:
             response = await self._call("GET", target, params=query or None)
-            items.extend(_items(response, "GET", path))
             self.pages += 1
+            visited.add(str(response.url))
+            pager.take(_items(response, "GET", path), str(response.url))
             link = response.links.get("next", {}).get("url")
             if not link:
-                return items
+                return pager.items
             target = str(response.url.join(link))
             if page is not None:
                 target = fix_next_link(target, page)
+            if target in visited:
+                raise pager.error(target, "the next link leads back to a page already read")
             query = None  # the next link carries every parameter
 
     # -- wholesale customers ------------------------------------------------------------
@@ -226,15 +336,20 @@ class WebexClient:
     # -- wholesale subscribers ----------------------------------------------------------
 
     async def list_subscribers(
-        self, customer_id: str | None = None, email: str | None = None
+        self,
+        customer_id: str | None = None,
+        email: str | None = None,
+        *,
+        keep: Callable[[Json], Json] | None = None,
     ) -> list[Json]:
+        """Subscribers (of a customer, or with an email); ``keep`` maps each as it arrives."""
         params: dict[str, str] = {}
         if customer_id is not None:
             params["customerId"] = customer_id
         if email is not None:
             params["email"] = email
         return await self._offset_list(
-            "/wholesale/subscribers", params, SUBSCRIBERS_PAGE, documented_max=True
+            "/wholesale/subscribers", params, SUBSCRIBERS_PAGE, documented_max=True, keep=keep
         )
 
     async def get_subscriber(self, subscriber_id: str) -> Json:
@@ -291,12 +406,19 @@ class WebexClient:
 
     # -- people and roles ---------------------------------------------------------------
 
-    async def list_people(self, org_id: str, email: str | None = None) -> list[Json]:
-        """People of an org, with calling data (extension, location, numbers)."""
+    async def list_people(
+        self,
+        org_id: str,
+        email: str | None = None,
+        *,
+        keep: Callable[[Json], Json] | None = None,
+    ) -> list[Json]:
+        """People of an org, with calling data (extension, location, numbers); ``keep`` maps
+        each as it arrives."""
         params = {"orgId": org_id, "callingData": "true"}
         if email is not None:
             params["email"] = email
-        return await self._link_list("/people", params, PEOPLE_PAGE)
+        return await self._link_list("/people", params, PEOPLE_PAGE, keep)
 
     async def get_person(self, person_id: str) -> Json:
         response = await self._call("GET", f"/people/{person_id}", params={"callingData": "true"})

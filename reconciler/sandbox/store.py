@@ -67,6 +67,10 @@ def _reason(exc: sqlite3.Error) -> str:
     return f"not a sandbox database: {text}"
 
 
+#: From this offset on, a page is read through the list's remembered order (``_deep_page``).
+DEEP_OFFSET = 1000
+
+
 class Store:
     """The sandbox's state. IDs are minted from ``seed`` and a persisted counter.
 
@@ -85,6 +89,10 @@ class Store:
             self.db.close()
             raise StoreUnusable(path, _reason(exc)) from None
         self._in_tx = False
+        #: Bumped by every write of this connection (``data_version`` counts the others').
+        self._writes = 0
+        #: (table, where, params, order) → (versions, rowids in order): deep pages of a list
+        self._orders: dict[tuple[Any, ...], tuple[tuple[int, int], list[int]]] = {}
 
     def _prepare(self, path: str) -> None:
         """Create the tables and indexes a fresh file lacks; read the ID counter."""
@@ -141,6 +149,7 @@ class Store:
     # generic rows -----------------------------------------------------------------------
     def insert(self, table: str, doc: Doc, **cols: Any) -> None:
         self.begin()
+        self._writes += 1
         names = ["id", *TABLES[table], "doc"]
         values = [doc["id"], *(self._col(cols.get(c)) for c in TABLES[table]), json.dumps(doc)]
         marks = ", ".join("?" * len(names))
@@ -148,6 +157,7 @@ class Store:
 
     def insert_many(self, table: str, rows: Iterable[tuple[Doc, Mapping[str, Any]]]) -> None:
         self.begin()
+        self._writes += 1
         names = ["id", *TABLES[table], "doc"]
         marks = ", ".join("?" * len(names))
         self.db.executemany(
@@ -160,6 +170,7 @@ class Store:
 
     def update(self, table: str, doc: Doc, **cols: Any) -> None:
         self.begin()
+        self._writes += 1
         sets = ", ".join(f"{c} = ?" for c in TABLES[table])
         values = [*(self._col(cols.get(c)) for c in TABLES[table]), json.dumps(doc), doc["id"]]
         self.db.execute(f"UPDATE {table} SET {sets}, doc = ? WHERE id = ?", values)
@@ -170,6 +181,7 @@ class Store:
     def delete_where(self, table: str, where: Mapping[str, Any]) -> None:
         """Delete every row whose columns equal ``where``, in one statement."""
         self.begin()
+        self._writes += 1
         sql, params = self._where(where, None)
         self.db.execute(f"DELETE FROM {table}{sql}", params)
 
@@ -211,11 +223,37 @@ class Store:
     ) -> list[Doc]:
         """Documents whose columns equal ``where`` (a list value means "any of")."""
         sql, params = self._where(where, extra)
+        if limit is not None and offset >= DEEP_OFFSET:
+            return self._deep_page(table, sql, params, order, limit, offset)
         query = f"SELECT doc FROM {table}{sql} ORDER BY {order}"
         if limit is not None:
             query += " LIMIT ? OFFSET ?"
             params += [limit, offset]
         return [json.loads(r[0]) for r in self.db.execute(query, params)]
+
+    def _deep_page(
+        self, table: str, sql: str, params: list[Any], order: str, limit: int, offset: int
+    ) -> list[Doc]:
+        """One page far into a list: SQLite walks every row before ``OFFSET``, so a list of
+        100,000 read page by page costs a quadratic walk. The order of the whole list (its
+        rowids) is kept until this connection or another one writes, and a page is read by
+        rowid: the same rows in the same order as ``LIMIT … OFFSET``."""
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        versions = (self._writes, int(version))
+        key = (table, sql, tuple(params), order)
+        known = self._orders.get(key)
+        if known is None or known[0] != versions:
+            query = f"SELECT rowid FROM {table}{sql} ORDER BY {order}"
+            if len(self._orders) >= 16:
+                self._orders.clear()
+            known = self._orders[key] = (versions, [r[0] for r in self.db.execute(query, params)])
+        page = known[1][offset : offset + limit]
+        if not page:
+            return []
+        marks = ", ".join("?" * len(page))
+        query = f"SELECT rowid, doc FROM {table} WHERE rowid IN ({marks})"
+        docs = dict(self.db.execute(query, page).fetchall())
+        return [json.loads(docs[r]) for r in page if r in docs]
 
     def count(
         self,

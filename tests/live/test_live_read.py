@@ -11,6 +11,7 @@ import pytest
 from admin_client import sandbox_admin, sandbox_stats
 from live_estate import estate, full_read_requests, sandbox, scoped_read_requests
 
+from reconciler.api import Limiter
 from reconciler.live import SCOPED_LOOKUP_MAX, read_live
 from reconciler.model import Address, State
 from reconciler.workflow.connect import open_client
@@ -44,7 +45,12 @@ def test_live_full_read_costs_the_formula(customers: int, locations: int, users:
     assert len(state.customers) == customers
     assert len(state.locations) == customers * locations
     assert len(state.users) == customers * users
-    assert stats["total"] == full_read_requests(customers, locations, users)
+    # the formula is the minimum; the two offset-paged lists (customers, subscribers) read
+    # pages ahead in a window of the in-flight cap, at most cap - 1 empty pages each
+    minimum = full_read_requests(customers, locations, users)
+    assert minimum <= stats["total"] <= minimum + 2 * (Limiter().concurrency - 1)
+    if customers <= 100 and customers * users < 200:  # lists of at most two pages: exact
+        assert stats["total"] == minimum
     # never one GET per object
     assert not [r for r in stats["byRoute"] if "{" in r]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sandbox_helpers import Sandbox, subscriber_body
+from sandbox_helpers import Sandbox, make_sandbox, subscriber_body
 
 pytestmark = pytest.mark.anyio
 
@@ -284,3 +284,72 @@ async def test_concurrent_provisioning_of_one_email_creates_one_subscriber(
     assert sorted(r.status_code for r in responses) == [200] + [409] * 7
     dump = (await sandbox.admin("GET", "dump")).json()
     assert [p["emails"] for p in dump["people"]].count(["race@acme.example.com"]) == 1
+
+
+def _seed_body(customers: int, each: int) -> dict[str, Any]:
+    return {
+        "customers": [
+            {
+                "externalId": f"deep-{c}",
+                "packages": ["webex_meetings"],
+                "address": {"addressLine1": "1 Way", "city": "Oslo", "country": "NO"},
+                "subscribers": [
+                    {"email": f"u{u}@deep-{c}.example.com", "package": "webex_meetings"}
+                    for u in range(each)
+                ],
+            }
+            for c in range(customers)
+        ]
+    }
+
+
+async def _all_pages(box: Sandbox, **params: Any) -> list[str]:
+    ids: list[str] = []
+    while True:
+        query = {**params, "offset": len(ids), "max": 100}
+        page = (await box.client.get("/wholesale/subscribers", params=query)).json()["items"]
+        ids += [s["id"] for s in page]
+        if len(page) < 100:
+            return ids
+
+
+async def test_deep_pages_list_the_same_rows_in_the_same_order_and_see_every_write(
+    sandbox: Sandbox,
+) -> None:
+    # pages past the 1,000th row are read through the list's remembered order
+    assert (await sandbox.admin("POST", "seed", _seed_body(3, 450))).status_code == 200
+    dump = (await sandbox.admin("GET", "dump")).json()["subscribers"]
+    listed = await _all_pages(sandbox)
+    assert listed == [s["id"] for s in sorted(dump, key=lambda s: s["created"])]
+    assert len(listed) == len(set(listed)) == 1350
+    customer = dump[0]["customerId"]
+    of_one = await _all_pages(sandbox, customerId=customer)
+    assert of_one == [s["id"] for s in dump if s["customerId"] == customer]
+
+    gone = listed[1100]
+    assert (await sandbox.client.delete(f"/wholesale/subscribers/{gone}")).status_code == 204
+    after = await _all_pages(sandbox)
+    assert gone not in after
+    assert after == [i for i in listed if i != gone]
+    deep = (await sandbox.client.get("/wholesale/subscribers", params={"offset": 1100})).json()
+    assert deep["items"][0]["id"] == listed[1101]
+    far = {"offset": 5000, "max": 100}
+    assert (await sandbox.client.get("/wholesale/subscribers", params=far)).json()["items"] == []
+
+
+async def test_deep_pages_see_writes_made_through_another_connection(tmp_path: Any) -> None:
+    db = str(tmp_path / "hub.sqlite")
+    first, second = make_sandbox(db=db), make_sandbox(db=db, seed=1)  # seed: other IDs
+    try:
+        assert (await first.admin("POST", "seed", _seed_body(1, 1200))).status_code == 200
+        before = await _all_pages(first)
+        assert len(before) == 1200
+        more = _seed_body(1, 30)
+        more["customers"][0]["externalId"] = "deep-more"
+        assert (await second.admin("POST", "seed", more)).status_code == 200
+        after = await _all_pages(first)
+        assert after[:1200] == before
+        assert len(after) == 1230
+    finally:
+        await first.close()
+        await second.close()

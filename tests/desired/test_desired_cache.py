@@ -1,0 +1,95 @@
+"""``check_directory_cached``: the result of ``check_directory``, parsing only what changed."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Docs
+
+from reconciler.desired import Checked, check_directory
+from reconciler.desired.cache import check_directory_cached
+from reconciler.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def entries(cache: Path) -> set[Path]:
+    return set(cache.rglob("*.json"))
+
+
+def same(a: Checked, b: Checked) -> None:
+    assert a.state == b.state
+    assert a.problems == b.problems
+    assert (a.files, a.counts) == (b.files, b.counts)
+    for key, user in a.state.users.items():  # positions are kept too
+        assert user.source == b.state.users[key].source
+
+
+@pytest.mark.parametrize("estate", ["desired-state", "tests/desired/broken"])
+def test_cold_and_warm_give_what_check_directory_gives(estate: str, tmp_path: Path) -> None:
+    directory = tmp_path / "estate"
+    shutil.copytree(ROOT / estate, directory)
+    cache = tmp_path / "cache"
+    expected = check_directory(directory)
+    same(check_directory_cached(directory, cache), expected)
+    written = entries(cache)
+    assert written
+    same(check_directory_cached(directory, cache), expected)
+    assert entries(cache) == written
+
+
+def test_an_edited_file_is_parsed_again_and_its_problems_found(
+    write: Callable[[Docs], Path], docs: Docs, tmp_path: Path
+) -> None:
+    directory = write(docs)
+    cache = tmp_path / "cache"
+    check_directory_cached(directory, cache)
+    before = entries(cache)
+    path = directory / "customers" / "acme.yaml"
+    path.write_text(path.read_text().replace("extension: '1001'", "extension: 12x"))
+    result = check_directory_cached(directory, cache)
+    same(result, check_directory(directory))
+    assert result.problems
+    assert "extension" in str(result.problems[0])
+    assert len(entries(cache) - before) == 1  # the edited file only
+
+
+def test_a_file_with_parse_problems_or_odd_values_is_never_cached(
+    write: Callable[[Docs], Path], docs: Docs, tmp_path: Path
+) -> None:
+    docs["broken.yaml"] = "kind: Template\nname: [unclosed\n"
+    docs["dated.yaml"] = "kind: Settings\nconcurrency: 4\nnote: 2024-01-01\n"
+    directory = write(docs)
+    cache = tmp_path / "cache"
+    result = check_directory_cached(directory, cache)
+    same(result, check_directory(directory))
+    assert {p.file for p in result.problems} >= {str(directory / "broken.yaml")}
+    assert len(entries(cache)) == 2  # the template and the customer file
+
+
+def test_a_damaged_entry_is_ignored(
+    write: Callable[[Docs], Path], docs: Docs, tmp_path: Path
+) -> None:
+    directory = write(docs)
+    cache = tmp_path / "cache"
+    check_directory_cached(directory, cache)
+    for entry in entries(cache):
+        entry.write_text('[{"data": 1}]')
+    same(check_directory_cached(directory, cache), check_directory(directory))
+
+
+def test_a_cache_that_cannot_be_written_only_costs_time(
+    write: Callable[[Docs], Path], docs: Docs, tmp_path: Path
+) -> None:
+    directory = write(docs)
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    same(check_directory_cached(directory, blocked), check_directory(directory))
+
+
+def test_a_missing_directory_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such directory"):
+        check_directory_cached(tmp_path / "nowhere", tmp_path / "cache")
