@@ -83,6 +83,19 @@ def result_table(result: ApplyResult) -> str:
     return "\n".join(rows) + "\n"
 
 
+def open_journal(path: Path) -> Journal:
+    """The journal at ``path``, opened for appending before anything is read or written."""
+    try:
+        return Journal(path)
+    except OSError as exc:
+        why = (
+            f"folder {path.parent} does not exist"
+            if not path.parent.is_dir()
+            else exc.strerror or str(exc)
+        )
+        raise UsageError(f"--journal {path}: cannot open it: {why}") from None
+
+
 def read_reviewed_plan(path: Path) -> Plan:
     try:
         text = path.read_text(encoding="utf-8")
@@ -149,7 +162,7 @@ def command(
     review = Review(checksum, read_reviewed_plan(plan_file) if plan_file else None, force)
     progress = ApplyProgress(tty=rt.terminal(sys.stderr))
     reading = StderrProgress(tty=rt.terminal(sys.stderr))
-    sink = Journal(journal) if journal is not None else None
+    sink = open_journal(journal) if journal is not None else None
     try:
         run = asyncio.run(
             apply_directory(

@@ -239,10 +239,13 @@ async def _sandbox_client(
     retry: RetryPolicy | None,
     wrap_transport: WrapTransport | None,
 ) -> AsyncIterator[WebexClient]:
-    from reconciler.sandbox import SandboxConfig, create_app
+    from reconciler.sandbox import SandboxConfig, StoreUnusable, create_app
 
     config = target.config if target.config is not None else SandboxConfig(db=target.db)
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except StoreUnusable as exc:
+        raise UsageError(f"--sandbox {exc.path}: {exc.reason}") from None
     transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=app)
     if wrap_transport is not None:
         transport = wrap_transport(transport)
