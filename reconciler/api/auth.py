@@ -143,6 +143,8 @@ class RefreshGrant:
         self._access: str | None = None
         self._lock = asyncio.Lock()
         self.refreshes = 0
+        #: The scopes the last token answer said the access token carries (None: not said).
+        self.scopes: frozenset[str] | None = None
 
     def __repr__(self) -> str:
         return f"RefreshGrant(url={self._url!r}, refreshes={self.refreshes})"
@@ -199,6 +201,9 @@ class RefreshGrant:
                 "/access_token",
             )
         self._access = access
+        scope = body.get("scope")
+        if isinstance(scope, str):  # space-separated, as OAuth has it
+            self.scopes = frozenset(scope.split())
         new_refresh = body.get("refresh_token")
         if isinstance(new_refresh, str) and new_refresh:
             self._refresh_token = new_refresh

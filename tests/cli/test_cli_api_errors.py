@@ -6,20 +6,16 @@ from __future__ import annotations
 import random
 import shutil
 import socket
-from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from apply_helpers import FakeClock
-from cli_helpers import ESTATE, invoke
+from cli_helpers import ESTATE, invoke, over_sandbox
 
-from reconciler.api import Limiter, RetryPolicy, WebexClient
+from reconciler.api import Limiter, RetryPolicy
 from reconciler.cli import Runtime
-from reconciler.sandbox import SandboxConfig, create_app
 from reconciler.workflow import Seams
-from reconciler.workflow.connect import Target, open_client
 
 
 @pytest.fixture
@@ -88,20 +84,6 @@ def test_a_connection_error_through_a_proxy_names_it_without_its_credentials(
     assert "cannot reach https://partner-hub.example/v1 through the proxy at 127.0.0.1:" in err
     assert "proxy-secret" not in err
     assert "CANARY" not in err
-
-
-def over_sandbox(db: Path) -> Any:
-    """A ``connect`` that sends the Partner Hub target's requests to an in-process sandbox."""
-
-    def connect(target: Target, **options: Any) -> AbstractAsyncContextManager[WebexClient]:
-        app = create_app(SandboxConfig(db=str(db)))
-        return open_client(target, **{**options, "wrap_transport": lambda _: _asgi(app)})
-
-    return connect
-
-
-def _asgi(app: Any) -> httpx.AsyncBaseTransport:
-    return httpx.ASGITransport(app=app)
 
 
 def test_a_404_under_an_api_root_without_v1_suggests_it(
