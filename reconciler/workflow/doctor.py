@@ -29,7 +29,7 @@ from typing import Literal
 
 from reconciler import bodies
 from reconciler.api import RefreshGrant, WebexClient
-from reconciler.errors import ApiError, AuthError
+from reconciler.errors import ApiError, AuthError, BadRequest, Conflict, NotFound
 from reconciler.model import State, has_calling
 from reconciler.workflow.connect import SandboxTarget, Target
 from reconciler.workflow.ratewatch import RateWatch
@@ -193,7 +193,7 @@ async def _answered(probe: Callable[[], Awaitable[object]]) -> bool:
         if exc.status == 403:
             return False
         raise
-    except ApiError:
+    except (BadRequest, NotFound, Conflict):
         return True  # refused for another reason than the scope: the scope passed
     return True
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from apply_helpers import FakeClock, fake_runtime
+from apply_helpers import FakeClock, fake_runtime, fast_limits
 from cli_helpers import ESTATE, invoke, over_sandbox
 
-from reconciler.api import Limiter, WebexClient
+from reconciler.api import Limiter, RetryPolicy, WebexClient
 from reconciler.cli import Runtime
 from reconciler.desired import load_desired
 from reconciler.workflow import Seams
@@ -232,3 +232,18 @@ def test_rate_limit_headers_are_shown(estate: Path, tmp_path: Path, clock: FakeC
     status, detail = lines_of(out)["rate limits"]
     assert status == "ok"
     assert detail.startswith("x-ratelimit-limit: 300, x-ratelimit-remaining: 287 (last values")
+
+
+def test_a_server_error_is_not_taken_for_a_held_scope(
+    estate: Path, tmp_path: Path, clock: FakeClock
+) -> None:
+    rt = tampered(fake_runtime(clock), refuse={"/v1/roles": 503})
+    fast = replace(rt.seams, limiter=lambda: fast_limits(clock)[0], retry=RetryPolicy(attempts=2))
+    code, out, err = invoke(
+        replace(rt, seams=fast), "doctor", str(estate), "--sandbox", str(tmp_path / "s.sqlite")
+    )
+    assert code == 1
+    assert out == ""
+    assert err.strip().splitlines() == [
+        "error: GET /roles: HTTP 503: refused by the test (503); after 2 attempt(s) trackingId=T"
+    ]
