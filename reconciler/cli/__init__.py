@@ -79,8 +79,8 @@ def verbosity_options(command: click.Command) -> click.Command:
             is_flag=True,
             expose_value=False,
             callback=_quiet,
-            help="Only errors on stderr, no progress; apply prints the plan's summary, not "
-            "the whole plan.",
+            help="No progress and only errors in the log on stderr; apply prints the plan's "
+            "summary, not the whole plan.",
         )
     )
     for sub in getattr(command, "commands", {}).values():
