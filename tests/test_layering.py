@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "reconciler"
 
-PURE = {"model", "planner", "plan", "render"}
+PURE = {"model", "planner", "plan", "render", "safetext"}
 IO_LIBS = {"httpx", "yaml", "click", "jsonschema", "asyncio", "starlette", "uvicorn"}
 
 
