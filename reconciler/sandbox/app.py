@@ -25,6 +25,7 @@ from reconciler.sandbox.web import (
     endpoint,
     error_response,
     json_response,
+    log,
 )
 
 CUST_R, CUST_W = "spark-admin:wholesale_customers_read", "spark-admin:wholesale_customers_write"
@@ -93,6 +94,10 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
         except ApiError as exc:
             ctx.store.rollback()
             return error_response(exc, "")
+        except Exception:
+            ctx.store.rollback()
+            log.exception("sandbox admin handler failed")
+            return error_response(ApiError(500, "Internal server error."), "")
 
     def admin_route(method: str, path: str, handler: Handler) -> Route:
         async def run(request: Request) -> Response:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sandbox_helpers import BASE, Sandbox, customer_body, location_body, subscriber_body
 
+from reconciler.sandbox import SandboxConfig, create_app
 from reconciler.sandbox.parsing import MAX_DEPTH
 
 pytestmark = pytest.mark.anyio
@@ -274,3 +278,42 @@ async def test_admin_api_still_takes_json_and_bodiless_posts(sandbox: Sandbox) -
             "/_sandbox/seed", content=b"[" * 50_000, headers={"content-type": "application/json"}
         )
         standard_error(deep, 400)
+
+
+#: one sandbox for every example (what earlier examples seeded only makes later ones harder)
+ADMIN_APP = create_app(SandboxConfig())
+seed_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=8,
+)
+seed_keys = st.sampled_from(
+    ["externalId", "address", "locations", "subscribers", "name", "email", "package", "roles"]
+)
+seed_like = st.recursive(
+    seed_values,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(seed_keys, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    path=st.sampled_from(["seed", "templates"]),
+    body=st.dictionaries(
+        st.sampled_from(["templates", "freeAccounts", "customers", "name", "provisioningId"]),
+        seed_like,
+    ),
+)
+def test_admin_bodies_of_any_shape_are_never_a_500(path: str, body: dict[str, Any]) -> None:
+    app = ADMIN_APP
+
+    async def post() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+            return await client.post(f"/_sandbox/{path}", json=body)
+
+    response = asyncio.run(post())
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        standard_error(response, response.status_code)
