@@ -115,7 +115,9 @@ keyed = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 @given(
     body=st.one_of(json_values, keyed),
     status=st.sampled_from([200, 202, 400, 404, 409, 423, 429, 500]),
@@ -128,7 +130,13 @@ def test_garbage_json_is_never_a_crash(body: Any, status: int, which: int) -> No
         lambda c: c.create_customer({"externalId": "x"}),
         lambda c: c.update_person("P1", {"displayName": "x"}),
     ]
-    rec = answering(lambda: httpx.Response(status, json=body, headers={"retry-after": "0"}))
+    answers = [httpx.Response(status, json=body, headers={"retry-after": "0"})]
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        # the garbage once, then an empty page: a list that never ends is another test's
+        return answers.pop() if answers else httpx.Response(200, json={"items": []})
+
+    rec = Recorder(respond)
     try:
         result = outcome(rec, calls[which])
     except ReconcilerError as exc:
