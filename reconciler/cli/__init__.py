@@ -91,9 +91,9 @@ def cli(verbose: int) -> None:
 
 # Each command module defines ``command`` (a click command or group) and imports the helpers
 # above, so they are imported once those exist.
-from reconciler.cli import apply, export, plan, sandbox, templates, validate  # noqa: E402
+from reconciler.cli import apply, export, plan, review, sandbox, templates, validate  # noqa: E402
 
-for _module in (validate, plan, apply, export, templates, sandbox):
+for _module in (validate, plan, apply, export, templates, sandbox, review):
     cli.add_command(_module.command)
 
 

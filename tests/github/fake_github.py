@@ -7,8 +7,12 @@ from __future__ import annotations
 import io
 import itertools
 import re
+import threading
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -46,6 +50,8 @@ class FakeGitHub:
         self.ids = itertools.count(1000)
         self.requests: list[httpx.Request] = []
         self.transport = httpx.MockTransport(self.handle)
+        self.api = API
+        self.storage = STORAGE
 
     def add_run(
         self,
@@ -71,7 +77,7 @@ class FakeGitHub:
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         url = request.url
-        if str(url).startswith(STORAGE):
+        if str(url).startswith(self.storage):
             # Storage URLs are pre-signed: GitHub's token must not travel there.
             assert "authorization" not in request.headers
             artifact = int(url.path.rsplit("/", 1)[1])
@@ -102,7 +108,7 @@ class FakeGitHub:
             return httpx.Response(200, json={"total_count": len(artifacts), "artifacts": artifacts})
         if m := re.fullmatch(r"/actions/artifacts/(\d+)/zip", path):
             self.artifact(int(m[1]))
-            return httpx.Response(302, headers={"Location": f"{STORAGE}/blobs/{m[1]}"})
+            return httpx.Response(302, headers={"Location": f"{self.storage}/blobs/{m[1]}"})
         return httpx.Response(404, json={"message": "Not Found"})
 
     def artifact(self, artifact_id: int) -> tuple[str, bytes]:
@@ -131,3 +137,44 @@ class FakeGitHub:
             "html_url": f"https://github.test/{self.repository}/actions/runs/{run.id}",
             "head_repository": {"full_name": run.head_repository},
         }
+
+
+@contextmanager
+def served(fake: FakeGitHub) -> Iterator[str]:
+    """Serve ``fake`` over HTTP on loopback (an ephemeral port); yields its API root. Artifact
+    storage answers under ``localhost`` on the same port: another origin than ``127.0.0.1``, as
+    GitHub's storage host is another origin than its API."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            host = self.headers.get("Host", "")
+            base = f"http://{host}"
+            request = httpx.Request(
+                "GET",
+                base + self.path,
+                headers={k: v for k, v in self.headers.items() if k.lower() != "host"},
+            )
+            response = fake.handle(request)
+            self.send_response(response.status_code)
+            for key, value in response.headers.items():
+                if key.lower() not in ("content-length", "transfer-encoding"):
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(response.content)))
+            self.end_headers()
+            self.wfile.write(response.content)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = server.server_address[1]
+    fake.api = f"http://127.0.0.1:{port}"
+    fake.storage = f"http://localhost:{port}/storage"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake.api
+    finally:
+        server.shutdown()
+        server.server_close()
+        fake.api, fake.storage = API, STORAGE

@@ -3,9 +3,11 @@ merges, and the apply workflow's steps (find the reviewed plans, plan, check cov
 with the fresh plan's checksum, move the marker) against an in-process sandbox and a fake
 GitHub API.
 
-The apply step here is ``plan --out`` + ``reconciler.review.coverage`` + ``apply --checksum``:
-the same decision ``apply --reviewed`` makes in one command, and as safe (apply refuses unless
-its fresh plan is the one that was checked).
+The workflows' own decisions run as they do there: ``reconciler review scope`` for a pull
+request's plan and ``reconciler review find`` (over HTTP, against the fake GitHub served on
+loopback) for an apply. The apply step is ``plan --out`` + ``reconciler.review.coverage`` +
+``apply --checksum``: the decision ``apply --reviewed`` makes in one command, and as safe
+(apply refuses unless its fresh plan is the one that was checked).
 """
 
 from __future__ import annotations
@@ -16,14 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from click.testing import CliRunner
-from fake_github import API, TOKEN, FakeGitHub, FakePull
+from fake_github import TOKEN, FakeGitHub, FakePull
 
 from reconciler.cli import cli
-from reconciler.github import GitHub
 from reconciler.merged import artifact_name
 from reconciler.plan import Plan
 from reconciler.review import Coverage, coverage, describe
-from reconciler.reviewed import MARKER, Found, find_reviewed, plan_scope
+from reconciler.reviewed import MARKER
 
 ENV: dict[str, str | None] = {
     "RECONCILER_SANDBOX": None,
@@ -63,6 +64,43 @@ def customer_yaml(ext: str, users: dict[str, str]) -> str:
             f"package: webex_meetings{extra}}}"
         )
     return "\n".join(lines) + "\n"
+
+
+def outputs(text: str) -> dict[str, str]:
+    """``key=value`` lines (what a step appends to ``$GITHUB_OUTPUT``)."""
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+
+@dataclass
+class Found:
+    """What ``review find`` answered."""
+
+    code: int
+    out: dict[str, str]
+    message: str
+
+    @property
+    def apply(self) -> bool:
+        return self.out.get("apply") == "true"
+
+    @property
+    def reviewed(self) -> list[Path]:
+        words = self.out.get("args", "").split()
+        return [Path(w) for flag, w in itertools.pairwise(words) if flag == "--reviewed"]
+
+    @property
+    def scope(self) -> list[str]:
+        words = self.out.get("args", "").split()
+        return words[:2] if words[:1] == ["--changed-since"] else []
+
+    @property
+    def refusals(self) -> list[str]:
+        """The lines naming each commit or pull request without a reviewed plan."""
+        return [line.strip() for line in self.message.splitlines() if line.startswith("  ")]
+
+    @property
+    def pulls(self) -> list[int]:
+        return [int(n) for n in self.out.get("pulls", "").split()]
 
 
 @dataclass
@@ -118,6 +156,19 @@ class Loop:
         assert "Traceback" not in result.stderr, result.stderr
         return result.exit_code, result.stdout + result.stderr
 
+    def review(self, *args: str) -> tuple[int, str, str]:
+        """``reconciler review …`` as the workflows run it (GitHub's variables set)."""
+        env = ENV | {
+            "GITHUB_TOKEN": TOKEN,
+            "GITHUB_REPOSITORY": self.gh.repository,
+            "GITHUB_API_URL": self.gh.api,
+            "GITHUB_REF_NAME": "main",
+        }
+        result = CliRunner().invoke(cli, ["review", *args], env=env)
+        assert "Traceback" not in result.stderr, result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        return result.exit_code, result.stdout, result.stderr
+
     # -- main, bootstrapped by one full apply (the workflow_dispatch run) ------------------------
 
     def start(self, customers: dict[str, dict[str, str]], *, prune: bool = False) -> None:
@@ -155,9 +206,11 @@ class Loop:
         self.git("checkout", "-q", f"pr-{pull.number}")
         try:
             base = self.git("merge-base", "origin/main", "HEAD")
-            decided = plan_scope(self.estate, base)
-            assert decided.changed, "the pull request changes the desired state"
-            scope = ["--changed-since", decided.since] if decided.since else []
+            code, text, _ = self.review("scope", str(self.estate), "--base", base)
+            assert code == 0
+            decided = outputs(text)
+            assert decided["changed"] == "true", "the pull request changes the desired state"
+            scope = decided["args"].split()
             out = self.root / f"plan-{pull.number}.json"
             code, _ = self.reconciler("plan", str(self.estate), *scope, "--out", str(out))
         finally:
@@ -198,18 +251,17 @@ class Loop:
         self.git("checkout", "-q", head if head != "HEAD" else "main")
         run = next(self.runs)
         try:
-            with GitHub(
-                self.gh.repository, TOKEN, api_url=API, transport=self.gh.transport
-            ) as client:
-                found = find_reviewed(self.estate, client, self.root / f"reviewed-{run}")
+            out_dir = self.root / f"reviewed-{run}"
+            code, text, err = self.review("find", str(self.estate), "--out-dir", str(out_dir))
+            found = Found(code, outputs(text), err)
             if not found.apply:
                 return Outcome("found", found)
-            scope = ["--changed-since", found.since] if found.since else []
+            scope = found.scope
             fresh_file = self.root / f"fresh-{run}.json"
             code, text = self.reconciler("plan", str(self.estate), *scope, "--out", str(fresh_file))
             assert code in (0, 2), text
             fresh = Plan.from_json(fresh_file.read_text(encoding="utf-8"))
-            reviewed = [Plan.from_json(f.read_text(encoding="utf-8")) for f in found.files]
+            reviewed = [Plan.from_json(f.read_text(encoding="utf-8")) for f in found.reviewed]
             check = coverage(fresh, reviewed)
             if not check.ok:
                 return Outcome("refused", found, check, describe(check))

@@ -5,9 +5,11 @@ reviewed change is lost and no unreviewed change is applied."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fake_github import FakeGitHub, served
 from pull_request_loop import Loop, customer_yaml
 
 from reconciler.reviewed import MARKER
@@ -16,10 +18,15 @@ ADA = {"Ada": ""}
 
 
 @pytest.fixture
-def loop(tmp_path: Path) -> Loop:
-    if shutil.which("git") is None:  # pragma: no cover - git is part of the test machine
-        pytest.skip("git is not installed")
-    loop = Loop(tmp_path)
+def github() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub()
+    with served(fake):
+        yield fake
+
+
+@pytest.fixture
+def loop(tmp_path: Path, github: FakeGitHub) -> Loop:
+    loop = Loop(tmp_path, github)
     loop.start({"acme": ADA, "globex": {}, "initech": {}})
     return loop
 
@@ -34,7 +41,7 @@ def test_a_merged_pull_request_is_applied_and_the_marker_moves(loop: Loop) -> No
     head = loop.merge(pull)
     outcome = loop.apply_run()
     assert outcome.stage == "applied", outcome.output
-    assert [p.pull for p in outcome.found.plans] == [pull.number]
+    assert outcome.found.pulls == [pull.number]
     assert loop.git("rev-parse", MARKER) == head
     assert loop.converged()
 
@@ -76,6 +83,7 @@ def test_a_re_run_after_a_partial_apply_finishes_the_job(loop: Loop) -> None:
     # "Re-run jobs" on that run once it succeeded: already applied, nothing to do.
     again = loop.apply_run()
     assert again.stage == "found"
+    assert again.found.code == 0
     assert not again.found.refusals
     assert "already applied" in again.found.message
 
@@ -97,6 +105,8 @@ def test_a_direct_push_is_refused_and_nothing_is_written(loop: Loop) -> None:
     loop.direct_push(acme(Zed=""), "Add Zed straight to main")
     outcome = loop.apply_run()
     assert outcome.stage == "found"
+    assert outcome.found.code == 1
+    assert outcome.found.out["apply"] == "false"
     [refusal] = outcome.found.refusals
     assert "(Add Zed straight to main) changed the desired state without a pull request" in (
         refusal
@@ -164,7 +174,7 @@ def test_three_quick_merges_the_replaced_middle_run_is_covered_by_the_next(loop:
     last = loop.merge(third)
     outcome = loop.apply_run()
     assert outcome.stage == "applied", outcome.output
-    assert [p.pull for p in outcome.found.plans] == [second.number, third.number]
+    assert outcome.found.pulls == [second.number, third.number]
     assert loop.converged()
     assert loop.git("rev-parse", MARKER) == last
     # Were the replaced run started by hand later, it would find its commit already applied.
@@ -183,7 +193,7 @@ def test_a_merge_queue_batch_of_two_uses_both_reviewed_plans(loop: Loop) -> None
     loop.merge(first, second)  # one push
     outcome = loop.apply_run()
     assert outcome.stage == "applied", outcome.output
-    assert [p.pull for p in outcome.found.plans] == [first.number, second.number]
+    assert outcome.found.pulls == [first.number, second.number]
     assert loop.converged()
 
 
@@ -210,7 +220,8 @@ def test_turning_on_prune_shows_and_applies_the_deletions_it_causes(loop: Loop) 
     ]
     loop.merge(pull)
     outcome = loop.apply_run()
-    assert outcome.found.since is None, "a setting changed: the whole estate is in scope"
+    assert outcome.found.scope == [], "a setting changed: the whole estate is in scope"
+    assert "scope: the whole estate (a setting changed)" in outcome.found.message
     assert outcome.stage == "applied", outcome.output
     assert loop.converged()
 
@@ -228,10 +239,13 @@ def test_rewritten_history_is_refused(loop: Loop) -> None:
     assert "history rewritten" in outcome.found.refusals[0]
 
 
-def test_no_marker_says_how_to_set_one(tmp_path: Path) -> None:
-    loop = Loop(tmp_path)
+def test_no_marker_says_how_to_set_one(tmp_path: Path, github: FakeGitHub) -> None:
+    loop = Loop(tmp_path, github)
     loop.start({"acme": ADA})
     loop.git("tag", "-d", MARKER)
-    with pytest.raises(Exception, match="last-applied marker 'reconciler-applied'") as caught:
-        loop.apply_run()
-    assert "full apply once" in str(caught.value)
+    outcome = loop.apply_run()
+    assert outcome.found.code == 1
+    assert outcome.found.message.startswith(
+        "error: no commit 'reconciler-applied': the last-applied marker 'reconciler-applied'"
+    )
+    assert "full apply once" in outcome.found.message
