@@ -4,6 +4,7 @@ reviewed change is lost and no unreviewed change is applied."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -249,3 +250,21 @@ def test_no_marker_says_how_to_set_one(tmp_path: Path, github: FakeGitHub) -> No
         "error: no commit 'reconciler-applied': the last-applied marker 'reconciler-applied'"
     )
     assert "full apply once" in outcome.found.message
+
+
+WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
+
+
+def test_the_workflows_read_only_outputs_the_commands_print(loop: Loop) -> None:
+    pull = loop.open_pr("Add Bea", acme(Bea=""))
+    loop.plan_pr(pull)
+    loop.merge(pull)
+    printed_find = set(loop.apply_run().found.out)
+    base = loop.git("rev-parse", "HEAD~1")
+    _, text, _ = loop.review("scope", str(loop.estate), "--base", base)
+    printed_scope = {line.split("=", 1)[0] for line in text.splitlines()}
+    plan_yml = (WORKFLOWS / "plan.yml").read_text()
+    apply_yml = (WORKFLOWS / "apply.yml").read_text()
+    assert set(re.findall(r"steps\.decided\.outputs\.([\w-]+)", plan_yml)) <= printed_scope
+    assert set(re.findall(r"steps\.reviewed\.outputs\.([\w-]+)", apply_yml)) <= printed_find
+    assert printed_find == {"apply", "marker", "args", "pulls"}
