@@ -94,6 +94,15 @@ def find_reviewed(
             since,
             refusals=selection.refusals,
         )
+    if not selection.plans:
+        # Nothing reviewed is needed, so nothing may be applied: an apply on a push always
+        # carries at least one reviewed plan, never none (which would check nothing).
+        return Found(
+            False,
+            f"nothing under {rel} changed since {marker_sha[:7]}: nothing to apply",
+            marker_sha,
+            since,
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
     for plan in selection.plans:

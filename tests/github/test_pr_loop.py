@@ -102,6 +102,18 @@ def test_a_re_run_after_a_complete_apply_that_did_not_move_the_marker_converges(
     assert loop.git("rev-parse", MARKER) == head
 
 
+def test_a_push_outside_the_desired_state_applies_nothing(loop: Loop) -> None:
+    loop.git("checkout", "-q", "main")
+    (loop.work / "README.md").write_text("Our estate\n")
+    loop.git("add", "README.md")
+    loop.git("commit", "-q", "-m", "Readme")
+    outcome = loop.apply_run()
+    assert outcome.stage == "found"
+    assert outcome.found.code == 0
+    assert outcome.found.out["apply"] == "false"
+    assert "nothing under desired-state changed since" in outcome.found.message
+
+
 def test_a_direct_push_is_refused_and_nothing_is_written(loop: Loop) -> None:
     loop.direct_push(acme(Zed=""), "Add Zed straight to main")
     outcome = loop.apply_run()
