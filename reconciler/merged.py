@@ -131,9 +131,10 @@ def pick_plan_run(pull: Pull, runs: Sequence[PlanRun], repository: str) -> Revie
     found = [a for a in run.artifacts if a.name == wanted]
     if not found:
         return f"its plan run {run.url or run.id} on {head} has no {wanted} artifact"
-    if found[0].expired:
+    upload = max(found, key=lambda a: a.id)  # a re-run attempt uploads it again
+    if upload.expired:
         return f"the {wanted} artifact of run {run.url or run.id} has expired"
-    return ReviewedPlan(pull.number, pull.head_sha, run.id, found[0].id, run.url)
+    return ReviewedPlan(pull.number, pull.head_sha, run.id, upload.id, run.url)
 
 
 def select_reviewed(

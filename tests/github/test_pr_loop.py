@@ -280,3 +280,32 @@ def test_the_workflows_read_only_outputs_the_commands_print(loop: Loop) -> None:
     assert set(re.findall(r"steps\.decided\.outputs\.([\w-]+)", plan_yml)) <= printed_scope
     assert set(re.findall(r"steps\.reviewed\.outputs\.([\w-]+)", apply_yml)) <= printed_find
     assert printed_find == {"apply", "marker", "args", "pulls"}
+
+
+def test_an_artifact_that_is_not_a_plan_is_one_clear_refusal(loop: Loop) -> None:
+    pull = loop.open_pr("Add Bea", acme(Bea=""))
+    plan = loop.plan_pr(pull)
+    assert plan is not None
+    # The newest successful run's artifact was edited: its checksum no longer matches.
+    edited = plan.to_json().replace("bea@acme.example", "mallory@acme.example")
+    loop.gh.add_run(pull.head_sha, "success", artifact=(f"reconciler-plan-{pull.number}", edited))
+    loop.merge(pull)
+    outcome = loop.apply_run()
+    assert outcome.found.code == 1
+    assert outcome.found.message == (
+        f"error: the reviewed plan of pull request #{pull.number}: plan file checksum does not "
+        "match its changes (edited by hand?)\n"
+    )
+    assert not loop.converged()
+
+
+def test_a_fork_s_pull_request_is_refused_by_number(loop: Loop) -> None:
+    pull = loop.open_pr("Add Bea", acme(Bea=""))
+    loop.gh.add_run(
+        pull.head_sha, "success", artifact=(f"reconciler-plan-{pull.number}", "{}"),
+        head_repository="mallory/estate",
+    )  # fmt: skip
+    loop.merge(pull)
+    [refusal] = loop.apply_run().found.refusals
+    assert refusal.startswith(f"pull request #{pull.number} (Add Bea): its head ")
+    assert "is in a fork (mallory/estate): forks get no credentials" in refusal

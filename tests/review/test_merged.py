@@ -66,6 +66,13 @@ def test_a_successful_run_without_the_artifact_is_refused() -> None:
     assert result == "its plan run https://gh/runs/5 on aaaaaaa has no reconciler-plan-7 artifact"
 
 
+def test_a_re_run_attempt_s_upload_is_the_one_used() -> None:
+    again = (Artifact(9, artifact_name(7), True), Artifact(12, artifact_name(7)))
+    result = pick_plan_run(PULL, [run(5, artifacts=again)], REPO)
+    assert isinstance(result, ReviewedPlan)
+    assert result.artifact_id == 12
+
+
 def test_an_expired_artifact_is_refused() -> None:
     result = pick_plan_run(PULL, [run(5, artifacts=(Artifact(9, artifact_name(7), True),))], REPO)
     assert result == "the reconciler-plan-7 artifact of run https://gh/runs/5 has expired"
