@@ -26,6 +26,7 @@ from typing import Literal
 ARTIFACT_PREFIX = "reconciler-plan-"
 
 Relation = Literal["ahead", "same", "behind", "diverged"]
+Verdict = Literal["apply", "applied", "refused"]
 
 
 def artifact_name(number: int) -> str:
@@ -93,17 +94,18 @@ class Selection:
         return not self.refusals
 
 
-def marker_verdict(relation: Relation, marker: str, head: str) -> tuple[bool, str]:
-    """``(apply, message)``: whether to go on, and the line that says why (for the log)."""
+def marker_verdict(relation: Relation, marker: str, head: str) -> tuple[Verdict, str]:
+    """``(verdict, message)``: go on (``apply``), stop as done (``applied``) or stop refusing
+    (``refused``), and the line that says why (for the log)."""
     short_marker, short_head = marker[:7], head[:7]
     if relation == "ahead":
-        return True, f"applying {short_head}: everything merged since {short_marker}"
+        return "apply", f"applying {short_head}: everything merged since {short_marker}"
     if relation in ("same", "behind"):
-        return False, (
+        return "applied", (
             f"{short_head} is already applied (the last-applied marker is at {short_marker}); "
             "nothing to do"
         )
-    return False, (
+    return "refused", (
         f"{short_head} does not descend from the last-applied commit {short_marker} (history "
         "rewritten?): refusing; check the branch, then run the full apply by hand"
     )

@@ -68,10 +68,10 @@ def find_reviewed(
         f"the last-applied marker {marker!r} (run the full apply once from the workflow's "
         "'Run workflow' button: it sets the marker)",
     )
-    go, message = marker_verdict(relation(top, marker_sha, head_sha), marker_sha, head_sha)
-    if not go:
-        refused = not message.endswith("nothing to do")
-        return Found(False, message, marker_sha, refusals=(message,) if refused else ())
+    verdict, message = marker_verdict(relation(top, marker_sha, head_sha), marker_sha, head_sha)
+    if verdict != "apply":
+        refusals = (message,) if verdict == "refused" else ()
+        return Found(False, message, marker_sha, refusals=refusals)
     rel = Path(directory).resolve().relative_to(top.resolve()).as_posix()
     pulls: dict[int, Pull] = {}
     commits = []

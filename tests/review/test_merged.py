@@ -132,17 +132,17 @@ def test_nothing_merged_needs_no_plan() -> None:
 
 
 @pytest.mark.parametrize(
-    ("relation", "go", "words"),
+    ("relation", "expected", "words"),
     [
-        ("ahead", True, "everything merged since"),
-        ("same", False, "already applied"),
-        ("behind", False, "already applied"),
-        ("diverged", False, "history rewritten"),
+        ("ahead", "apply", "everything merged since"),
+        ("same", "applied", "already applied"),
+        ("behind", "applied", "already applied"),
+        ("diverged", "refused", "history rewritten"),
     ],
 )
-def test_the_marker_decides_whether_to_apply(relation: str, go: bool, words: str) -> None:
-    apply, message = marker_verdict(relation, "1" * 40, "2" * 40)  # type: ignore[arg-type]
-    assert apply is go
+def test_the_marker_decides_whether_to_apply(relation: str, expected: str, words: str) -> None:
+    verdict, message = marker_verdict(relation, "1" * 40, "2" * 40)  # type: ignore[arg-type]
+    assert verdict == expected
     assert words in message
 
 
