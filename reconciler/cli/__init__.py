@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from reconciler import __version__
-from reconciler.cli import apply, export, plan, sandbox, templates, validate
+from reconciler.cli import apply, export, plan, review, sandbox, templates, validate
 from reconciler.cli.console import Runtime
 from reconciler.cli.exits import EXIT_ERROR, EXIT_USAGE, handle_errors
 
@@ -54,7 +54,7 @@ def cli(ctx: click.Context, verbose: int) -> None:
     )
 
 
-for _module in (validate, plan, apply, export, templates, sandbox):
+for _module in (validate, plan, apply, export, templates, sandbox, review):
     cli.add_command(_module.command)
 
 
