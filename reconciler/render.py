@@ -1,7 +1,9 @@
 """Plan renderings: text (a terminal or a log), Markdown (a pull-request comment), JSON; pure.
 
 The renderers only read a ``Plan``; whether to colour is the caller's decision (the CLI colours
-only on a terminal without ``NO_COLOR``).
+only on a terminal without ``NO_COLOR``). Every text that comes from data (addresses, values,
+notes, messages) goes through :mod:`reconciler.safetext` for its sink: one line without control
+or escape sequences in text, and escaped or in unbreakable code spans in Markdown.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from reconciler.plan import JSON, Change, Notice, Plan
+from reconciler.safetext import html_text, md_cell, md_code, md_text, terminal
 
 Format = Literal["text", "markdown", "json"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "json")
@@ -41,8 +44,9 @@ def summary_line(plan: Plan) -> str:
 
 
 def value(v: JSON) -> str:
-    """One field value on one line: strings quoted, lists and objects as compact JSON."""
-    return json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+    """One field value on one line: strings quoted, lists and objects as compact JSON (and
+    no control or invisible character, see ``safetext.terminal``)."""
+    return terminal(json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(", ", ": ")))
 
 
 def _paint(s: str, key: str, color: bool) -> str:
@@ -51,31 +55,31 @@ def _paint(s: str, key: str, color: bool) -> str:
 
 def change_lines(change: Change, prechecks: dict[str, str], *, indent: str = "  ") -> list[str]:
     """A change as Terraform-like lines (no colour): the symbol and address, then its fields,
-    notes, dependencies and precheck result."""
-    out = [f"{indent}{SYMBOL[change.action]} {change.address}"]
-    width = max((len(f.field) for f in change.fields), default=0)
+    notes, dependencies and precheck result; each line safe for a terminal."""
+    out = [f"{indent}{SYMBOL[change.action]} {terminal(change.address)}"]
+    width = max((len(terminal(f.field)) for f in change.fields), default=0)
     for f in change.fields:
-        label = f"{f.field}:".ljust(width + 1)
+        label = f"{terminal(f.field)}:".ljust(width + 1)
         if change.action == "update" and isinstance(f.before, dict) and isinstance(f.after, dict):
             out.append(f"{indent}    {label}")
             for key in sorted(set(f.before) | set(f.after)):
                 old, new = f.before.get(key), f.after.get(key)
                 if old != new:
-                    out.append(f"{indent}      {key}: {value(old)} -> {value(new)}")
+                    out.append(f"{indent}      {terminal(key)}: {value(old)} -> {value(new)}")
         elif change.action == "update":
             out.append(f"{indent}    {label} {value(f.before)} -> {value(f.after)}")
         else:
             out.append(f"{indent}    {label} {value(f.after)}")
-    out.extend(f"{indent}    # {n}" for n in change.notes)
+    out.extend(f"{indent}    # {terminal(n)}" for n in change.notes)
     if change.depends_on:
-        out.append(f"{indent}    # after: {', '.join(change.depends_on)}")
+        out.append(f"{indent}    # after: {terminal(', '.join(change.depends_on))}")
     if change.address in prechecks:
-        out.append(f"{indent}    # precheck: {prechecks[change.address]}")
+        out.append(f"{indent}    # precheck: {terminal(prechecks[change.address])}")
     return out
 
 
 def _notices(title: str, notices: Iterable[Notice], mark: str) -> list[str]:
-    items = [f"  {mark} {n.address}: {n.message}" for n in notices]
+    items = [f"  {mark} {terminal(n.address)}: {terminal(n.message)}" for n in notices]
     return [title, *items, ""] if items else []
 
 
@@ -83,7 +87,7 @@ def text(plan: Plan, *, color: bool = False) -> str:
     prechecks = {n.address: n.message for n in plan.prechecks}
     lines: list[str] = []
     if plan.scope:
-        lines += [f"Scope: {', '.join(plan.scope)} (a partial plan)", ""]
+        lines += [f"Scope: {terminal(', '.join(plan.scope))} (a partial plan)", ""]
     if plan.changes:
         lines.append("Changes (+ create, ~ update, - delete):")
         for change in plan.changes:
@@ -118,14 +122,6 @@ def _customer_of(address: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-def _cell(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def _code(s: str) -> str:
-    return "`" + s.replace("`", "'") + "`"
-
-
 def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     """A pull-request comment: summary table per customer first, details collapsed, kept under
     ``limit`` characters (what does not fit is counted in a closing note)."""
@@ -148,14 +144,14 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
 
     head = [f"### reconciler plan: {summary_line(plan).removeprefix('Plan: ')}", ""]
     if plan.scope:
-        head += [f"Scoped to: {', '.join(_code(s) for s in plan.scope)} (a partial plan).", ""]
+        head += [f"Scoped to: {', '.join(md_code(s) for s in plan.scope)} (a partial plan).", ""]
     if plan.blocked:
         head += [
             f"> [!CAUTION]\n> **Blocked** by {len(plan.blocked)} safety rule(s): `apply` "
             "refuses this plan unless `--force`.",
             "",
         ]
-        head += [f"- {_code(n.address)}: {_cell(n.message)}" for n in plan.blocked] + [""]
+        head += [f"- {md_code(n.address)}: {md_text(n.message)}" for n in plan.blocked] + [""]
     head.append(f"Checksum: `{plan.checksum}`")
     head.append("")
 
@@ -168,7 +164,7 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     for cust in sorted(per):
         counts = per[cust]
         row = (
-            f"| {_cell(cust) if cust else '(whole plan)'} | {counts['create']} | "
+            f"| {md_cell(cust) if cust else '(whole plan)'} | {counts['create']} | "
             f"{counts['update']} | {counts['delete']} | {counts['warnings']} | "
             f"{counts['blocked']} | {counts['unmanaged']} |"
         )
@@ -186,12 +182,12 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         ]
         count = len(changes_of[cust])
         details.append(
-            f"<details><summary>{_cell(cust)}: {count} change(s)</summary>\n\n```diff\n"
+            f"<details><summary>{html_text(cust)}: {count} change(s)</summary>\n\n```diff\n"
             + "\n".join(body).replace("```", "'''")
             + "\n```\n\n</details>\n"
         )
-    warnings = [f"- {_code(n.address)}: {_cell(n.message)}\n" for n in plan.warnings]
-    unmanaged = [f"- {_code(n.address)}: {_cell(n.message)}\n" for n in plan.unmanaged]
+    warnings = [f"- {md_code(n.address)}: {md_text(n.message)}\n" for n in plan.warnings]
+    unmanaged = [f"- {md_code(n.address)}: {md_text(n.message)}\n" for n in plan.unmanaged]
 
     out = "\n".join(head) + "\n"
     reserve = 400  # room for the closing note

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from reconciler import __version__
-from reconciler.cli import apply, doctor, export, plan, sandbox, templates, validate
+from reconciler.cli import apply, doctor, export, plan, review, sandbox, templates, validate
 from reconciler.cli.console import Runtime, verbosity
 from reconciler.cli.exits import EXIT_ERROR, EXIT_USAGE, handle_errors
 
@@ -101,7 +101,7 @@ def cli(ctx: click.Context) -> None:
     )
 
 
-for _module in (validate, plan, apply, doctor, export, templates, sandbox):
+for _module in (validate, plan, apply, doctor, export, templates, sandbox, review):
     cli.add_command(_module.command)
 verbosity_options(cli)
 
