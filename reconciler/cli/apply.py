@@ -1,9 +1,10 @@
 """``reconciler apply [DIR]``: re-plan against live Partner Hub and execute the plan.
 
 Exit codes (:mod:`reconciler.cli.exits`): 0 every change done (or nothing to do); 1 a change
-failed, the fresh plan is not the reviewed one (``--checksum`` / ``--plan``), the prompt was
-declined, or any error; 3 blocked by a safety rule (unless ``--force``); 64 usage (e.g. no
-terminal and no ``--yes``).
+failed, the fresh plan is not the reviewed one (``--checksum`` / ``--plan``) or has a change no
+``--reviewed`` plan covers, the prompt was declined, or any error; 3 blocked by a safety rule
+(unless ``--force``); 64 usage (e.g. no terminal and no ``--yes``, or ``--reviewed`` with
+``--plan``/``--checksum``). With ``--reviewed``, an empty fresh plan is "nothing left to apply".
 The plan goes to stdout before anything is written, then the done / failed / skipped table;
 progress goes to stderr (a bar on a terminal, one line per finished change otherwise).
 """
@@ -110,6 +111,17 @@ def read_reviewed_plan(path: Path) -> Plan:
     help="The reviewed JSON plan (plan --out): refuse, saying what differs, unless the fresh "
     "plan is the same. Its scope is used when no --customer/--changed-since is given.",
 )
+@click.option(
+    "--reviewed",
+    "reviewed_files",
+    type=click.Path(path_type=Path, dir_okay=False),
+    multiple=True,
+    metavar="FILE",
+    help="A reviewed JSON plan (repeatable, one per merged pull request): refuse, listing them, "
+    "unless every fresh change is covered by a reviewed one; what is already live has left the "
+    "fresh plan, so a re-run finishes the job. Their scopes are used when no "
+    "--customer/--changed-since is given.",
+)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask; required without a terminal.")
 @click.option("--force", is_flag=True, help="Apply a plan that a safety rule blocks.")
 @click.option(
@@ -135,6 +147,7 @@ def command(
     changed_since: str | None,
     checksum: str | None,
     plan_file: Path | None,
+    reviewed_files: tuple[Path, ...],
     yes: bool,
     force: bool,
     journal: Path | None,
@@ -146,7 +159,14 @@ def command(
     rt = runtime()
     if not yes and not rt.interactive():
         raise UsageError("apply needs --yes when it is not run from a terminal")
-    review = Review(checksum, read_reviewed_plan(plan_file) if plan_file else None, force)
+    if reviewed_files and (plan_file is not None or checksum is not None):
+        raise UsageError("--reviewed cannot be combined with --plan or --checksum")
+    review = Review(
+        checksum,
+        read_reviewed_plan(plan_file) if plan_file else None,
+        force,
+        tuple(read_reviewed_plan(f) for f in reviewed_files),
+    )
     progress = ApplyProgress(tty=rt.terminal(sys.stderr))
     reading = StderrProgress(tty=rt.terminal(sys.stderr))
     sink = Journal(journal) if journal is not None else None
@@ -170,7 +190,7 @@ def command(
         progress.done()
         if sink is not None:
             sink.close()
-    report(run)
+    report(run, reviewed=bool(reviewed_files))
 
 
 def confirmer(rt: Runtime, *, yes: bool) -> Confirm:
@@ -191,10 +211,13 @@ def confirmer(rt: Runtime, *, yes: bool) -> Confirm:
     return confirm
 
 
-def report(run: ApplyRun) -> None:
+def report(run: ApplyRun, *, reviewed: bool = False) -> None:
     """The outcome on stdout, and the exit: 1 when declined or when a change failed."""
     if run.result is None:
         leave(EXIT_ERROR, "apply cancelled; nothing was changed")
+    if run.plan.is_empty and reviewed:
+        click.echo("nothing left to apply: every reviewed change is live")
+        return
     if run.plan.is_empty:
         click.echo("No changes. Partner Hub matches the desired state.")
         return
