@@ -22,12 +22,13 @@ import click
 
 from reconciler import render
 from reconciler.apply import STATUSES, ApplyResult, ChangeResult
-from reconciler.cli.console import Runtime, StderrProgress, is_terminal, runtime
+from reconciler.cli.console import Runtime, StderrProgress, for_log, is_terminal, runtime
 from reconciler.cli.exits import EXIT_ERROR, handle_errors, leave
 from reconciler.cli.options import directory_argument, scope_options, target_options
 from reconciler.errors import ApplyFailed, ConfigError, UsageError
 from reconciler.journal import Journal
 from reconciler.plan import KINDS, Plan
+from reconciler.safetext import log_line
 from reconciler.workflow import ApplyRun, Confirm, Review, Selection, apply_directory
 from reconciler.workflow.connect import Target
 
@@ -55,10 +56,8 @@ class ApplyProgress:
             self.width = max(self.width, len(line))
         else:
             message = f" ({result.message})" if result.message else ""
-            self.stream.write(
-                f"[{finished}/{total}] {result.status:<7} {result.action} {result.address}"
-                f"{message}\n"
-            )
+            line = f"[{finished}/{total}] {result.status:<7} {result.action} {result.address}"
+            self.stream.write(log_line(line + message) + "\n")
         self.stream.flush()
 
     def done(self) -> None:
@@ -68,7 +67,8 @@ class ApplyProgress:
 
 
 def result_table(result: ApplyResult) -> str:
-    """The done / failed / skipped counts per kind, then each failure and each skip."""
+    """The done / failed / skipped counts per kind, then each failure and each skip (their
+    addresses and server messages as safe log lines)."""
     counts = Counter((r.kind, r.status) for r in result.results)
     header = f"{'':<10}" + "".join(f"{s:>9}" for s in STATUSES)
     rows = [header]
@@ -80,7 +80,7 @@ def result_table(result: ApplyResult) -> str:
         if items:
             rows.append("")
             rows.append(f"{status.capitalize()}:")
-            rows.extend(f"  {r.action} {r.address}: {r.message}" for r in items)
+            rows.extend(log_line(f"  {r.action} {r.address}: {r.message}") for r in items)
     return "\n".join(rows) + "\n"
 
 
@@ -198,7 +198,8 @@ def confirmer(rt: Runtime, *, yes: bool) -> Confirm:
     colour = rt.colour(os.environ)
 
     def confirm(plan: Plan) -> bool:
-        click.echo(render.render(plan, "text", color=colour), nl=False, color=colour)
+        shown = for_log(render.render(plan, "text", color=colour), os.environ)
+        click.echo(shown, nl=False, color=colour)
         if plan.is_blocked:
             click.echo(
                 f"plan is blocked by {len(plan.blocked)} safety rule(s); --force: applying it",
