@@ -140,6 +140,11 @@ class JobTimeout(ReconcilerError):
     """Asynchronous provisioning did not finish before its deadline."""
 
 
+class DuplicateFound(ReconcilerError):
+    """A create left two live objects under one key (Webex does not enforce it, or another run
+    created the same object at the same time)."""
+
+
 class PlanError(ReconcilerError):
     """A plan cannot be computed, or a saved plan cannot be read back."""
 

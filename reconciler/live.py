@@ -49,7 +49,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from reconciler.api import WebexClient
-from reconciler.model import Address, Customer, LiveRef, Location, State, User
+from reconciler.model import Address, Customer, Duplicate, LiveRef, Location, State, User
 
 Json = dict[str, Any]
 
@@ -257,8 +257,17 @@ def _slim_subscriber(raw: Json) -> Json:
     return out
 
 
-def _id_of(obj: User) -> str:
+def _id_of(obj: User | Location) -> str:
     return obj.live.id if obj.live else ""
+
+
+def duplicates_of(seen: dict[tuple[str, str, str], set[str]]) -> tuple[Duplicate, ...]:
+    """The keys read with more than one ID, as ``Duplicate`` values (the planner reports them)."""
+    return tuple(
+        Duplicate("location" if kind == "location" else "user", ext, key, tuple(sorted(ids)))
+        for (kind, ext, key), ids in sorted(seen.items())
+        if len(ids) > 1
+    )
 
 
 def _emails(person: Json) -> Iterable[str]:
@@ -389,6 +398,8 @@ async def read_live(
     for raw in outside:
         state_customers.setdefault(str(raw["externalId"]), normalise_customer(raw))
     state_locations: dict[tuple[str, str], Location] = {}
+    #: (kind, customer, key) → the IDs of every live object under a key read more than once.
+    seen: dict[tuple[str, str, str], set[str]] = {}
     people_by_ext: dict[str, tuple[dict[str, Json], dict[str, Json]]] = {}
     names_by_ext: dict[str, dict[str, str]] = {}
     for ext, locations, people in org_data:
@@ -396,7 +407,9 @@ async def read_live(
         for raw in sorted(locations, key=lambda r: str(r.get("id", ""))):
             loc = normalise_location(ext, raw)
             names[str(raw.get("id", ""))] = loc.name
-            state_locations.setdefault(loc.key, loc)
+            if state_locations.setdefault(loc.key, loc) is not loc:
+                seen.setdefault(("location", *loc.key), {_id_of(state_locations[loc.key])})
+                seen[("location", *loc.key)].add(_id_of(loc))
         names_by_ext[ext] = names
         by_id = {str(p.get("id")): p for p in people}
         by_email = {e: p for p in people for e in _emails(p)}
@@ -417,6 +430,8 @@ async def read_live(
             owner, sub, person, location_names=names_by_ext[owner], role_names=roles
         )
         known = state_users.get(user.key)
+        if known is not None and _id_of(known) != _id_of(user):
+            seen.setdefault(("user", *user.key), {_id_of(known)}).add(_id_of(user))
         if known is None or _id_of(user) < _id_of(known):
             state_users[user.key] = user
 
@@ -424,4 +439,5 @@ async def read_live(
         customers=dict(sorted(state_customers.items())),
         locations=dict(sorted(state_locations.items())),
         users=dict(sorted(state_users.items())),
+        duplicates=duplicates_of(seen),
     )

@@ -206,11 +206,25 @@ class Settings:
 
 
 @dataclass(frozen=True, slots=True)
+class Duplicate:
+    """Live objects of one ``kind`` under one key of a customer (a location name, a lower-cased
+    email), which the live ``State`` holds only one of: Webex may not enforce the key. ``ids``:
+    the server IDs of all of them, sorted."""
+
+    kind: Literal["location", "user"]
+    customer: str
+    key: str
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class State:
-    """A whole estate: desired (from YAML) or live (from Partner Hub)."""
+    """A whole estate: desired (from YAML) or live (from Partner Hub). ``duplicates``: live
+    keys found more than once (only the first is in ``locations``/``users``)."""
 
     templates: Mapping[str, Template] = field(default_factory=dict)
     customers: Mapping[str, Customer] = field(default_factory=dict)
     locations: Mapping[tuple[str, str], Location] = field(default_factory=dict)
     users: Mapping[tuple[str, str], User] = field(default_factory=dict)
     settings: Settings = Settings()
+    duplicates: tuple[Duplicate, ...] = ()

@@ -15,8 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.desired import schemas
-from reconciler.desired.yamlio import parse
+from reconciler.desired.changed import declares_settings
 from reconciler.errors import ConfigError, PlanError
 from reconciler.github import GitHub
 from reconciler.merged import (
@@ -176,10 +175,7 @@ def settings_changed(top: Path, marker: str, head: str, rel: str) -> bool:
                 text=True,
                 check=False,
             )
-            if shown.returncode != 0:
-                continue
-            docs, _ = parse(shown.stdout, name, schemas.string_fields())
-            if any(isinstance(d.data, dict) and d.data.get("kind") == "Settings" for d in docs):
+            if shown.returncode == 0 and declares_settings(shown.stdout, name):
                 return True
     return False
 

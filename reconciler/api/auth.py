@@ -77,11 +77,18 @@ class Credentials:
 
 
 def credentials_from_env(env: Mapping[str, str]) -> Credentials | None:
-    """Credentials from ``env``; None if none are set; UsageError if the grant is incomplete."""
+    """Credentials from ``env``; None if none are set; UsageError if the grant is incomplete or
+    both a token and a grant variable are set (an expired token must not silently win over a
+    valid grant). An empty value is unset: a missing GitHub secret arrives as ``""``."""
     token = env.get(TOKEN_VAR, "").strip()
+    present = [v for v in GRANT_VARS if env.get(v, "").strip()]
+    if token and present:
+        raise UsageError(
+            f"both {TOKEN_VAR} and the refresh grant ({', '.join(GRANT_VARS)}) are set; "
+            "set only one"
+        )
     if token:
         return Credentials(token=_checked(TOKEN_VAR, token))
-    present = [v for v in GRANT_VARS if env.get(v, "").strip()]
     if not present:
         return None
     missing = [v for v in GRANT_VARS if v not in present]

@@ -1,10 +1,11 @@
 """``reconciler apply [DIR]``: re-plan against live Partner Hub and execute the plan.
 
 Exit codes (:mod:`reconciler.cli.exits`): 0 every change done (or nothing to do); 1 a change
-failed, the fresh plan is not the reviewed one (``--checksum`` / ``--plan``), the prompt was
-declined, or any error; 3 blocked by a safety rule (unless ``--force``); 64 usage (e.g. no
-terminal and no ``--yes``); 130 interrupted (what had finished is said, and that a re-run
-continues).
+failed, the fresh plan is not the reviewed one (``--checksum`` / ``--plan``) or has a change no
+``--reviewed`` plan covers, the prompt was declined, or any error; 3 blocked by a safety rule
+(unless ``--force``); 64 usage (e.g. no terminal and no ``--yes``, or ``--reviewed`` with
+``--plan``/``--checksum``); 130 interrupted (what had finished is said, and that a re-run
+continues). With ``--reviewed``, an empty fresh plan is "nothing left to apply".
 The plan goes to stdout before anything is written, then the done / failed / skipped table;
 progress goes to stderr (a bar on a terminal, one line per finished change otherwise).
 """
@@ -23,12 +24,20 @@ import click
 
 from reconciler import render
 from reconciler.apply import STATUSES, ApplyResult, ChangeResult
-from reconciler.cli.console import Runtime, StderrProgress, is_terminal, quiet, runtime
+from reconciler.cli.console import (
+    Runtime,
+    StderrProgress,
+    for_log,
+    is_terminal,
+    quiet,
+    runtime,
+)
 from reconciler.cli.exits import EXIT_ERROR, EXIT_INTERRUPTED, handle_errors, leave
 from reconciler.cli.options import directory_argument, scope_options, target_options
 from reconciler.errors import ApplyFailed, ConfigError, UsageError
 from reconciler.journal import Journal
 from reconciler.plan import KINDS, Plan
+from reconciler.safetext import log_line
 from reconciler.workflow import ApplyRun, Confirm, Review, Selection, apply_directory
 from reconciler.workflow.connect import Target
 
@@ -68,10 +77,8 @@ class ApplyProgress:
             self.width = max(self.width, len(line))
         else:
             message = f" ({result.message})" if result.message else ""
-            self.stream.write(
-                f"[{finished}/{total}] {result.status:<7} {result.action} {result.address}"
-                f"{message}\n"
-            )
+            line = f"[{finished}/{total}] {result.status:<7} {result.action} {result.address}"
+            self.stream.write(log_line(line + message) + "\n")
         self.stream.flush()
 
     def done(self) -> None:
@@ -81,7 +88,8 @@ class ApplyProgress:
 
 
 def result_table(result: ApplyResult) -> str:
-    """The done / failed / skipped counts per kind, then each failure and each skip."""
+    """The done / failed / skipped counts per kind, then each failure and each skip (their
+    addresses and server messages as safe log lines)."""
     counts = Counter((r.kind, r.status) for r in result.results)
     header = f"{'':<10}" + "".join(f"{s:>9}" for s in STATUSES)
     rows = [header]
@@ -93,7 +101,7 @@ def result_table(result: ApplyResult) -> str:
         if items:
             rows.append("")
             rows.append(f"{status.capitalize()}:")
-            rows.extend(f"  {r.action} {r.address}: {r.message}" for r in items)
+            rows.extend(log_line(f"  {r.action} {r.address}: {r.message}") for r in items)
     return "\n".join(rows) + "\n"
 
 
@@ -137,6 +145,17 @@ def read_reviewed_plan(path: Path) -> Plan:
     help="The reviewed JSON plan (plan --out): refuse, saying what differs, unless the fresh "
     "plan is the same. Its scope is used when no --customer/--changed-since is given.",
 )
+@click.option(
+    "--reviewed",
+    "reviewed_files",
+    type=click.Path(path_type=Path, dir_okay=False),
+    multiple=True,
+    metavar="FILE",
+    help="A reviewed JSON plan (repeatable, one per merged pull request): refuse, listing them, "
+    "unless every fresh change is covered by a reviewed one; what is already live has left the "
+    "fresh plan, so a re-run finishes the job. Their scopes are used when no "
+    "--customer/--changed-since is given.",
+)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask; required without a terminal.")
 @click.option("--force", is_flag=True, help="Apply a plan that a safety rule blocks.")
 @click.option(
@@ -162,6 +181,7 @@ def command(
     changed_since: str | None,
     checksum: str | None,
     plan_file: Path | None,
+    reviewed_files: tuple[Path, ...],
     yes: bool,
     force: bool,
     journal: Path | None,
@@ -173,7 +193,14 @@ def command(
     rt = runtime()
     if not yes and not rt.interactive():
         raise UsageError("apply needs --yes when it is not run from a terminal")
-    review = Review(checksum, read_reviewed_plan(plan_file) if plan_file else None, force)
+    if reviewed_files and (plan_file is not None or checksum is not None):
+        raise UsageError("--reviewed cannot be combined with --plan or --checksum")
+    review = Review(
+        checksum,
+        read_reviewed_plan(plan_file) if plan_file else None,
+        force,
+        tuple(read_reviewed_plan(f) for f in reviewed_files),
+    )
     progress = ApplyProgress(tty=rt.terminal(sys.stderr), silent=quiet())
     reading = StderrProgress(tty=rt.terminal(sys.stderr))
     sink = open_journal(journal) if journal is not None else None
@@ -202,7 +229,7 @@ def command(
             sink.close()
     if stopped is not None:
         leave(EXIT_INTERRUPTED, stopped)
-    report(run)
+    report(run, reviewed=bool(reviewed_files))
 
 
 def interrupted(progress: ApplyProgress) -> str:
@@ -231,7 +258,8 @@ def confirmer(
         if brief:
             click.echo(f"{render.summary_line(plan)}\nChecksum: {plan.checksum}")
         else:
-            click.echo(render.render(plan, "text", color=colour), nl=False, color=colour)
+            shown = for_log(render.render(plan, "text", color=colour), os.environ)
+            click.echo(shown, nl=False, color=colour)
         if plan.is_blocked:
             click.echo(
                 f"plan is blocked by {len(plan.blocked)} safety rule(s); --force: applying it",
@@ -245,10 +273,13 @@ def confirmer(
     return confirm
 
 
-def report(run: ApplyRun) -> None:
+def report(run: ApplyRun, *, reviewed: bool = False) -> None:
     """The outcome on stdout, and the exit: 1 when declined or when a change failed."""
     if run.result is None:
         leave(EXIT_ERROR, "apply cancelled; nothing was changed")
+    if run.plan.is_empty and reviewed:
+        click.echo("nothing left to apply: every reviewed change is live")
+        return
     if run.plan.is_empty:
         click.echo("No changes. Partner Hub matches the desired state.")
         return

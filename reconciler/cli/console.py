@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from reconciler.safetext import actions_log, log_line, terminal
 from reconciler.workflow import REAL_SEAMS, Seams
 
 
@@ -78,6 +79,17 @@ def quiet() -> bool:
     return verbosity().quiet
 
 
+def in_actions(env: Mapping[str, str]) -> bool:
+    """Running in a GitHub Actions job (``GITHUB_ACTIONS=true``): stdout is a workflow log."""
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def for_log(rendered: str, env: Mapping[str, str]) -> str:
+    """A rendered plan (text or JSON) as printed on stdout: in an Actions job wrapped by
+    :func:`reconciler.safetext.actions_log`, so no line of it can act as a workflow command."""
+    return actions_log(rendered) if in_actions(env) else rendered
+
+
 def use_colour(
     stream: Any, env: Mapping[str, str], terminal: Callable[[Any], bool] = is_terminal
 ) -> bool:
@@ -102,7 +114,9 @@ class StderrProgress:
     def __call__(self, phase: str, done: int, total: int) -> None:
         if self.silent:
             return
-        message = f"reading Partner Hub: {phase} {done}/{total}"
+        message = f"reading Partner Hub: {terminal(phase)} {done}/{total}"
+        if not self.tty:
+            message = log_line(message)
         if self.tty:
             pad = " " * max(0, self.last_len - len(message))
             self.stream.write(f"\r{message}{pad}")

@@ -16,6 +16,7 @@ import click
 
 from reconciler import errors
 from reconciler.plan import Plan
+from reconciler.safetext import log_line
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -46,16 +47,23 @@ def plan_exit_code(plan: Plan, *, detailed_exitcode: bool, force: bool) -> int:
     return EXIT_OK
 
 
+def safe_lines(text: str) -> str:
+    """``text`` line by line as :func:`reconciler.safetext.log_line` makes it: messages carry
+    server and YAML text (names, API messages), which must not move a cursor or act as a
+    workflow command in a log."""
+    return "\n".join(log_line(line) for line in text.split("\n"))
+
+
 def fail(exc: BaseException) -> NoReturn:
     """Print one clear message for ``exc`` on stderr and exit with its code."""
-    click.echo(f"error: {exc}", err=True)
+    click.echo(safe_lines(f"error: {exc}"), err=True)
     sys.exit(exit_code_for(exc))
 
 
 def leave(code: int, message: str | None = None) -> NoReturn:
-    """Exit with ``code``, after ``message`` on stderr when given."""
+    """Exit with ``code``, after ``message`` on stderr when given (made safe line by line)."""
     if message:
-        click.echo(message, err=True)
+        click.echo(safe_lines(message), err=True)
     sys.exit(code)
 
 

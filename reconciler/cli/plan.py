@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from reconciler import render
-from reconciler.cli.console import StderrProgress, runtime
+from reconciler.cli.console import StderrProgress, for_log, runtime
 from reconciler.cli.exits import handle_errors, leave, plan_exit_code
 from reconciler.cli.options import directory_argument, scope_options, target_options
 from reconciler.errors import ConfigError
@@ -103,7 +103,13 @@ def command(
     if out is not None:
         write_plan(out, render.as_json(planned.plan))
     colour = fmt == "text" and rt.colour(os.environ)
-    click.echo(render.render(planned.plan, fmt, color=colour), nl=False, color=colour)
+    rendered = render.render(planned.plan, fmt, color=colour)
+    # In an Actions log, the text and JSON plans are wrapped so that no line acts as a
+    # workflow command. Markdown is a document (the comment, the job summary) the wrapper would
+    # corrupt, and its renderer escapes ':' and '#' in every value: none of its lines can.
+    if fmt != "markdown":
+        rendered = for_log(rendered, os.environ)
+    click.echo(rendered, nl=False, color=colour)
     code = plan_exit_code(planned.plan, detailed_exitcode=detailed_exitcode, force=force)
     leave(code, blocked_message(planned.plan, force))
 

@@ -27,6 +27,7 @@ from reconciler.cli.options import directory_argument
 from reconciler.errors import UsageError
 from reconciler.github import API_URL, GitHub
 from reconciler.reviewed import MARKER, find_reviewed, plan_scope
+from reconciler.safetext import log_line
 
 
 @click.group("review")
@@ -118,9 +119,10 @@ def find_command(
             branch=branch,
             workflow=workflow,
         )
-    click.echo(found.message, err=True)
+    # Pull request titles and commit subjects are anyone's text: safe log lines.
+    click.echo(log_line(found.message), err=True)
     for refusal in found.refusals:
-        click.echo(f"  {refusal}", err=True)
+        click.echo(log_line(f"  {refusal}"), err=True)
     args = ["--changed-since", found.since] if found.apply and found.since else []
     for path in found.files:
         args += ["--reviewed", str(path)]

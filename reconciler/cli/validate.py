@@ -1,4 +1,8 @@
-"""``reconciler validate [DIR]``: every problem at once, or a one-line summary."""
+"""``reconciler validate [DIR]``: every problem at once, or a one-line summary.
+
+File names and messages come from the pull request (a value, a key, a file name), so every line
+goes through :mod:`reconciler.safetext`: problems as log lines, the annotations as escaped
+workflow commands, the directory shown without control characters."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from reconciler.cli.exits import EXIT_ERROR, handle_errors, leave
 from reconciler.cli.options import directory_argument
 from reconciler.desired import Checked, check_directory
 from reconciler.errors import Problem
+from reconciler.safetext import log_line, terminal, terminal_block, workflow_command
 
 _KIND_WORDS = (
     ("Template", "template", "templates"),
@@ -28,14 +33,21 @@ def summary(directory: Path, checked: Checked) -> str:
         for kind, one, many in _KIND_WORDS
     ]
     files = f"{checked.files} file" + ("" if checked.files == 1 else "s")
-    return f"{directory}: valid: {', '.join(parts)} ({files})"
+    return f"{terminal(str(directory))}: valid: {', '.join(parts)} ({files})"
 
 
 def annotation(problem: Problem) -> str:
-    """A GitHub Actions ``::error`` workflow command for one problem."""
-    message = problem.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    file = problem.file.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
-    return f"::error file={file},line={problem.line},col={problem.col}::{message}"
+    """A GitHub Actions ``::error`` workflow command for one problem, on one line: line breaks
+    in its message and file name escaped as the toolkit escapes them (``%0A``; GitHub shows
+    them as breaks, and a file name stays the file's), ``%``, ``:`` and ``,`` too, and every
+    other control character shown visibly."""
+    return workflow_command(
+        "error",
+        terminal_block(problem.message),
+        file=terminal_block(problem.file),
+        line=problem.line,
+        col=problem.col,
+    )
 
 
 @click.command("validate")
@@ -52,7 +64,7 @@ def command(directory: Path) -> None:
         click.echo(summary(directory, checked))
         return
     for problem in checked.problems:
-        click.echo(str(problem))
+        click.echo(log_line(str(problem)))
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for problem in checked.problems:
             click.echo(annotation(problem))

@@ -16,11 +16,17 @@ from reconciler.model import State
 
 from . import schemas
 from .build import allows_empty, declare
-from .changed import customers_changed_since
+from .changed import customers_changed_since, scope_changed_since
 from .resolve import resolve
 from .yamlio import read_directory
 
-__all__ = ["Checked", "check_directory", "customers_changed_since", "load_desired"]
+__all__ = [
+    "Checked",
+    "check_directory",
+    "customers_changed_since",
+    "load_desired",
+    "scope_changed_since",
+]
 
 
 @dataclass(frozen=True, slots=True)

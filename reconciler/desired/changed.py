@@ -1,4 +1,6 @@
-"""Which customers a change since a git ref touches (for ``--changed-since``)."""
+"""Which customers a change since a git ref touches (for ``--changed-since``): those whose
+files changed, or every one (the whole estate) when a Settings document changed, since a
+setting (``prune``, the thresholds) reaches every customer."""
 
 from __future__ import annotations
 
@@ -23,7 +25,24 @@ def customers_changed_since(
     (so a moved or deleted declaration counts too), or when it uses a template whose file
     changed. ``desired``: the directory already loaded, else it is loaded here. Raises
     ``ValidationFailed`` if the directory is invalid now, ``ConfigError`` if git cannot answer.
+    A changed Settings document touches every customer of the YAML.
     """
+    from . import load_desired  # the package imports this module
+
+    found = scope_changed_since(directory, gitref, desired)
+    if found is None:
+        state = desired if desired is not None else load_desired(directory)
+        return frozenset(state.customers)
+    return found
+
+
+def scope_changed_since(
+    directory: Path, gitref: str, desired: State | None = None
+) -> frozenset[str] | None:
+    """As :func:`customers_changed_since`, but ``None`` (the whole estate, live customers the
+    YAML does not declare included) when a YAML file under ``directory`` that declares Settings
+    now or at ``gitref`` changed: a pull request that only turns on ``prune`` must show the
+    deletions it causes."""
     from . import load_desired  # the package imports this module
 
     if gitref.startswith("-"):
@@ -36,6 +55,8 @@ def customers_changed_since(
         + _git(top, "ls-files", "--others", "--exclude-standard", "-z").split("\0")
         if name.endswith((".yaml", ".yml"))
     }
+    if _settings_changed(top, directory.resolve(), changed, gitref):
+        return None
     state = desired if desired is not None else load_desired(directory)
     files = {
         o.source.file
@@ -58,6 +79,37 @@ def customers_changed_since(
     return frozenset(touched)
 
 
+def declares_settings(text: str, name: str) -> bool:
+    """Whether the YAML ``text`` (of file ``name``) has a ``kind: Settings`` document."""
+    docs, _ = parse(text, name, schemas.string_fields())
+    return any(isinstance(d.data, dict) and d.data.get("kind") == "Settings" for d in docs)
+
+
+def _settings_changed(top: Path, directory: Path, changed: set[Path], gitref: str) -> bool:
+    """Whether a changed file under ``directory`` declares Settings now or at ``gitref``."""
+    for path in changed:
+        if not path.is_relative_to(directory):
+            continue
+        rel = path.relative_to(top.resolve()).as_posix()
+        if path.is_file() and declares_settings(path.read_text(encoding="utf-8"), rel):
+            return True
+        old = _show(top, gitref, rel)
+        if old is not None and declares_settings(old, rel):
+            return True
+    return False
+
+
+def _show(top: Path, gitref: str, rel: str) -> str | None:
+    """The file ``rel`` at ``gitref`` (None if it did not exist there)."""
+    done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        ["git", "-C", str(top), "show", f"{gitref}:{rel}"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout if done.returncode == 0 else None
+
+
 def parts_of(state: State) -> list[Location | User]:
     return [*state.locations.values(), *state.users.values()]
 
@@ -65,15 +117,10 @@ def parts_of(state: State) -> list[Location | User]:
 def _declared_at(top: Path, path: Path, gitref: str) -> tuple[set[str], set[str]]:
     """Customers and templates the file declared at ``gitref`` (empty if it did not exist)."""
     rel = path.relative_to(top.resolve()).as_posix()
-    done = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        ["git", "-C", str(top), "show", f"{gitref}:{rel}"],  # noqa: S607
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
+    text = _show(top, gitref, rel)
+    if text is None:
         return set(), set()
-    docs, _ = parse(done.stdout, rel, schemas.string_fields())
+    docs, _ = parse(text, rel, schemas.string_fields())
     customers: set[str] = set()
     templates: set[str] = set()
     for doc in docs:

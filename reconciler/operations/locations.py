@@ -3,12 +3,17 @@
 A location named as the customer's headquarters is looked up first (the customer's
 provisioning creates it) and updated, never created twice. An update finds the live location
 by its name or, for a rename, its old name. A delete of a location already gone is done.
+
+Webex may not enforce unique location names in an org, and two applies racing can both create
+one: after a create, the org's locations of that name are listed again, and a second one fails
+the change (``DuplicateFound``, naming both IDs), so the run exits 1 instead of leaving a
+duplicate unnoticed.
 """
 
 from __future__ import annotations
 
 from reconciler import bodies
-from reconciler.errors import NotFound
+from reconciler.errors import DuplicateFound, NotFound
 from reconciler.operations.calls import create_once
 from reconciler.operations.ids import ServerIds
 from reconciler.plan import Change, LocationFacts
@@ -35,7 +40,19 @@ class LocationOperations:
             lambda: ids.find_location(org_id, name),
         )
         ids.locations[(ext, name)] = location_id
+        await self._check_unique(org_id, ext, name, location_id)
         return "created" + note
+
+    async def _check_unique(self, org_id: str, ext: str, name: str, location_id: str) -> None:
+        """Raise ``DuplicateFound`` when another location of the org has this exact name."""
+        found = await self.ids.client.list_locations(org_id, name=name)
+        others = sorted({str(loc.get("id")) for loc in found} - {location_id})
+        if others:
+            raise DuplicateFound(
+                f"{len(others) + 1} locations named {name!r} now exist in {ext} (ids "
+                f"{', '.join(sorted([location_id, *others]))}): Webex did not refuse the second "
+                "(another run created it at the same time?); delete one in Partner Hub"
+            )
 
     def _live_id(self, change: Change, previous_name: str | None) -> str | None:
         """The live location behind an update: by the old name of a rename, or its name."""

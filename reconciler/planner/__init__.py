@@ -35,6 +35,9 @@ Contract:
   for the customer or under it until Partner Hub clears it. Any other customer without an org
   has its locations and users wait. Users in ``pending_user_migration`` are warnings and get
   no update.
+- Duplicates: live objects read twice under one key (two locations with one name, two
+  subscribers with one email) are a warning each, and block the plan when a change touches
+  them (:mod:`reconciler.planner.duplicates`).
 - Order and dependencies: see :mod:`reconciler.planner.order`, which adds every
   ``depends_on`` once the whole plan is known.
 """
@@ -48,6 +51,7 @@ from reconciler.model import Location, State, User
 from reconciler.plan import CustomerFacts, Kind, Notice, Plan
 from reconciler.planner.common import Findings, cust_addr, group, merged
 from reconciler.planner.customers import plan_customer
+from reconciler.planner.duplicates import duplicate_findings
 from reconciler.planner.locations import plan_locations
 from reconciler.planner.order import ordered
 from reconciler.planner.safety import thresholds
@@ -87,6 +91,7 @@ def plan(desired: State, live: State, *, scope: frozenset[str] | None = None) ->
         )
         parts.append(Findings(unmanaged=unmanaged))
     found = merged(parts)
+    found = merged((found, duplicate_findings(found.changes, live.duplicates, in_scope)))
     blocked = thresholds(found.changes, managed, retry_only, desired.settings)
     return Plan(
         changes=ordered(found.changes),

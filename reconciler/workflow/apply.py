@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from reconciler import review as coverage_of
 from reconciler.api import WebexClient
 from reconciler.apply import ApplyResult, Reporter, apply_plan
 from reconciler.errors import PlanBlocked, PlanMismatch, UsageError
@@ -31,12 +32,24 @@ DEFAULT_CONCURRENCY_FACTOR = 4
 @dataclass(frozen=True, slots=True)
 class Review:
     """What the fresh plan is held to: the reviewed ``checksum`` and/or the reviewed ``plan``
-    (``--plan FILE``, whose scope is used when the selection names none); ``force`` applies a
-    blocked plan."""
+    (``--plan FILE``, whose scope is used when the selection names none), or ``covered_by``:
+    reviewed plans (``--reviewed FILE``, one per merged pull request) whose target states must
+    cover every fresh change (:mod:`reconciler.review`); ``force`` applies a blocked plan."""
 
     checksum: str | None = None
     plan: Plan | None = None
     force: bool = False
+    covered_by: tuple[Plan, ...] = ()
+
+    def scope(self) -> frozenset[str] | None:
+        """The scope the reviewed plans stand for, used when the selection names none: the
+        ``--plan`` file's, or the union of the ``--reviewed`` plans' when every one is scoped
+        (one plan of the whole estate makes it the whole estate)."""
+        if self.plan is not None:
+            return frozenset(self.plan.scope) if self.plan.scope else None
+        if not self.covered_by or any(not p.scope for p in self.covered_by):
+            return None
+        return frozenset(ext for p in self.covered_by for ext in p.scope)
 
     def expected(self) -> str | None:
         """The checksum to hold the fresh plan to (UsageError when the two disagree)."""
@@ -173,21 +186,22 @@ async def apply_directory(
     seams: Seams = REAL_SEAMS,
 ) -> ApplyRun:
     """Load ``directory``, re-plan against live Partner Hub, refuse a plan that is not the
-    reviewed one (``PlanMismatch``) or is blocked (``PlanBlocked``, unless ``review.force``),
+    reviewed one or has a change no ``review.covered_by`` plan covers (``PlanMismatch``), or is
+    blocked (``PlanBlocked``, unless ``review.force``),
     ask ``confirm`` (when given), then execute (``concurrency``: changes at once, default
     ``DEFAULT_CONCURRENCY_FACTOR`` × Settings concurrency). Nothing is written before every
     check passed."""
     expected = review.expected()
     reviewed = review.plan
     # A reviewed plan's scope stands when the selection names none.
+    scope = review.scope()
     if (
-        reviewed is not None
-        and reviewed.scope
+        scope is not None
         and not selection.customers
         and selection.changed_since is None
         and selection.scope is None
     ):
-        selection = replace(selection, scope=frozenset(reviewed.scope))
+        selection = replace(selection, scope=scope)
     wrap = journal.transport if journal is not None else None
     async with open_session(
         directory, target, selection, read_only=False, seams=seams, wrap_transport=wrap
@@ -203,6 +217,10 @@ async def apply_directory(
         plan = planned.plan
         if expected and plan.checksum != expected:
             raise PlanMismatch(describe_mismatch(plan, expected, reviewed))
+        if review.covered_by:
+            check = coverage_of.coverage(plan, review.covered_by)
+            if not check.ok:
+                raise PlanMismatch(coverage_of.describe(check))
         if plan.is_blocked and not review.force:
             raise PlanBlocked([f"{n.address}: {n.message}" for n in plan.blocked])
         if plan.is_empty:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.api import WebexClient
-from reconciler.desired import customers_changed_since, load_desired
+from reconciler.desired import load_desired, scope_changed_since
 from reconciler.errors import UsageError
 from reconciler.model import State
 from reconciler.workflow.connect import Target, WrapTransport, limits_for
@@ -51,13 +51,16 @@ def resolve_scope(
     desired: State | None = None,
 ) -> frozenset[str] | None:
     """The externalIds in scope: ``--customer`` values plus the customers changed since the
-    git ref (``desired``: the directory already loaded); None when neither option is given
-    (everything is in scope)."""
+    git ref (``desired``: the directory already loaded); None when neither option is given, or
+    when a Settings document changed since the ref (everything is in scope)."""
     if not customer and changed_since is None:
         return None
     scope = set(customer)
     if changed_since is not None:
-        scope |= customers_changed_since(directory, changed_since, desired)
+        changed = scope_changed_since(directory, changed_since, desired)
+        if changed is None:  # a Settings document changed: it reaches every customer
+            return None
+        scope |= changed
     return frozenset(scope)
 
 

@@ -19,10 +19,28 @@ GRANT_ENV = {
 }
 
 
-def test_api_env_token_wins_over_grant() -> None:
-    creds = credentials_from_env({"WEBEX_TOKEN": CANARY, **GRANT_ENV})
+def test_api_env_token_and_grant_both_set_is_a_usage_error_naming_them() -> None:
+    # An expired token must not silently win over a valid grant.
+    with pytest.raises(UsageError) as raised:
+        credentials_from_env({"WEBEX_TOKEN": CANARY, **GRANT_ENV})
+    assert str(raised.value) == (
+        "both WEBEX_TOKEN and the refresh grant (WEBEX_CLIENT_ID, WEBEX_CLIENT_SECRET, "
+        "WEBEX_REFRESH_TOKEN) are set; set only one"
+    )
+    assert CANARY not in str(raised.value)
+    with pytest.raises(UsageError, match="set only one"):
+        credentials_from_env({"WEBEX_TOKEN": CANARY, "WEBEX_CLIENT_ID": "cid"})
+
+
+def test_api_env_empty_values_are_unset() -> None:
+    # An unset GitHub secret arrives as an empty string.
+    empty_grant = dict.fromkeys(GRANT_ENV, "")
+    creds = credentials_from_env({"WEBEX_TOKEN": CANARY, **empty_grant})
     assert creds is not None
     assert creds.token == CANARY
+    grant = credentials_from_env({"WEBEX_TOKEN": "", **GRANT_ENV})
+    assert grant is not None
+    assert grant.kind == "refresh grant"
 
 
 def test_api_env_grant_and_nothing() -> None:

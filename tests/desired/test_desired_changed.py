@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from reconciler.desired import customers_changed_since
+from reconciler.desired import customers_changed_since, scope_changed_since
 from reconciler.errors import ConfigError
 
 Write = Callable[[dict[str, Any]], Path]
@@ -96,3 +96,21 @@ def test_bad_ref_is_a_config_error(repo: Path) -> None:
 def test_outside_a_repository_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="git rev-parse"):
         customers_changed_since(tmp_path, "HEAD")
+
+
+def test_a_settings_document_changed_or_added_covers_the_whole_estate(repo: Path) -> None:
+    # A setting (prune, the thresholds) reaches every customer, also live ones no YAML names.
+    (repo / "settings.yaml").write_text("kind: Settings\nprune: true\n", encoding="utf-8")
+    assert scope_changed_since(repo, "HEAD") is None
+    assert customers_changed_since(repo, "HEAD") == {"acme", "globex"}
+    git(repo.parent, "add", ".")
+    git(repo.parent, "commit", "-qm", "settings")
+    assert scope_changed_since(repo, "HEAD") == frozenset()
+    # Removed since the ref: declared there, so it counts as well.
+    (repo / "settings.yaml").unlink()
+    assert scope_changed_since(repo, "HEAD") is None
+
+
+def test_a_settings_file_outside_the_directory_does_not_widen(repo: Path) -> None:
+    (repo.parent / "elsewhere.yaml").write_text("kind: Settings\nprune: true\n", encoding="utf-8")
+    assert scope_changed_since(repo, "HEAD") == frozenset()

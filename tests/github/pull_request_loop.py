@@ -1,31 +1,34 @@
 """The pull-request loop on a temporary git repository: a bare origin, pull request branches,
-merges, and the apply workflow's steps (find the reviewed plans, plan, check coverage, apply
-with the fresh plan's checksum, move the marker) against an in-process sandbox and a fake
-GitHub API.
+merges, and the apply workflow's steps (find the reviewed plans, apply them, move the marker)
+against an in-process sandbox and a fake GitHub API.
 
 The workflows' own decisions run as they do there: ``reconciler review scope`` for a pull
-request's plan and ``reconciler review find`` (over HTTP, against the fake GitHub served on
-loopback) for an apply. The apply step is ``plan --out`` + ``reconciler.review.coverage`` +
-``apply --checksum``: the decision ``apply --reviewed`` makes in one command, and as safe
-(apply refuses unless its fresh plan is the one that was checked).
+request's plan, ``reconciler review find`` (over HTTP, against the fake GitHub served on
+loopback) for an apply, then the one ``apply`` call apply.yml makes: its Apply step's
+``args`` as written there, with the arguments ``review find`` printed (``--changed-since`` and
+a ``--reviewed FILE`` per pull request) in place of its output expression. What it wrote is
+read back from its journal.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from click.testing import CliRunner
 from fake_github import TOKEN, FakeGitHub, FakePull
 
 from reconciler.cli import cli
 from reconciler.merged import artifact_name
 from reconciler.plan import Plan
-from reconciler.review import Coverage, coverage, describe
 from reconciler.reviewed import MARKER
 
+APPLY_YML = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "apply.yml"
+FOUND_ARGS = "${{ steps.reviewed.outputs.args }}"
 ENV: dict[str, str | None] = {
     "RECONCILER_SANDBOX": None,
     "WEBEX_API_URL": None,
@@ -105,12 +108,40 @@ class Found:
 
 @dataclass
 class Outcome:
-    """What one apply run did: ``stage`` is where it stopped."""
+    """What one apply run did: ``stage`` is where it stopped; ``code`` and ``output`` are the
+    apply command's (exit code, stdout + stderr); ``written`` the (action, address) of each
+    change its journal records a write for."""
 
     stage: str  # "found" (stopped there), "refused", "nothing", "applied", "failed"
     found: Found
-    check: Coverage | None = None
+    code: int | None = None
     output: str = ""
+    written: frozenset[tuple[str, str]] = frozenset()
+
+
+def apply_step_args(found_args: str, journal: Path) -> list[str]:
+    """The arguments apply.yml's Apply step gives ``reconciler apply DIR``: its ``args`` with
+    ``review find``'s ``args=`` output in place, split on spaces as action.yml's shell does,
+    the journal written to ``journal``."""
+    steps = yaml.safe_load(APPLY_YML.read_text(encoding="utf-8"))["jobs"]["apply"]["steps"]
+    [step] = [s for s in steps if s.get("with", {}).get("command") == "apply"]
+    template = step["with"]["args"]
+    assert FOUND_ARGS in template, "apply.yml passes review find's args to apply"
+    words = template.replace(FOUND_ARGS, found_args).split()
+    return [str(journal) if w == "journal.jsonl" else w for w in words]
+
+
+def stage_of(code: int, output: str) -> str:
+    if code == 0:
+        return "nothing" if "nothing left to apply" in output else "applied"
+    return "refused" if "were not reviewed; nothing was applied" in output else "failed"
+
+
+def journal_writes(path: Path) -> frozenset[tuple[str, str]]:
+    if not path.exists():
+        return frozenset()
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return frozenset((e["action"], e["address"]) for e in lines if e["address"])
 
 
 @dataclass
@@ -256,25 +287,13 @@ class Loop:
             found = Found(code, outputs(text), err)
             if not found.apply:
                 return Outcome("found", found)
-            scope = found.scope
-            fresh_file = self.root / f"fresh-{run}.json"
-            code, text = self.reconciler("plan", str(self.estate), *scope, "--out", str(fresh_file))
-            assert code in (0, 2), text
-            fresh = Plan.from_json(fresh_file.read_text(encoding="utf-8"))
-            reviewed = [Plan.from_json(f.read_text(encoding="utf-8")) for f in found.reviewed]
-            check = coverage(fresh, reviewed)
-            if not check.ok:
-                return Outcome("refused", found, check, describe(check))
-            if check.nothing_to_apply:
-                stage, text = "nothing", "nothing left to apply"
-            else:
-                code, text = self.reconciler(
-                    "apply", str(self.estate), "--yes", *scope, "--checksum", fresh.checksum
-                )
-                stage = "applied" if code == 0 else "failed"
-            if stage != "failed" and move_marker:
+            journal = self.root / f"journal-{run}.jsonl"
+            args = apply_step_args(found.out.get("args", ""), journal)
+            code, text = self.reconciler("apply", str(self.estate), *args)
+            stage = stage_of(code, text)
+            if code == 0 and move_marker:
                 self.move_marker(self.git("rev-parse", "HEAD"))
-            return Outcome(stage, found, check, text)
+            return Outcome(stage, found, code, text, journal_writes(journal))
         finally:
             self.git("checkout", "-q", "main")
 

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from fake_github import FakeGitHub, served
-from pull_request_loop import Loop, customer_yaml
+from pull_request_loop import ENV, Loop, customer_yaml
 
+from reconciler.cli import cli
 from reconciler.reviewed import MARKER
 
 ADA = {"Ada": ""}
@@ -73,9 +75,8 @@ def test_a_re_run_after_a_partial_apply_finishes_the_job(loop: Loop) -> None:
     apply_elsewhere(loop, acme(Bea="", Cai=""))
     outcome = loop.apply_run()
     assert outcome.stage == "applied", outcome.output
-    assert outcome.check is not None
-    left = {(c.action, c.address) for c in outcome.check.fresh.changes}
-    assert left == {
+    # Only the rest was written: Bea's role, Dee and Eve; Cai was left alone.
+    assert outcome.written == {
         ("update", "user/acme/bea@acme.example"),
         ("create", "user/acme/dee@acme.example"),
         ("create", "user/acme/eve@acme.example"),
@@ -98,7 +99,9 @@ def test_a_re_run_after_a_complete_apply_that_did_not_move_the_marker_converges(
     assert loop.apply_run(move_marker=False).stage == "applied"
     outcome = loop.apply_run()
     assert outcome.stage == "nothing"
-    assert outcome.output == "nothing left to apply"
+    assert outcome.code == 0
+    assert "nothing left to apply: every reviewed change is live" in outcome.output
+    assert outcome.written == set()
     assert loop.git("rev-parse", MARKER) == head
 
 
@@ -163,10 +166,12 @@ def test_an_out_of_band_change_in_partner_hub_refuses_the_whole_run(loop: Loop) 
     apply_elsewhere(loop, {"customers/acme.yaml": renamed})
     outcome = loop.apply_run()
     assert outcome.stage == "refused"
-    assert outcome.output == (
-        "1 of 2 change(s) in the fresh plan were not reviewed; nothing was applied:\n"
-        "  update user/acme/ada@acme.example: in no reviewed plan"
+    assert outcome.code == 1
+    assert outcome.output.endswith(
+        "error: 1 of 2 change(s) in the fresh plan were not reviewed; nothing was applied:\n"
+        "  update user/acme/ada@acme.example: in no reviewed plan\n"
     )
+    assert outcome.written == set()
     _, out = loop.reconciler("plan", str(loop.estate))
     assert "bea@acme.example" in out, "Bea was not created either: the run stopped before writing"
 
@@ -219,12 +224,15 @@ def test_turning_on_prune_shows_and_applies_the_deletions_it_causes(loop: Loop) 
     pull = loop.open_pr(
         "Prune", {"settings.yaml": "kind: Settings\nprune: true\nmaxDeletePercent: 50\n"}
     )
-    # What a plan scoped by --changed-since alone shows for it: no customer file changed.
+    # A plan scoped by --changed-since alone widens to the whole estate too, though no
+    # customer file changed: a setting reaches every customer.
     loop.git("checkout", "-q", f"pr-{pull.number}")
     code, out = loop.reconciler("plan", str(loop.estate), "--changed-since", "origin/main")
     loop.git("checkout", "-q", "main")
     assert code == 0
-    assert "no customer changed since origin/main: nothing in scope" in out
+    assert "nothing in scope" not in out
+    assert "user/acme/old@acme.example" in out
+    assert "1 to delete" in out
     # The plan workflow widens the scope to the whole estate for a settings change.
     plan = loop.plan_pr(pull)
     assert plan is not None
@@ -309,3 +317,25 @@ def test_a_fork_s_pull_request_is_refused_by_number(loop: Loop) -> None:
     [refusal] = loop.apply_run().found.refusals
     assert refusal.startswith(f"pull request #{pull.number} (Add Bea): its head ")
     assert "is in a fork (mallory/estate): forks get no credentials" in refusal
+
+
+def test_an_apply_with_both_a_token_and_a_grant_stops_naming_them(loop: Loop) -> None:
+    # apply.yml maps every WEBEX_* secret; an expired token set beside a valid grant must not
+    # silently win, and a secret that is not set arrives as "" (unset).
+    pull = loop.open_pr("Add Bea", acme(Bea=""))
+    loop.plan_pr(pull)
+    loop.merge(pull)
+    secrets = {
+        "WEBEX_TOKEN": "expired-token-3f9c",
+        "WEBEX_CLIENT_ID": "cid",
+        "WEBEX_CLIENT_SECRET": "",
+        "WEBEX_REFRESH_TOKEN": "rtok-77a1",
+    }
+    result = CliRunner().invoke(cli, ["apply", str(loop.estate), "--yes"], env=ENV | secrets)
+    assert result.exit_code == 64
+    assert result.stderr == (
+        "error: both WEBEX_TOKEN and the refresh grant (WEBEX_CLIENT_ID, WEBEX_CLIENT_SECRET, "
+        "WEBEX_REFRESH_TOKEN) are set; set only one\n"
+    )
+    assert "expired-token-3f9c" not in result.output
+    assert not loop.converged(), "nothing was applied"

@@ -18,6 +18,8 @@ A case file::
         - externalId: acme          # packages/address/status/errors/orgId (default org-EXT)
           locations: [...]
           users: [{email: ..., status: provisioned}]
+          # a name or email listed twice (each with its own ``id``) is a duplicate, as the
+          # live read reports one: the State keeps the first
     expect: {create: 1, update: 0, delete: 0, blocked: false, warnings: 0, unmanaged: 0,
              exitCode: 2, mentions: ["text that must appear in the plan JSON"]}
 
@@ -37,6 +39,7 @@ import yaml
 from reconciler.model import (
     Address,
     Customer,
+    Duplicate,
     LiveRef,
     Location,
     Settings,
@@ -74,7 +77,9 @@ def _location(ext: str, data: dict[str, Any], live: bool) -> Location:
         announcement_language=data.get("announcementLanguage"),
         previously=tuple(data.get("previously", ())),
         state=data.get("state", "present"),
-        live=LiveRef(id=f"loc-{ext}-{data['name']}", org_id=f"org-{ext}") if live else None,
+        live=LiveRef(id=data.get("id", f"loc-{ext}-{data['name']}"), org_id=f"org-{ext}")
+        if live
+        else None,
     )
 
 
@@ -92,7 +97,7 @@ def _user(ext: str, data: dict[str, Any], live: bool) -> User:
         roles=tuple(sorted(data.get("roles", ()))),
         state=data.get("state", "present"),
         live=LiveRef(
-            id=f"sub-{ext}-{email}",
+            id=data.get("id", f"sub-{ext}-{email}"),
             person_id=f"person-{email}"
             if data.get("status", "provisioned") == "provisioned"
             else None,
@@ -110,6 +115,7 @@ def state(section: dict[str, Any] | None, *, live: bool, top: dict[str, Any]) ->
     assert default_address is not None
     locations: dict[tuple[str, str], Location] = {}
     users: dict[tuple[str, str], User] = {}
+    twice: dict[tuple[str, str, str], list[str]] = {}
     for c in section.get("customers", ()):
         ext = c["externalId"]
         ref = None
@@ -137,9 +143,17 @@ def state(section: dict[str, Any] | None, *, live: bool, top: dict[str, Any]) ->
         )
         for loc in c.get("locations", ()):
             obj = _location(ext, loc, live)
+            if obj.key in locations:
+                twice.setdefault(("location", *obj.key), [_id(locations[obj.key])])
+                twice[("location", *obj.key)].append(_id(obj))
+                continue
             locations[obj.key] = obj
         for u in c.get("users", ()):
             user = _user(ext, u, live)
+            if user.key in users:
+                twice.setdefault(("user", *user.key), [_id(users[user.key])])
+                twice[("user", *user.key)].append(_id(user))
+                continue
             users[user.key] = user
     templates: dict[str, Template] = {}
     settings = Settings()
@@ -170,7 +184,15 @@ def state(section: dict[str, Any] | None, *, live: bool, top: dict[str, Any]) ->
         locations=locations,
         users=users,
         settings=settings,
+        duplicates=tuple(
+            Duplicate("location" if k == "location" else "user", ext, key, tuple(sorted(ids)))
+            for (k, ext, key), ids in sorted(twice.items())
+        ),
     )
+
+
+def _id(obj: Location | User) -> str:
+    return obj.live.id if obj.live else ""
 
 
 def load_case(path: Path) -> tuple[dict[str, Any], State, State]:
@@ -197,6 +219,7 @@ def shuffled(s: State, seed: int) -> State:
         locations=mix(s.locations),
         users=mix(s.users),
         settings=s.settings,
+        duplicates=s.duplicates,
     )
 
 
