@@ -138,6 +138,9 @@ def test_apply_converges_from_empty_then_after_edits(
             phoneNumber="+494066969199",
             extension="199",
         )
+        # the number joins the location's managed numbers (added before the user takes it)
+        hq = next(loc for loc in doc["locations"] if loc["name"] == "Hamburg Zentrale")
+        hq["numbers"] = [*hq["numbers"], "+494066969199"]
 
     edit(estate / "customers" / "nordlicht-engineering.yaml", meetings_to_calling)
     converge(estate, db)
@@ -151,6 +154,10 @@ def test_apply_converges_from_empty_then_after_edits(
                 user["location"] = "Ottawa Centre"
         harpreet = next(u for u in doc["users"] if u["email"].startswith("harpreet"))
         harpreet["location"] = "Ottawa Centre"
+        # the move-users job carries a calling user's number to its new location
+        toronto = next(loc for loc in doc["locations"] if loc["name"] != "Ottawa Centre")
+        toronto["numbers"].remove(harpreet["phoneNumber"])
+        ottawa["numbers"] = [*ottawa["numbers"], harpreet["phoneNumber"]]
 
     edit(mga, move_and_rename)
     converge(estate, db)

@@ -342,7 +342,8 @@ def test_a_rerun_waits_for_a_job_left_running_and_plans_what_follows(
     assert run.result is not None
     assert run.result.ok
     kinds = {c.kind for c in run.plan.changes}
-    assert kinds == {"location", "user"}  # the customer itself was not created again
+    # the customer itself was not created again
+    assert kinds == {"location", "calling", "number", "user"}
     assert after.is_empty
 
 

@@ -12,12 +12,14 @@ A case file::
         - externalId: acme          # name/adminEmail/template/language/packages/address/
           ...                       # headquarters/meetingsTimeZone/state
           locations: [{name: HQ, address: {...}, timeZone: ..., previously: [...], ...}]
+                                    # calling: true/false, numbers: [...] (live: as read)
           users: [{email: a@x, firstName: ..., package: ..., location: HQ, roles: [...]}]
     live:
       customers:
         - externalId: acme          # packages/address/status/errors/orgId (default org-EXT)
           locations: [...]
           users: [{email: ..., status: provisioned}]
+    countries: {DE: {stateRequired: false, zipCodeRequired: true, states: [], timeZones: [...]}}
     expect: {create: 1, update: 0, delete: 0, blocked: false, warnings: 0, unmanaged: 0,
              exitCode: 2, mentions: ["text that must appear in the plan JSON"]}
 
@@ -75,6 +77,8 @@ def _location(ext: str, data: dict[str, Any], live: bool) -> Location:
         previously=tuple(data.get("previously", ())),
         state=data.get("state", "present"),
         live=LiveRef(id=f"loc-{ext}-{data['name']}", org_id=f"org-{ext}") if live else None,
+        calling=data.get("calling"),
+        numbers=tuple(sorted(data["numbers"])) if "numbers" in data else None,
     )
 
 
