@@ -83,12 +83,21 @@ class CallingOperations:
             location_id, org_id = await self._location(ext, name)
         except NotFound:
             return "already gone"
-        calling = await self.ids.client.list_calling_locations(org_id)
-        if not any(c.get("id") == location_id for c in calling):
+        if not await self._is_calling(org_id, location_id):
             return "calling already disabled"
         job = await self.ids.client.disable_calling_location(location_id, org_id, name=name)
-        final = await self.wait(job, org_id, self.ids.client.get_disable_calling_job, change)
-        return f"calling disabled (job {final.get('latestExecutionExitCode', 'COMPLETED')})"
+        try:
+            await self.wait(job, org_id, self.ids.client.get_disable_calling_job, change)
+        except JobFailed:
+            # a job an interrupted run started may have disabled it meanwhile
+            if await self._is_calling(org_id, location_id):
+                raise
+            return "calling disabled (by an earlier job)"
+        return "calling disabled"
+
+    async def _is_calling(self, org_id: str, location_id: str) -> bool:
+        listed = await self.ids.client.list_calling_locations(org_id)
+        return any(c.get("id") == location_id for c in listed)
 
     # number/EXT/LOC/+E164 ----------------------------------------------------------------
     async def _inventory(self, change: Change) -> tuple[NumberFacts, str, str, set[str]]:
