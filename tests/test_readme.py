@@ -74,6 +74,7 @@ def test_the_yaml_format_example_is_a_valid_desired_state(tmp_path: Path) -> Non
 @pytest.mark.e2e
 def test_the_first_command_converges_on_the_example_estate(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "desired-state", tmp_path / "desired-state")
+    shutil.copy(ROOT / "sandbox-providers.yaml", tmp_path)
     exe = BIN / "reconciler"
     results = []
     for argv in reconciler_steps(first_command()):
@@ -94,7 +95,15 @@ def test_the_first_command_converges_on_the_example_estate(tmp_path: Path) -> No
     # The second plan ran with --detailed-exitcode and exited 0: nothing left to change.
     assert "--detailed-exitcode" in reconciler_steps(first_command())[2]
     assert last_plan.returncode == 0
-    assert calling_problems(sandbox_dump(tmp_path / ".reconciler-sandbox.sqlite")) == []
+    dump = sandbox_dump(tmp_path / ".reconciler-sandbox.sqlite")
+    assert calling_problems(dump) == []
+    # the integrated provider's numbers reached its customer's locations, none added by API
+    (provider,) = [c for c in dump["customers"] if c["externalId"] == "SCH-80365"]
+    held = {n["id"] for n in dump["numbers"] if n["orgId"] == provider["orgId"]}
+    assert len(held) == 12
+    assert (
+        "numbers:" not in (ROOT / "desired-state/customers/southern-cross-health.yaml").read_text()
+    )
 
 
 def sandbox_dump(db: Path) -> dict[str, Any]:

@@ -84,7 +84,10 @@ def db(tmp_path: Path) -> Path:
 def converge(estate: Path, db: Path, *scope: str, journal: Path | None = None) -> str:
     """apply --yes, then plan --detailed-exitcode must exit 0 (no changes)."""
     extra = ["--journal", str(journal)] if journal else []
-    code, out, err = reconciler("apply", str(estate), "--sandbox", str(db), "--yes", *scope, *extra)
+    providers = ["--sandbox-providers", str(ROOT / "sandbox-providers.yaml")]
+    code, out, err = reconciler(
+        "apply", str(estate), "--sandbox", str(db), *providers, "--yes", *scope, *extra
+    )
     assert code == 0, out + err
     code, out2, err2 = reconciler(
         "plan", str(estate), "--sandbox", str(db), "--detailed-exitcode", *scope
