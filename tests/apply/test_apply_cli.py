@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import shutil
 import sys
 from dataclasses import replace
@@ -115,6 +116,9 @@ def test_apply_converges_from_empty_then_after_edits(
     journal = tmp_path / "journal.jsonl"
     output = converge(estate, db, journal=journal)
     assert "total" in output
+    # the calling steps have their rows in the result table
+    assert re.search(r"^calling +\d+ +0 +0$", output, flags=re.MULTILINE), output
+    assert re.search(r"^number +\d+ +0 +0$", output, flags=re.MULTILINE), output
     assert "done" in output
     lines = [json.loads(line) for line in journal.read_text().splitlines()]
     assert lines
