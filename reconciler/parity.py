@@ -47,10 +47,13 @@ _PRECHECK = "reconciler.workflow.prechecks:run_prechecks"
 _SESSION = "reconciler.api.http:ApiSession.request"
 _PAGES = "reconciler.api.client:WebexClient"
 _SANDBOX_ADMIN = "reconciler.workflow.connect:open_client"
-_CALLING_UNUSED = (
-    "no planned write calls this Webex Calling route yet; the planner's calling steps (enable, "
-    "numbers, move, disable) must foresee it when they are added"
-)
+_CALLING_PLAN = "reconciler.planner.calling:plan_calling"
+_COUNTRIES = "reconciler.planner.countries:with_countries"
+_CALLING_BODIES = "reconciler.calling_bodies"
+_CALLING_OPS = "reconciler.operations.calling:CallingOperations"
+_DISABLE = "reconciler.api.client:WebexClient.disable_calling_location"
+_CLIENT_NUMBERS = "reconciler.api.client:WebexClient.add_numbers"
+_CLIENT_REMOVE = "reconciler.api.client:WebexClient.remove_numbers"
 
 TABLE: tuple[Parity, ...] = (
     # --- wholesale customers -------------------------------------------------------------------
@@ -110,14 +113,6 @@ TABLE: tuple[Parity, ...] = (
         "names unique per customer ignoring case; live ones matched by name in the planner",
     ),
     Parity("Location not found.", "PLAN", _LIVE),
-    Parity(
-        "Disabling Webex Calling for a Webex Calling enabled location is required prior to "
-        "deleting a location.",
-        "GAP",
-        "",
-        "a calling location delete fails at apply; the planner would need to know which live "
-        "locations carry calling (the telephony location list) and block or disable first",
-    ),
     Parity("At most 85 IDs may be given in id.", "READ", _PAGES),
     Parity("Person not found.", "PLAN", _LIVE),
     Parity("Unable to find location.", "PLAN", _LIVE, "location IDs come from live or a create"),
@@ -344,103 +339,95 @@ TABLE: tuple[Parity, ...] = (
         "VALIDATE",
         f"{_CHECKS}:check_language",
     ),
-    # --- Webex Calling (telephony): not foreseen until the planner has calling steps ----------
+    # --- Webex Calling (telephony) ----------------------------------------------------------
     Parity(
         (
             "Location {} is not enabled for Webex Calling: enable it with POST "
             "/telephony/config/locations first."
         ),
-        "GAP",
-        "",
-        (
-            "with the sandbox's implicit_calling_locations off (Webex's behaviour), a calling "
-            "user into a plain location; the planner must plan the enable step before the users"
-        ),
+        "PLAN",
+        _CALLING_PLAN,
+        "a calling location not listed live gets an enable step its users wait for",
     ),
     Parity(
         "The phone number, {}, is not available in the location {}.",
-        "GAP",
-        "",
-        (
-            "a user's number that is in no inventory of its location; the planner must read the "
-            "inventory and block, at the user's FILE:LINE"
-        ),
+        "PLAN",
+        _CALLING_PLAN,
+        "a number in no inventory of the user's location, nor added by the plan, is blocked",
     ),
     Parity(
         "The phone number {} is in use.",
-        "GAP",
-        "",
-        "a number another person owns; the planner must read the inventory's owners and block",
+        "PLAN",
+        _CALLING_PLAN,
+        "a number another person holds and keeps is blocked at the user's FILE:LINE",
     ),
-    Parity(
-        "address.state is required for this country.",
-        "GAP",
-        "",
-        (
-            "the country configuration's stateRequired; validate or plan must check each address "
-            "against its country"
-        ),
-    ),
-    Parity(
-        "address.postalCode is required for this country.",
-        "GAP",
-        "",
-        (
-            "the country configuration's zipCodeRequired; validate or plan must check each "
-            "address against its country"
-        ),
-    ),
-    Parity(
-        "address.state '{}' is not a state of this country.",
-        "GAP",
-        "",
-        (
-            "the country configuration's states; validate or plan must check each address "
-            "against its country"
-        ),
-    ),
-    Parity(
-        "timeZone '{}' is not a time zone of this country.",
-        "GAP",
-        "",
-        (
-            "the country configuration's timeZones; validate or plan must check each location "
-            "against its country"
-        ),
-    ),
+    Parity("address.state is required for this country.", "PLAN", _COUNTRIES),
+    Parity("address.postalCode is required for this country.", "PLAN", _COUNTRIES),
+    Parity("address.state '{}' is not a state of this country.", "PLAN", _COUNTRIES),
+    Parity("timeZone '{}' is not a time zone of this country.", "PLAN", _COUNTRIES),
     Parity(
         (
             "The location of a Webex Calling user is changed with the move users job (POST "
             "/telephony/config/jobs/person/moveLocation)."
         ),
-        "GAP",
-        "",
-        (
-            "with the sandbox's implicit_calling_locations off, a People PUT moving a calling "
-            "user; the planner must plan the move job instead"
-        ),
+        "PLAN",
+        "reconciler.planner.users:MOVE_NOTE",
+        "a calling user leaving a calling location is moved by the job, never a People PUT",
     ),
     Parity(
         "The headquarters location of an organization cannot be deleted.",
+        "PLAN",
+        _CALLING_PLAN,
+        "a delete of the location named as headquarters is blocked at its FILE:LINE",
+    ),
+    Parity(
+        "Disabling Webex Calling for a Webex Calling enabled location is required prior to "
+        "deleting a location.",
+        "PLAN",
+        _CALLING_PLAN,
+        "a live calling location's delete waits for a disable-calling step",
+    ),
+    Parity("Attribute 'User ID' is required.", "BUILT", f"{_CALLING_BODIES}:move_user"),
+    Parity("forceDelete must be a boolean.", "BUILT", _DISABLE),
+    Parity("locationId is required.", "BUILT", _DISABLE),
+    Parity("Job not found.", "PLAN", _CALLING_OPS, "job IDs come from the answer that started it"),
+    Parity(
+        "Safe delete checks failed.",
         "GAP",
         "",
-        (
-            "a prune or state: absent of the customer's first location; the planner must block a "
-            "headquarters delete at its FILE:LINE"
-        ),
+        "users or the last calling location block a disable; the plan moves or removes the "
+        "users first, but does not run the pre-delete check (precheckForDeletion) itself",
     ),
-    Parity("Attribute 'User ID' is required.", "GAP", "", _CALLING_UNUSED),
-    Parity("forceDelete must be a boolean.", "GAP", "", _CALLING_UNUSED),
-    Parity("locationId is required.", "GAP", "", _CALLING_UNUSED),
-    Parity("Job not found.", "GAP", "", _CALLING_UNUSED),
-    Parity("Safe delete checks failed.", "GAP", "", _CALLING_UNUSED),
-    Parity("Location Not Found", "GAP", "", _CALLING_UNUSED),
-    Parity("Query parameter {} must be true or false.", "GAP", "", _CALLING_UNUSED),
-    Parity("Number {} does not belong to this location.", "GAP", "", _CALLING_UNUSED),
-    Parity("phoneNumbers must be a non-empty list of E.164 numbers.", "GAP", "", _CALLING_UNUSED),
-    Parity("numberType must be TOLLFREE, DID or MOBILE.", "GAP", "", _CALLING_UNUSED),
-    Parity("A number assigned to a user cannot be removed.", "GAP", "", _CALLING_UNUSED),
-    Parity("Phone number {} is not in E.164 format.", "GAP", "", _CALLING_UNUSED),
+    Parity(
+        "Location Not Found",
+        "PLAN",
+        _LIVE,
+        "a move's target is a live calling location or one the plan enables first",
+    ),
+    Parity("Query parameter {} must be true or false.", "READ", _PAGES),
+    Parity(
+        "Number {} does not belong to this location.",
+        "PLAN",
+        _CALLING_OPS,
+        "a number is removed only when the location's inventory lists it",
+    ),
+    Parity(
+        "phoneNumbers must be a non-empty list of E.164 numbers.",
+        "VALIDATE",
+        "schemas/location.schema.json#/properties/numbers",
+    ),
+    Parity("numberType must be TOLLFREE, DID or MOBILE.", "READ", _PAGES),
+    Parity(
+        "A number assigned to a user cannot be removed.",
+        "PLAN",
+        "reconciler.planner.order:ordered",
+        "a number's removal waits for the user change that releases it",
+    ),
+    Parity(
+        "Phone number {} is not in E.164 format.",
+        "VALIDATE",
+        "schemas/location.schema.json#/properties/numbers",
+    ),
     Parity(
         (
             "Numbers of location {} come from its PSTN provider ({}); they cannot be added or "
@@ -448,23 +435,52 @@ TABLE: tuple[Parity, ...] = (
         ),
         "GAP",
         "",
-        _CALLING_UNUSED,
+        "a location declaring numbers whose PSTN is integrated fails at apply; plan would need "
+        "the location's PSTN connection (GET /telephony/config/locations/{id}) to block it",
     ),
-    Parity("A location's main number cannot be removed.", "GAP", "", _CALLING_UNUSED),
-    Parity("state must be ACTIVE or INACTIVE.", "GAP", "", _CALLING_UNUSED),
-    Parity("{} is already in use.", "GAP", "", _CALLING_UNUSED),
-    Parity("At most {} phone numbers may be removed at a time.", "GAP", "", _CALLING_UNUSED),
-    Parity("state must be ACTIVE, INACTIVE or Default.", "GAP", "", _CALLING_UNUSED),
-    Parity("{} is required.", "GAP", "", _CALLING_UNUSED),
-    Parity("Country not found.", "GAP", "", _CALLING_UNUSED),
-    Parity("name of a calling location has at most 80 characters.", "GAP", "", _CALLING_UNUSED),
-    Parity("address.{} is required.", "GAP", "", _CALLING_UNUSED),
-    Parity("address is required.", "GAP", "", _CALLING_UNUSED),
-    Parity("Location {} is already enabled for Webex Calling.", "GAP", "", _CALLING_UNUSED),
-    Parity("Country {} is not supported for Webex Calling.", "GAP", "", _CALLING_UNUSED),
-    Parity("{} must look like en_us.", "GAP", "", _CALLING_UNUSED),
-    Parity("order must sort by name, asc or desc.", "GAP", "", _CALLING_UNUSED),
-    Parity("address.{} must be a string.", "GAP", "", _CALLING_UNUSED),
+    Parity(
+        "A location's main number cannot be removed.",
+        "GAP",
+        "",
+        "a main number left out of a location's numbers is removed at apply and refused; plan "
+        "would need the calling location's callingLineId to keep it",
+    ),
+    Parity("state must be ACTIVE or INACTIVE.", "BUILT", _CLIENT_NUMBERS),
+    Parity(
+        "{} is already in use.",
+        "VALIDATE",
+        "reconciler.desired.calling:calling_rules",
+        "a number belongs to one location of the estate",
+    ),
+    Parity("At most {} phone numbers may be removed at a time.", "BUILT", _CLIENT_REMOVE),
+    Parity("state must be ACTIVE, INACTIVE or Default.", "BUILT", _CLIENT_NUMBERS),
+    Parity(
+        "{} is required.", "PLAN", _CALLING_PLAN, "enabling calling needs a time zone and language"
+    ),
+    Parity("Country not found.", "READ", _PAGES),
+    Parity(
+        "name of a calling location has at most 80 characters.",
+        "VALIDATE",
+        "schemas/location.schema.json#/properties/name",
+    ),
+    Parity("address.{} is required.", "BUILT", f"{_CALLING_BODIES}:enable_calling"),
+    Parity("address is required.", "BUILT", f"{_CALLING_BODIES}:enable_calling"),
+    Parity(
+        "Location {} is already enabled for Webex Calling.",
+        "PLAN",
+        _CALLING_OPS,
+        "planned only for a location not listed live; a 409 after an interrupted run is done",
+    ),
+    Parity(
+        "Country {} is not supported for Webex Calling.",
+        "GAP",
+        "",
+        "plan reads each country's configuration, but a country Webex Calling does not serve "
+        "fails that read rather than blocking the location at its FILE:LINE",
+    ),
+    Parity("{} must look like en_us.", "VALIDATE", f"{_CHECKS}:check_language"),
+    Parity("order must sort by name, asc or desc.", "READ", _PAGES),
+    Parity("address.{} must be a string.", "BUILT", f"{_CALLING_BODIES}:enable_calling"),
 )
 
 

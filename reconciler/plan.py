@@ -15,20 +15,27 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from reconciler.errors import PlanError
-from reconciler.model import Customer, Location, User
+from reconciler.model import Address, Customer, Location, User
 
 FORMAT_VERSION = 1
 
 Action = Literal["create", "update", "delete"]
-Kind = Literal["customer", "location", "user"]
+Kind = Literal["customer", "location", "user", "calling", "number"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "delete")
+#: The kinds every plan's summary counts (``byKind``).
 KINDS: tuple[Kind, ...] = ("customer", "location", "user")
+#: Webex Calling steps: ``calling/EXT/LOCATION`` (create: enable calling at the location,
+#: delete: the disable-calling job) and ``number/EXT/LOCATION/+E164`` (create: add the number
+#: to the location's inventory, delete: remove it). Counted in ``byKind`` only by a plan that
+#: has them, so a plan without calling steps reads exactly as before.
+CALLING_KINDS: tuple[Kind, ...] = ("calling", "number")
 
 JSON = Any
 
 
 def address_of(kind: Kind, customer: str, name: str | None = None) -> str:
-    """The plan address: ``customer/EXT``, ``location/EXT/NAME`` or ``user/EXT/EMAIL``."""
+    """The plan address: ``customer/EXT``, ``location/EXT/NAME``, ``user/EXT/EMAIL``,
+    ``calling/EXT/LOCATION`` or ``number/EXT/LOCATION/+E164``."""
     return f"{kind}/{customer}" if name is None else f"{kind}/{customer}/{name}"
 
 
@@ -71,16 +78,40 @@ class UserFacts:
     """What a user change needs: the desired user (None for a prune), whether a package change
     moves it onto calling (calling parameters are sent with it), whether it is its customer's
     administrator (a person provisioning made), the location this change puts it in and the
-    live location it leaves (both for the order of the plan)."""
+    live location it leaves (both for the order of the plan), the number it takes and the
+    live number it releases (for the order of number adds and removes), and whether it changes
+    location through the move-users job (a calling user: Webex refuses a People PUT of its
+    ``locationId``)."""
 
     user: User | None = None
     adds_calling: bool = False
     customer_admin: bool = False
     sets_location: str | None = None
     leaves_location: str | None = None
+    sets_number: str | None = None
+    leaves_number: str | None = None
+    moves: bool = False
 
 
-Facts = CustomerFacts | LocationFacts | UserFacts
+@dataclass(frozen=True, slots=True)
+class CallingFacts:
+    """What enabling calling at a location sends: the desired location, the address and the
+    languages it is enabled with (the location's own, else its customer's)."""
+
+    location: Location | None = None
+    address: Address | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NumberFacts:
+    """A managed number's location and the number itself (E.164)."""
+
+    location: str
+    number: str
+
+
+Facts = CustomerFacts | LocationFacts | UserFacts | CallingFacts | NumberFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +202,9 @@ class Plan:
     def summary(self) -> dict[str, dict[str, int]]:
         """Counts per action, overall and per kind."""
         counts = Counter((c.action, c.kind) for c in self.changes)
-        out: dict[str, dict[str, int]] = {a: {k: counts[(a, k)] for k in KINDS} for a in ACTIONS}
+        present = {c.kind for c in self.changes}
+        kinds = KINDS + tuple(k for k in CALLING_KINDS if k in present)
+        out: dict[str, dict[str, int]] = {a: {k: counts[(a, k)] for k in kinds} for a in ACTIONS}
         return out
 
     @property

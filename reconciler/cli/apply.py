@@ -36,7 +36,7 @@ from reconciler.cli.exits import EXIT_ERROR, EXIT_INTERRUPTED, handle_errors, le
 from reconciler.cli.options import directory_argument, scope_options, target_options
 from reconciler.errors import ApplyFailed, ConfigError, UsageError
 from reconciler.journal import Journal
-from reconciler.plan import KINDS, Plan
+from reconciler.plan import CALLING_KINDS, KINDS, Plan
 from reconciler.safetext import log_line
 from reconciler.workflow import ApplyRun, Confirm, Review, Selection, apply_directory
 from reconciler.workflow.connect import Target
@@ -93,7 +93,8 @@ def result_table(result: ApplyResult) -> str:
     counts = Counter((r.kind, r.status) for r in result.results)
     header = f"{'':<10}" + "".join(f"{s:>9}" for s in STATUSES)
     rows = [header]
-    for kind in KINDS:
+    present = {r.kind for r in result.results}
+    for kind in KINDS + tuple(k for k in CALLING_KINDS if k in present):
         rows.append(f"{kind:<10}" + "".join(f"{counts[(kind, s)]:>9}" for s in STATUSES))
     rows.append(f"{'total':<10}" + "".join(f"{len(result.with_status(s)):>9}" for s in STATUSES))
     for status in ("failed", "skipped"):

@@ -42,13 +42,30 @@ def target_options(func: F) -> F:
     """Add ``--sandbox [FILE]`` / ``--api-url`` and pass the resolved ``target``."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, sandbox: str | None, api_url: str | None, **kwargs: Any) -> Any:
+    def wrapper(
+        *args: Any,
+        sandbox: str | None,
+        api_url: str | None,
+        sandbox_providers: Path | None,
+        **kwargs: Any,
+    ) -> Any:
         try:
-            target: Target = resolve_target(sandbox=sandbox, api_url=api_url, env=os.environ)
+            target: Target = resolve_target(
+                sandbox=sandbox, api_url=api_url, env=os.environ, providers=sandbox_providers
+            )
         except errors.ReconcilerError as exc:
             fail(exc)
         return func(*args, target=target, **kwargs)
 
+    wrapper = click.option(
+        "--sandbox-providers",
+        "sandbox_providers",
+        default=None,
+        type=click.Path(path_type=Path, dir_okay=False),
+        metavar="FILE",
+        help="With --sandbox: the PSTN providers the sandbox stands in for (which customers "
+        "get their numbers from a provider, and which numbers); see README.",
+    )(wrapper)
     wrapper = click.option(
         "--api-url",
         envvar="WEBEX_API_URL",

@@ -6,9 +6,9 @@
   location declares ``numbers``; a calling user cannot be placed at a location declared
   ``calling: false``.
 
-Plan and apply cannot yet enable calling nor add or remove numbers, and nothing the YAML says
-may be silently ignored: while :data:`SUPPORTED` is False, each explicit ``calling`` or
-``numbers`` is reported as not supported yet (the rules above are reported as well).
+Plan and apply act on both: calling is enabled at (or disabled from) a location, and a
+location's declared numbers are added to or removed from its inventory
+(:mod:`reconciler.planner.calling`).
 """
 
 from __future__ import annotations
@@ -20,14 +20,6 @@ from reconciler.errors import Problem
 from reconciler.model import CALLING_USER_PACKAGES, Customer, Location, User, has_calling
 
 from .build import Decl
-
-#: Flip when the planner enables calling and manages numbers (and compares both fields).
-SUPPORTED = False
-
-_NOT_YET = {
-    "calling": "plan and apply cannot enable or disable Webex Calling at a location yet",
-    "numbers": "plan and apply cannot add or remove a location's numbers yet",
-}
 
 
 def with_calling(
@@ -58,14 +50,6 @@ def calling_rules(
 ) -> list[Problem]:
     """Every calling problem of the estate, each at its object's FILE:LINE."""
     problems: list[Problem] = []
-    if not SUPPORTED:
-        for key in sorted(location_decls):
-            decl = location_decls[key]
-            for field in ("calling", "numbers"):
-                if field in decl.data:
-                    problems.append(
-                        decl.problem(f"'{field}' is not supported yet: {_NOT_YET[field]}", field)
-                    )
     holder: dict[str, tuple[str, str]] = {}
     for key in sorted(locations):
         location = locations[key]

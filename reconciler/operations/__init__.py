@@ -3,7 +3,8 @@
 Built from the live State the plan was computed from (server IDs) and a ``WebexClient``; the
 request bodies come from the facts each change carries (:func:`reconciler.bodies.for_change`).
 One module per kind of change: ``customers`` (create/update/delete and waiting for the
-provisioning job), ``locations`` and ``users``; ``ids`` resolves server IDs (learnt during the
+provisioning job), ``locations``, ``users`` and ``calling`` (calling and number steps, the
+telephony jobs); ``ids`` resolves server IDs (learnt during the
 run, from the live state, or looked up by key), ``calls`` holds the create-once rule and the
 poll policy.
 
@@ -26,6 +27,7 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import Protocol
 
 from reconciler.model import State
+from reconciler.operations.calling import CallingOperations
 from reconciler.operations.calls import PollPolicy
 from reconciler.operations.customers import CustomerOperations
 from reconciler.operations.ids import ORG_READY, Client, ServerIds
@@ -64,13 +66,16 @@ class ApiOperations:
         self.ids = ServerIds(client, live)
         self.customers = CustomerOperations(self.ids, poll=poll, clock=clock, sleep=sleep)
         self.locations = LocationOperations(self.ids)
-        self.users = UserOperations(self.ids)
+        self.calling = CallingOperations(self.ids, poll=poll, clock=clock, sleep=sleep)
+        self.users = UserOperations(self.ids, self.calling)
 
     async def run(self, change: Change) -> str:
         kinds: dict[str, KindOperations] = {
             "customer": self.customers,
             "location": self.locations,
             "user": self.users,
+            "calling": self.calling,
+            "number": self.calling,
         }
         operations = kinds[change.kind]
         handler = {

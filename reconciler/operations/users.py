@@ -10,9 +10,10 @@ parameters and there are no roles to grant (half the requests of a bulk load). P
 
 from __future__ import annotations
 
-from reconciler import bodies
+from reconciler import bodies, calling_bodies
 from reconciler.errors import JobFailed, NotFound, PlanError
 from reconciler.model import User
+from reconciler.operations.calling import CallingOperations
 from reconciler.operations.calls import create_once, same
 from reconciler.operations.ids import Json, ServerIds
 from reconciler.plan import Change, UserFacts
@@ -21,8 +22,9 @@ PERSON_FIELDS = ("firstName", "lastName", "phoneNumbers", "extension", "location
 
 
 class UserOperations:
-    def __init__(self, ids: ServerIds) -> None:
+    def __init__(self, ids: ServerIds, calling: CallingOperations) -> None:
         self.ids = ids
+        self.calling = calling
 
     async def _find(self, customer_id: str, email: str) -> Json | None:
         found = await self.ids.client.list_subscribers(customer_id=customer_id, email=email)
@@ -93,9 +95,32 @@ class UserOperations:
             person_id = subscriber.get("personId")
             if not person_id:
                 raise JobFailed(f"subscriber {email} has no person yet (pending_user_migration?)")
+            if _facts(change).moves and location_id is not None:
+                done.append(await self._move(change, str(person_id), user, org_id, location_id))
             if await self._sync_person(str(person_id), user, location_id):
                 done.append("person updated")
         return "; ".join(done) or "already up to date"
+
+    async def _move(
+        self, change: Change, person_id: str, user: User, org_id: str, location_id: str
+    ) -> str:
+        """Move a calling user with the move-users job, unless the person is already there
+        (a job of an interrupted run that finished)."""
+        person = await self.ids.client.get_person(person_id)
+        if person.get("locationId") == location_id:
+            return "already at its location"
+        # an unchanged number is left out: the job moves it along with the user
+        number = _facts(change).sets_number
+        body = calling_bodies.move_user(person_id, location_id, number, user.extension)
+        try:
+            await self.calling.move(change, org_id, body)
+        except JobFailed:
+            # a job an interrupted run started may have moved it meanwhile
+            again = await self.ids.client.get_person(person_id)
+            if again.get("locationId") != location_id:
+                raise
+            return "moved (by an earlier move-users job)"
+        return "moved (move-users job)"
 
     async def _sync_person(self, person_id: str, user: User, location_id: str | None) -> bool:
         """GET the person and PUT it back in full with the user's fields, if any differ."""

@@ -49,6 +49,7 @@ from collections.abc import Mapping
 
 from reconciler.model import Location, State, User
 from reconciler.plan import CustomerFacts, Kind, Notice, Plan
+from reconciler.planner.calling import Scene, live_calling, plan_calling
 from reconciler.planner.common import Findings, cust_addr, group, merged
 from reconciler.planner.customers import plan_customer
 from reconciler.planner.duplicates import duplicate_findings
@@ -135,5 +136,30 @@ def _plan_one(
     )
     prune = desired.settings.prune
     located = plan_locations(cust, want_locs, have_locs, carried=carried, prune=prune)
-    people = plan_users(cust, want_users, have_users, renames=located.renames, prune=prune)
-    return merged((planned.findings, located.findings, people)), managed, planned.retry_only
+    scene = Scene(
+        cust,
+        live_cust if planned.children != "fresh" else None,
+        want_locs,
+        have_locs,
+        want_users,
+        have_users,
+        carried=carried,
+        renames=located.renames,
+        deleted=frozenset(
+            c.name or ""
+            for c in located.findings.changes
+            if c.kind == "location" and c.action == "delete"
+        ),
+        prune=prune,
+    )
+    people = plan_users(
+        cust,
+        want_users,
+        have_users,
+        renames=located.renames,
+        prune=prune,
+        calling_at=live_calling(scene),
+    )
+    calling = plan_calling(scene)
+    parts = (planned.findings, located.findings, calling, people)
+    return merged(parts), managed, planned.retry_only

@@ -1,8 +1,9 @@
 """The order of a plan's changes and every dependency between them, in one pass over the
 whole plan.
 
-Order: creates and updates top-down (customers, locations, users), deletes bottom-up (users,
-locations, customers); each group sorted by customer and name.
+Order: creates and updates top-down (customers, locations, calling enabled, numbers added,
+users), deletes bottom-up (users, numbers removed, calling disabled, locations, customers);
+each group sorted by customer and name.
 
 Dependencies (``depends_on`` names the addresses of changes in the same plan):
 - every location and user change of a customer, deletes included, waits for that customer's
@@ -11,7 +12,13 @@ Dependencies (``depends_on`` names the addresses of changes in the same plan):
   it;
 - a user change that puts the user in a location waits for that location's change, or for the
   customer change that carries it as headquarters;
-- a location delete waits for the changes of the users that leave it.
+- a location delete waits for the changes of the users that leave it, and for the disabling
+  of calling there;
+- enabling calling at a location waits for that location's change; adding a number waits for
+  calling at its location; a user change that puts the user in a location, or gives it a
+  number, waits for calling there and for that number's add;
+- removing a number, and disabling calling at a location, wait for the changes of the users
+  that release the number / leave the location.
 """
 
 from __future__ import annotations
@@ -19,18 +26,30 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from reconciler.plan import Action, Change, CustomerFacts, Kind, UserFacts, address_of
+from reconciler.plan import (
+    Action,
+    Change,
+    CustomerFacts,
+    Kind,
+    NumberFacts,
+    UserFacts,
+    address_of,
+)
 
 _PHASE: dict[tuple[Action, Kind], int] = {
     ("create", "customer"): 0,
     ("update", "customer"): 0,
     ("create", "location"): 1,
     ("update", "location"): 1,
-    ("create", "user"): 2,
-    ("update", "user"): 2,
-    ("delete", "user"): 3,
-    ("delete", "location"): 4,
-    ("delete", "customer"): 5,
+    ("create", "calling"): 2,
+    ("create", "number"): 3,
+    ("create", "user"): 4,
+    ("update", "user"): 4,
+    ("delete", "user"): 5,
+    ("delete", "number"): 6,
+    ("delete", "calling"): 7,
+    ("delete", "location"): 8,
+    ("delete", "customer"): 9,
 }
 
 
@@ -40,11 +59,17 @@ def ordered(changes: Iterable[Change]) -> tuple[Change, ...]:
     addresses = {c.address for c in planned}
     carried: dict[str, str] = {}
     leaving: dict[tuple[str, str], list[str]] = {}
+    releasing: dict[tuple[str, str], list[str]] = {}
+    adding: dict[tuple[str, str], str] = {}
     for c in planned:
         if isinstance(c.facts, CustomerFacts) and c.facts.carries is not None:
             carried[c.customer] = c.facts.carries
         if isinstance(c.facts, UserFacts) and c.facts.leaves_location is not None:
             leaving.setdefault((c.customer, c.facts.leaves_location), []).append(c.address)
+        if isinstance(c.facts, UserFacts) and c.facts.leaves_number is not None:
+            releasing.setdefault((c.customer, c.facts.leaves_number), []).append(c.address)
+        if isinstance(c.facts, NumberFacts) and c.action == "create":
+            adding[(c.customer, c.facts.number)] = c.address
 
     def needs(c: Change) -> tuple[str, ...]:
         if c.kind == "customer":
@@ -53,15 +78,29 @@ def ordered(changes: Iterable[Change]) -> tuple[Change, ...]:
         customer = address_of("customer", c.customer)
         if customer in addresses:
             found.add(customer)
-        if c.kind == "location" and c.action == "delete":
+        if c.action == "delete" and c.kind in ("location", "calling"):
             found.update(leaving.get((c.customer, c.name or ""), ()))
+            if c.kind == "location":
+                found.add(address_of("calling", c.customer, c.name))
+        if c.kind == "calling" and c.action == "create":
+            found.add(address_of("location", c.customer, c.name))
+        if isinstance(c.facts, NumberFacts):
+            if c.action == "create":
+                found.add(address_of("calling", c.customer, c.facts.location))
+                found.add(address_of("location", c.customer, c.facts.location))
+            else:
+                found.update(releasing.get((c.customer, c.facts.number), ()))
         if isinstance(c.facts, UserFacts) and c.facts.sets_location is not None:
             location = c.facts.sets_location
             if carried.get(c.customer) == location:
                 found.add(customer)
-            elif address_of("location", c.customer, location) in addresses:
+            else:
                 found.add(address_of("location", c.customer, location))
-        return tuple(sorted(found))
+            found.add(address_of("calling", c.customer, location))
+        number = c.facts.sets_number if isinstance(c.facts, UserFacts) else None
+        if number is not None and (c.customer, number) in adding:
+            found.add(adding[(c.customer, number)])
+        return tuple(sorted((found & addresses) | set(c.depends_on)))
 
     with_deps = [replace(c, depends_on=needs(c)) for c in planned]
     return tuple(

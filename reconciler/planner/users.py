@@ -4,10 +4,15 @@ prune."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from reconciler.model import CALLING_USER_PACKAGES, FULL_ADMIN_ROLE, Customer, User
 from reconciler.plan import Change, FieldDiff, Notice, UserFacts, address_of
 from reconciler.planner.common import Findings, created, diff, merged, prune_or_list
+
+MOVE_NOTE = (
+    "moves with the move-users job (Webex refuses a People PUT of a calling user's location)"
+)
 
 
 def plan_users(
@@ -17,9 +22,11 @@ def plan_users(
     *,
     renames: Mapping[str, str],
     prune: bool,
+    calling_at: frozenset[str] = frozenset(),
 ) -> Findings:
     """``renames``: the customer's renamed locations (live name → desired name), so a user
-    that stays in a renamed location is no change."""
+    that stays in a renamed location is no change; ``calling_at``: the live calling
+    locations (a calling user leaves one through the move-users job)."""
     ext = cust.external_id
     admin = (cust.admin_email or "").lower()
     parts: list[Findings] = []
@@ -27,7 +34,9 @@ def plan_users(
         match = live.get(email)
         if user.state == "absent":
             if match is not None:
-                facts = UserFacts(user, leaves_location=match.location)
+                facts = UserFacts(
+                    user, leaves_location=match.location, leaves_number=match.phone_number
+                )
                 notes = ("state: absent",)
                 parts.append(
                     Findings(
@@ -37,16 +46,18 @@ def plan_users(
             continue
         if match is None:
             facts = UserFacts(
-                user, customer_admin=bool(admin) and admin == email, sets_location=user.location
+                user,
+                customer_admin=bool(admin) and admin == email,
+                sets_location=user.location,
+                sets_number=user.phone_number,
             )
             change = Change("create", "user", ext, email, fields=_user_fields(user), facts=facts)
             parts.append(Findings(changes=(change,)))
             continue
-        parts.append(_update(ext, email, user, match, renames))
+        parts.append(_update(ext, email, user, match, renames, calling_at))
     for email in sorted(set(live) - set(desired)):
-        parts.append(
-            prune_or_list("user", ext, email, prune=prune, leaves_location=live[email].location)
-        )
+        part = prune_or_list("user", ext, email, prune=prune, leaves_location=live[email].location)
+        parts.append(_releasing(part, live[email].phone_number))
     return merged(parts)
 
 
@@ -64,7 +75,27 @@ def _user_fields(user: User) -> tuple[FieldDiff, ...]:
     )
 
 
-def _update(ext: str, email: str, user: User, match: User, renames: Mapping[str, str]) -> Findings:
+def _releasing(part: Findings, number: str | None) -> Findings:
+    """A pruned user's change with the live number it releases (for the number's removal)."""
+    if number is None:
+        return part
+    changes = tuple(
+        replace(c, facts=replace(c.facts, leaves_number=number))
+        if isinstance(c.facts, UserFacts)
+        else c
+        for c in part.changes
+    )
+    return replace(part, changes=changes)
+
+
+def _update(
+    ext: str,
+    email: str,
+    user: User,
+    match: User,
+    renames: Mapping[str, str],
+    calling_at: frozenset[str],
+) -> Findings:
     addr = address_of("user", ext, email)
     status = match.live.status if match.live is not None else None
     if status == "pending_user_migration":
@@ -106,14 +137,31 @@ def _update(ext: str, email: str, user: User, match: User, renames: Mapping[str,
             )
         if adds_calling:
             notes.append(_adds_calling_note(user))
-    facts = UserFacts(
+    facts = _update_facts(user, match, changed, adds_calling, calling_at)
+    if facts.moves:
+        notes.append(MOVE_NOTE)
+    change = Change("update", "user", ext, email, fields=fields, notes=tuple(notes), facts=facts)
+    return Findings(changes=(change,), blocked=tuple(blocked))
+
+
+def _update_facts(
+    user: User, match: User, changed: set[str], adds_calling: bool, calling_at: frozenset[str]
+) -> UserFacts:
+    """An update's facts: a calling user leaving a calling location moves with the job."""
+    moves = (
+        "location" in changed
+        and match.package in CALLING_USER_PACKAGES
+        and (match.location or "") in calling_at
+    )
+    return UserFacts(
         user,
         adds_calling=adds_calling,
         sets_location=user.location if "location" in changed else None,
         leaves_location=match.location,
+        sets_number=user.phone_number if "phoneNumber" in changed else None,
+        leaves_number=match.phone_number if "phoneNumber" in changed else None,
+        moves=moves,
     )
-    change = Change("update", "user", ext, email, fields=fields, notes=tuple(notes), facts=facts)
-    return Findings(changes=(change,), blocked=tuple(blocked))
 
 
 def _adds_calling_note(user: User) -> str:

@@ -97,10 +97,11 @@ class SandboxConfig:
       ``calling_customer_packages`` / ``calling_subscriber_packages`` — which packages count
       as calling (need a calling location / a phone number or extension).
     Calling (the Cloud Calling extracts leave these open):
-      ``implicit_calling_locations`` True — today's kinder reading, kept while apply cannot
-      enable calling: a calling subscriber landing in a plain location makes it a calling
-      location and puts its number into that location's inventory, and a People PUT may
-      change a calling user's ``locationId``. False is Webex: all three are refused.
+      ``implicit_calling_locations`` False — Webex: a calling subscriber landing in a plain
+      location, a number not in its location's inventory, and a People PUT changing a calling
+      user's ``locationId`` are refused. True is a kinder reading kept for comparison: the
+      subscriber makes the location a calling location and puts its number into that
+      location's inventory, and the People PUT moves it.
       ``default_pstn`` ``"LOCAL_GATEWAY"`` — the PSTN connection of a location no seed fact
       names (``LOCAL_GATEWAY``, ``NON_INTEGRATED_CCP``: numbers managed by API;
       ``INTEGRATED_CCP``, ``CISCO_CALLING_PLAN``: numbers come from the provider).
@@ -172,7 +173,7 @@ class SandboxConfig:
     calling_customer_packages: frozenset[str] = CALLING_CUSTOMER_PACKAGES
     calling_subscriber_packages: frozenset[str] = CALLING_SUBSCRIBER_PACKAGES
 
-    implicit_calling_locations: bool = True
+    implicit_calling_locations: bool = False
     default_pstn: str = "LOCAL_GATEWAY"
     customer_pstn: Mapping[str, str] = field(default_factory=dict)
     provider_numbers: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)

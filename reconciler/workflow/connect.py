@@ -45,6 +45,7 @@ from reconciler.api import (
 from reconciler.api.auth import GRANT_VARS, TOKEN_VAR
 from reconciler.errors import ApiError, NotFound, TransportFailed, UsageError
 from reconciler.model import Settings
+from reconciler.workflow.providers import ProviderFacts, read_providers
 
 if TYPE_CHECKING:  # imported when a sandbox is opened: a Partner Hub run never loads it
     from reconciler.sandbox import SandboxConfig
@@ -67,6 +68,8 @@ class SandboxTarget:
 
     db: str = DEFAULT_SANDBOX_FILE
     config: SandboxConfig | None = field(default=None, compare=False)
+    #: The PSTN provider facts the sandbox stands in for (``--sandbox-providers``).
+    providers: ProviderFacts | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"sandbox {self.db}"
@@ -94,8 +97,17 @@ NO_TARGET = (
 )
 
 
-def resolve_target(*, sandbox: str | None, api_url: str | None, env: Mapping[str, str]) -> Target:
-    """Pick the target from the options and the environment, or raise one clear UsageError."""
+def resolve_target(
+    *,
+    sandbox: str | None,
+    api_url: str | None,
+    env: Mapping[str, str],
+    providers: Path | None = None,
+) -> Target:
+    """Pick the target from the options and the environment, or raise one clear UsageError
+    (``providers``: a ``--sandbox-providers`` file, only with ``--sandbox``)."""
+    if providers is not None and sandbox is None:
+        raise UsageError("--sandbox-providers needs --sandbox (it describes the sandbox's world)")
     if sandbox is not None and api_url is not None:
         raise UsageError(
             "both --sandbox (RECONCILER_SANDBOX) and --api-url (WEBEX_API_URL) are set; choose one"
@@ -108,7 +120,8 @@ def resolve_target(*, sandbox: str | None, api_url: str | None, env: Mapping[str
                 f"--sandbox {sandbox} is a directory, not a sandbox file: put the desired-state "
                 "directory before --sandbox, or write --sandbox=FILE"
             )
-        return SandboxTarget(db=sandbox)
+        facts = read_providers(providers) if providers is not None else None
+        return SandboxTarget(db=sandbox, providers=facts)
     credentials = credentials_from_env(env)
     if credentials is None:
         if api_url is not None:
@@ -277,7 +290,14 @@ async def _sandbox_client(
 ) -> AsyncIterator[WebexClient]:
     from reconciler.sandbox import SandboxConfig, StoreUnusable, create_app
 
-    config = target.config if target.config is not None else SandboxConfig(db=target.db)
+    config = target.config
+    if config is None:
+        facts = target.providers or ProviderFacts()
+        config = SandboxConfig(
+            db=target.db,
+            customer_pstn=facts.customer_pstn,
+            provider_numbers=facts.provider_numbers,
+        )
     try:
         app = create_app(config)
     except StoreUnusable as exc:

@@ -13,8 +13,10 @@ from pathlib import Path
 from reconciler import planner
 from reconciler.api import WebexClient
 from reconciler.live import Progress, read_live
+from reconciler.live_calling import calling_orgs, read_calling, with_calling
 from reconciler.model import Settings, State
 from reconciler.plan import Plan
+from reconciler.planner.countries import countries_to_read, with_countries
 from reconciler.workflow.connect import Target
 from reconciler.workflow.prechecks import run_prechecks
 from reconciler.workflow.seams import REAL_SEAMS, Seams
@@ -65,11 +67,24 @@ async def plan_with(
     concurrency: int = Settings().concurrency,
 ) -> Planned:
     """Read live state through ``client`` (``concurrency``: its in-flight cap) and plan
-    against ``desired`` (shared with apply)."""
+    against ``desired`` (shared with apply): the core estate, then the calling locations and
+    number inventory of each live calling customer in scope, then the configuration of each
+    distinct country the plan places a location in."""
     live = await read_for_plan(
         client, desired, scope=scope, progress=progress, concurrency=concurrency
     )
+    orgs = {
+        ext: org
+        for ext, org in calling_orgs(live).items()
+        if ext in desired.customers and (scope is None or ext in scope)
+    }
+    if orgs:
+        live = with_calling(live, await read_calling(client, orgs))
     plan = planner.plan(desired, live, scope=scope)
+    codes = countries_to_read(plan)
+    if codes:
+        # once per distinct country of a planned location create/update or calling enable
+        plan = with_countries(plan, (await read_calling(client, {}, codes)).countries)
     if precheck and plan.changes:
         plan = replace(plan, prechecks=await run_prechecks(client, live, plan))
     return Planned(desired, live, plan, scope)

@@ -36,7 +36,7 @@ async def run_prechecks(client: WebexClient, live: State, plan: Plan) -> tuple[N
     checks = [
         _precheck(client, live, created, change)
         for change in plan.changes
-        if change.action == "create" and change.kind != "location"
+        if change.action == "create" and change.kind in ("customer", "user")
     ]
     return tuple(await asyncio.gather(*checks))
 

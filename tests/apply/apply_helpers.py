@@ -45,7 +45,15 @@ def sandbox_on(clock: FakeClock, **settings: Any) -> Connect:
 
     def connect(target: Target, **options: Any) -> AbstractAsyncContextManager[WebexClient]:
         if isinstance(target, SandboxTarget) and target.config is None:
-            config = SandboxConfig(db=target.db, clock=clock, sleep=clock.sleep, **settings)
+            providers: dict[str, Any] = {}
+            if target.providers is not None:  # --sandbox-providers
+                providers = {
+                    "customer_pstn": target.providers.customer_pstn,
+                    "provider_numbers": target.providers.provider_numbers,
+                }
+            config = SandboxConfig(
+                db=target.db, clock=clock, sleep=clock.sleep, **providers, **settings
+            )
             target = replace(target, config=config)
         return open_client(target, **options)
 

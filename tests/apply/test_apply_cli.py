@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import shutil
 import sys
 from dataclasses import replace
@@ -84,7 +85,10 @@ def db(tmp_path: Path) -> Path:
 def converge(estate: Path, db: Path, *scope: str, journal: Path | None = None) -> str:
     """apply --yes, then plan --detailed-exitcode must exit 0 (no changes)."""
     extra = ["--journal", str(journal)] if journal else []
-    code, out, err = reconciler("apply", str(estate), "--sandbox", str(db), "--yes", *scope, *extra)
+    providers = ["--sandbox-providers", str(ROOT / "sandbox-providers.yaml")]
+    code, out, err = reconciler(
+        "apply", str(estate), "--sandbox", str(db), *providers, "--yes", *scope, *extra
+    )
     assert code == 0, out + err
     code, out2, err2 = reconciler(
         "plan", str(estate), "--sandbox", str(db), "--detailed-exitcode", *scope
@@ -112,6 +116,9 @@ def test_apply_converges_from_empty_then_after_edits(
     journal = tmp_path / "journal.jsonl"
     output = converge(estate, db, journal=journal)
     assert "total" in output
+    # the calling steps have their rows in the result table
+    assert re.search(r"^calling +\d+ +0 +0$", output, flags=re.MULTILINE), output
+    assert re.search(r"^number +\d+ +0 +0$", output, flags=re.MULTILINE), output
     assert "done" in output
     lines = [json.loads(line) for line in journal.read_text().splitlines()]
     assert lines
@@ -138,6 +145,9 @@ def test_apply_converges_from_empty_then_after_edits(
             phoneNumber="+494066969199",
             extension="199",
         )
+        # the number joins the location's managed numbers (added before the user takes it)
+        hq = next(loc for loc in doc["locations"] if loc["name"] == "Hamburg Zentrale")
+        hq["numbers"] = [*hq["numbers"], "+494066969199"]
 
     edit(estate / "customers" / "nordlicht-engineering.yaml", meetings_to_calling)
     converge(estate, db)
@@ -151,6 +161,10 @@ def test_apply_converges_from_empty_then_after_edits(
                 user["location"] = "Ottawa Centre"
         harpreet = next(u for u in doc["users"] if u["email"].startswith("harpreet"))
         harpreet["location"] = "Ottawa Centre"
+        # the move-users job carries a calling user's number to its new location
+        toronto = next(loc for loc in doc["locations"] if loc["name"] != "Ottawa Centre")
+        toronto["numbers"].remove(harpreet["phoneNumber"])
+        ottawa["numbers"] = [*ottawa["numbers"], harpreet["phoneNumber"]]
 
     edit(mga, move_and_rename)
     converge(estate, db)

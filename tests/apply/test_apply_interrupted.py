@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 
 #: Journal lines (API writes) after which the first apply is killed: early in the customer
 #: creates, during provisioning, among the locations, and among the users.
-KILL_POINTS = (1, 4, 12, 25, 31, 40, 50, 60, 72, 85)
+KILL_POINTS = (1, 4, 12, 25, 31, 40, 62, 85, 110, 140)
 CUSTOMERS = 30
 #: Longer than a re-run takes to start and read (about a second), so a kill among the customer
 #: creates leaves jobs running that the re-run must wait for: the path where a re-run used to
@@ -43,7 +43,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def write_estate(directory: Path, run: int) -> None:
     """30 calling customers, each with a headquarters (made by provisioning), a branch and a
-    user there: 90 writes for a whole apply."""
+    user there with a managed number of the branch: 150 writes for a whole apply (customer,
+    branch, calling enabled at the branch, its number, the user)."""
     (directory / "customers").mkdir(parents=True)
     (directory / "templates.yaml").write_text(
         f"kind: Template\nname: calling\nprovisioningId: {TEMPLATE}\n", encoding="utf-8"
@@ -70,6 +71,7 @@ locations:
     timeZone: America/Chicago
     preferredLanguage: en_us
     address: {{line1: 5 Davis St, city: Evanston, state: IL, postalCode: '60201', country: US}}
+    numbers: ['{phone}']
 users:
   - {{email: ann@{ext}.example.com, firstName: Ann, lastName: Lee, package: webex_calling,
       location: Evanston Branch, phoneNumber: '{phone}', extension: '100'}}

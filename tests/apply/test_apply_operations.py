@@ -22,6 +22,7 @@ from reconciler.plan import Change, LocationFacts, Plan
 from reconciler.sandbox import SandboxConfig
 from reconciler.workflow import templates_of
 from reconciler.workflow.connect import SandboxTarget, open_client
+from reconciler.workflow.providers import read_providers
 
 ROOT = Path(__file__).resolve().parents[2]
 DESIRED = load_desired(ROOT / "desired-state")
@@ -37,8 +38,17 @@ async def dump(client: Any) -> dict[str, Any]:
     return data
 
 
+#: The example's integrated PSTN provider (``sandbox-providers.yaml``).
+PROVIDERS = read_providers(ROOT / "sandbox-providers.yaml")
+
+
 def sandbox(clock: FakeClock, **faults: Any) -> SandboxTarget:
-    settings: dict[str, Any] = {"provision_seconds": 5.0, **faults}
+    settings: dict[str, Any] = {
+        "provision_seconds": 5.0,
+        "customer_pstn": PROVIDERS.customer_pstn,
+        "provider_numbers": PROVIDERS.provider_numbers,
+        **faults,
+    }
     config = SandboxConfig(db=":memory:", clock=clock, sleep=clock.sleep, **settings)
     return SandboxTarget(db=":memory:", config=config)
 
@@ -342,7 +352,8 @@ def test_a_rerun_waits_for_a_job_left_running_and_plans_what_follows(
     assert run.result is not None
     assert run.result.ok
     kinds = {c.kind for c in run.plan.changes}
-    assert kinds == {"location", "user"}  # the customer itself was not created again
+    # the customer itself was not created again
+    assert kinds == {"location", "calling", "number", "user"}
     assert after.is_empty
 
 

@@ -1,5 +1,5 @@
-"""Location ``calling`` and ``numbers``: defaults, the phoneNumber rule, and the report that
-plan and apply cannot act on them yet (nothing the YAML says is silently ignored)."""
+"""Location ``calling`` and ``numbers``: defaults, accepted as declared, and the phoneNumber
+rule."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
-from reconciler.desired import calling, check_directory, load_desired
+from reconciler.desired import check_directory, load_desired
 from reconciler.errors import Problem
 
 Write = Callable[[dict[str, Any]], Path]
-NOT_YET = "is not supported yet"
 
 
 def acme(docs: dict[str, Any]) -> dict[str, Any]:
@@ -30,12 +29,6 @@ def problems(write: Write, docs: dict[str, Any]) -> list[Problem]:
     return check_directory(write(docs)).problems
 
 
-@pytest.fixture
-def supported(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The rules as they will stand once the planner acts on the fields."""
-    monkeypatch.setattr(calling, "SUPPORTED", True)
-
-
 def test_calling_defaults_to_the_customers_packages(write: Write, docs: dict[str, Any]) -> None:
     state = load_desired(write(docs))
     assert state.locations["acme", "Austin"].calling is True
@@ -47,19 +40,11 @@ def test_calling_defaults_to_the_customers_packages(write: Write, docs: dict[str
     assert {loc.calling for loc in state.locations.values()} == {False}
 
 
-def test_explicit_fields_are_reported_as_not_supported_yet(
+def test_explicit_fields_are_accepted_as_plan_and_apply_act_on_them(
     write: Write, docs: dict[str, Any]
 ) -> None:
     austin(docs).update(calling=True, numbers=["+12145550101", "+12145550102"])
-    found = problems(write, docs)
-    assert sorted(p.message.split(":")[0] for p in found) == [
-        "'calling' is not supported yet",
-        "'numbers' is not supported yet",
-    ]
-    assert all(p.file.endswith("customers/acme.yaml") for p in found)
-    numbers = next(p for p in found if "'numbers'" in p.message)
-    text = (write(docs) / "customers/acme.yaml").read_text().splitlines()
-    assert "+12145550101" in text[numbers.line - 1]  # the numbers' value, first item
+    assert problems(write, docs) == []
 
 
 def test_validate_exits_nonzero_at_file_line(write: Write, docs: dict[str, Any]) -> None:
@@ -73,7 +58,6 @@ def test_validate_exits_nonzero_at_file_line(write: Write, docs: dict[str, Any])
     assert "Traceback" not in result.output
 
 
-@pytest.mark.usefixtures("supported")
 def test_a_users_number_must_be_one_of_its_locations_numbers(
     write: Write, docs: dict[str, Any]
 ) -> None:
@@ -92,7 +76,6 @@ def test_a_users_number_must_be_one_of_its_locations_numbers(
     assert text[problem.line - 1].strip().startswith("phoneNumber:")
 
 
-@pytest.mark.usefixtures("supported")
 def test_without_numbers_the_tool_only_checks_the_inventory(
     write: Write, docs: dict[str, Any]
 ) -> None:
@@ -101,7 +84,6 @@ def test_without_numbers_the_tool_only_checks_the_inventory(
     assert problems(write, docs) == []
 
 
-@pytest.mark.usefixtures("supported")
 def test_a_number_belongs_to_one_location(write: Write, docs: dict[str, Any]) -> None:
     acme(docs)["locations"][0]["numbers"] = ["+12145550101"]
     austin(docs)["numbers"] = ["+12145550101"]
@@ -109,7 +91,6 @@ def test_a_number_belongs_to_one_location(write: Write, docs: dict[str, Any]) ->
     assert any("number +12145550101 is also a number of location" in m for m in messages)
 
 
-@pytest.mark.usefixtures("supported")
 def test_a_calling_user_needs_a_calling_location(write: Write, docs: dict[str, Any]) -> None:
     austin(docs)["calling"] = False
     [problem] = problems(write, docs)

@@ -24,7 +24,10 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A sandbox file holding the example estate, applied through the CLI (once per module;
     tests only read it)."""
     db = tmp_path_factory.mktemp("applied") / "sandbox.sqlite"
-    code, out, err = run_cli("apply", str(ESTATE), "--sandbox", str(db), "--yes")
+    providers = str(ESTATE.parent / "sandbox-providers.yaml")  # the example's PSTN provider
+    code, out, err = run_cli(
+        "apply", str(ESTATE), "--sandbox", str(db), "--sandbox-providers", providers, "--yes"
+    )
     assert code == 0, out + err
     return db
 

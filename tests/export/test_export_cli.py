@@ -190,6 +190,8 @@ SEEDED = {
                     "name": "Dallas Yard",
                     "timeZone": "America/Chicago",
                     "address": loc_address("9 Elm St", "Dallas", "TX", "75001"),
+                    # a calling user is there: Webex has it a calling location
+                    "calling": True,
                 },
             ],
             "subscribers": [

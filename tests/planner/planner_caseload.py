@@ -12,6 +12,7 @@ A case file::
         - externalId: acme          # name/adminEmail/template/language/packages/address/
           ...                       # headquarters/meetingsTimeZone/state
           locations: [{name: HQ, address: {...}, timeZone: ..., previously: [...], ...}]
+                                    # calling: true/false, numbers: [...] (live: as read)
           users: [{email: a@x, firstName: ..., package: ..., location: HQ, roles: [...]}]
     live:
       customers:
@@ -20,6 +21,7 @@ A case file::
           users: [{email: ..., status: provisioned}]
           # a name or email listed twice (each with its own ``id``) is a duplicate, as the
           # live read reports one: the State keeps the first
+    countries: {DE: {stateRequired: false, zipCodeRequired: true, states: [], timeZones: [...]}}
     expect: {create: 1, update: 0, delete: 0, blocked: false, warnings: 0, unmanaged: 0,
              exitCode: 2, mentions: ["text that must appear in the plan JSON"]}
 
@@ -80,6 +82,8 @@ def _location(ext: str, data: dict[str, Any], live: bool) -> Location:
         live=LiveRef(id=data.get("id", f"loc-{ext}-{data['name']}"), org_id=f"org-{ext}")
         if live
         else None,
+        calling=data.get("calling"),
+        numbers=tuple(sorted(data["numbers"])) if "numbers" in data else None,
     )
 
 

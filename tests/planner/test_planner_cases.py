@@ -16,6 +16,7 @@ from planner_caseload import case_paths, load_case, shuffled
 from reconciler import planner
 from reconciler.cli.exits import plan_exit_code
 from reconciler.plan import Plan
+from reconciler.planner.countries import with_countries
 
 REGEN = os.environ.get("RECONCILER_REGEN_CASES") == "1"
 
@@ -28,7 +29,10 @@ def pretty(plan: Plan) -> str:
 def run(path: Path) -> tuple[dict[str, object], Plan]:
     top, desired, live = load_case(path)
     scope = frozenset(top["scope"]) if "scope" in top else None
-    return top, planner.plan(desired, live, scope=scope)
+    plan = planner.plan(desired, live, scope=scope)
+    if "countries" in top:  # as GET /telephony/config/countries/{code} answers them
+        plan = with_countries(plan, top["countries"])
+    return top, plan
 
 
 def test_there_are_enough_golden_cases() -> None:

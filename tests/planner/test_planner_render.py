@@ -151,3 +151,29 @@ def test_json_is_the_canonical_plan() -> None:
     assert out == plan.to_json() + "\n"
     assert Plan.from_json(out).checksum == plan.checksum
     assert json.loads(out)["checksum"] == plan.checksum
+
+
+def test_every_calling_step_shows_in_text_markdown_and_json() -> None:
+    steps = {
+        "43-calling-enable-and-numbers": [
+            ("+", "calling/acme/Lab", "enable Webex Calling"),
+            ("+", "number/acme/Lab/+13125550101", "add to the location's number inventory"),
+        ],
+        "44-calling-existing-plain-location": [
+            ("-", "number/acme/HQ/+13125550199", "remove from the location's number inventory"),
+        ],
+        "45-calling-user-move": [("~", "user/acme/erin@acme.example", "moves with the move-users")],
+        "46-calling-location-delete": [
+            ("-", "calling/acme/Lab", "disable Webex Calling first"),
+            ("-", "location/acme/Lab", "state: absent"),
+        ],
+    }
+    for stem, expected in steps.items():
+        plan = case_plan(stem)
+        out, md, data = render.text(plan), render.markdown(plan), json.loads(render.as_json(plan))
+        for symbol, address, note in expected:
+            assert f"  {symbol} {address}" in out, (stem, address)
+            assert f"# {note}" in out[out.index(f"  {symbol} {address}") :], (stem, note)
+            assert address in md, (stem, address)
+            (change,) = [c for c in data["changes"] if c["address"] == address]
+            assert any(note in n for n in change["notes"]), (stem, note)

@@ -115,6 +115,18 @@ async def test_failed_customers_are_retried_and_converge(tmp_path: Path) -> None
     wanted = {
         *(f"location/{FAILED}/{n}" for (e, n) in desired.locations if e == FAILED and n != hq),
         *(f"user/{FAILED}/{m}" for (e, m) in desired.users if e == FAILED),
+        # a location made with POST /locations is no calling location: enabled after it
+        *(
+            f"calling/{FAILED}/{n}"
+            for (e, n), loc in desired.locations.items()
+            if e == FAILED and n != hq and loc.calling
+        ),
+        *(
+            f"number/{FAILED}/{n}/{number}"
+            for (e, n), loc in desired.locations.items()
+            if e == FAILED
+            for number in loc.numbers or ()
+        ),
     }
     assert {c.address for c in under_failed} == wanted
     assert all(c.action == "create" for c in under_failed)

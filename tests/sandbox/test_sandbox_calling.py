@@ -1,8 +1,8 @@
 """Calling locations, country configuration, the number inventory and the refusals Webex makes.
 
 Every exchange goes through the contract-checking transport (``webex-cloud-calling.json``).
-``implicit_calling_locations=False`` is Webex's behaviour; the default is the kinder reading
-that today's apply still needs (see ``SandboxConfig``).
+``implicit_calling_locations=False`` (the default) is Webex's behaviour; True is a kinder
+reading kept for comparison (see ``SandboxConfig``).
 """
 
 from __future__ import annotations
@@ -279,10 +279,11 @@ async def test_webex_refuses_a_people_put_that_moves_a_calling_user(sandbox_fact
     assert same.status_code == 200
 
 
-async def test_default_reading_enables_the_location_and_records_the_number(
-    sandbox: Sandbox,
+async def test_kinder_reading_enables_the_location_and_records_the_number(
+    sandbox_factory: Any,
 ) -> None:
-    """The kinder reading today's apply relies on: what happens implicitly is visible."""
+    """The kinder reading (opt-in): what happens implicitly is visible."""
+    sandbox = await sandbox_factory(implicit_calling_locations=True)
     customer_id, org, _, branch = await with_branch(sandbox)
     body = subscriber_body(
         customer_id, "k@acme.example.com", primaryPhoneNumber="+15125550501", locationId=branch

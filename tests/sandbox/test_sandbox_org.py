@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from calling_helpers import enable
 from sandbox_helpers import Sandbox, location_body, subscriber_body
 
 pytestmark = pytest.mark.anyio
@@ -107,10 +108,11 @@ async def test_calling_enabled_location_cannot_be_deleted(sandbox: Sandbox) -> N
     hq = (await sandbox.client.get("/locations", params={"orgId": org})).json()["items"][0]
     refused = await sandbox.client.delete(f"/locations/{hq['id']}", params={"orgId": org})
     assert refused.status_code == 409
-    # a location becomes calling-enabled when a calling user is placed in it
+    # a location enabled for calling (with a calling user in it)
     branch = (
         await sandbox.client.post("/locations", params={"orgId": org}, json=location_body("Branch"))
     ).json()["id"]
+    await enable(sandbox, org, branch)
     body = subscriber_body(customer_id, "c@acme.example.com", extension="5000", locationId=branch)
     assert (await sandbox.client.post("/wholesale/subscribers", json=body)).status_code == 200
     refused = await sandbox.client.delete(f"/locations/{branch}", params={"orgId": org})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from calling_helpers import add_numbers
 from sandbox_helpers import Sandbox, make_sandbox, subscriber_body
 
 pytestmark = pytest.mark.anyio
@@ -14,8 +15,15 @@ async def post(box: Sandbox, body: dict[str, Any]) -> Any:
     return await box.client.post("/wholesale/subscribers", json=body)
 
 
+async def hq_id(box: Sandbox, org_id: str) -> str:
+    listed = (await box.client.get("/locations", params={"orgId": org_id})).json()
+    return str(listed["items"][0]["id"])
+
+
 async def test_provisioning_creates_a_person_with_person_id(sandbox: Sandbox) -> None:
     customer_id, org_id = await sandbox.customer()
+    # a number joins the location's inventory before a user takes it (Local Gateway)
+    await add_numbers(sandbox, org_id, await hq_id(sandbox, org_id), "+15125550100")
     body = subscriber_body(
         customer_id, "ann@acme.example.com", primaryPhoneNumber="+15125550100", extension="1234"
     )
@@ -143,7 +151,8 @@ async def test_package_switch_off_lets_any_package_through(sandbox_factory: Any)
 
 
 async def test_phone_number_and_extension_must_be_free(sandbox: Sandbox) -> None:
-    customer_id, _ = await sandbox.customer()
+    customer_id, org_id = await sandbox.customer()
+    await add_numbers(sandbox, org_id, await hq_id(sandbox, org_id), "+15125550101")
     first = subscriber_body(
         customer_id, "a@acme.example.com", extension="3000", primaryPhoneNumber="+15125550101"
     )

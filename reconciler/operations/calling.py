@@ -1,0 +1,177 @@
+"""Webex Calling steps: enable calling at a location, add or remove a managed number, the
+disable-calling job, and the move-users job (a calling user changing location).
+
+- Enable: ``POST /telephony/config/locations``; a 409 (already a calling location: a run
+  interrupted after sending it) is done; an unknown outcome is resolved by listing the
+  calling locations (``create_once``).
+- Numbers: ``POST``/``DELETE /telephony/config/locations/{id}/numbers``; a number already
+  in (or already gone from) the location's inventory is done, so a re-run never repeats it;
+  an add whose outcome is unknown is resolved by listing the location's inventory.
+- Jobs (disable, move) are started, then polled with the customer jobs' ``PollPolicy``
+  (clock and sleep injected) until ``latestExecutionStatus`` is final; a ``FAILED`` job, or
+  one completed with errors, fails its change with the job's exit code and errors. A re-run
+  re-plans from live state: a job that finished left nothing to plan (the location is no
+  calling location any more, the user is at its target), so it is never repeated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from reconciler import calling_bodies
+from reconciler.api.client import move_job_of
+from reconciler.errors import Conflict, JobFailed, JobTimeout, NotFound
+from reconciler.operations.calls import PollPolicy, create_once
+from reconciler.operations.ids import ServerIds
+from reconciler.plan import Change, NumberFacts
+
+Json = dict[str, Any]
+GetJob = Callable[[str, str], Awaitable[Json]]
+
+#: Final ``latestExecutionStatus`` values of a telephony job.
+FINAL = frozenset({"COMPLETED", "FAILED", "ABANDONED"})
+
+
+class CallingOperations:
+    def __init__(
+        self,
+        ids: ServerIds,
+        *,
+        poll: PollPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.ids = ids
+        self.poll = poll or PollPolicy()
+        self.clock, self.sleep = clock, sleep
+
+    async def _location(self, ext: str, name: str) -> tuple[str, str]:
+        _, org_id = await self.ids.org(ext)
+        return await self.ids.location_id(ext, name, org_id), org_id
+
+    # calling/EXT/LOC ---------------------------------------------------------------------
+    async def create(self, change: Change) -> str:
+        if change.kind == "number":
+            return await self._add_number(change)
+        location_id, org_id = await self._location(change.customer, change.name or "")
+        body = calling_bodies.enable_calling(change, location_id=location_id)
+        client = self.ids.client
+
+        async def listed() -> str | None:
+            found = await client.list_calling_locations(org_id)
+            return location_id if any(c.get("id") == location_id for c in found) else None
+
+        try:
+            _, note = await create_once(
+                lambda: client.enable_calling_location(org_id, body), listed
+            )
+        except Conflict:
+            return "already a calling location"
+        return "calling enabled" + note
+
+    async def update(self, change: Change) -> str:
+        raise JobFailed(f"{change.address}: a calling step is created or deleted, not updated")
+
+    async def delete(self, change: Change) -> str:
+        if change.kind == "number":
+            return await self._remove_number(change)
+        ext, name = change.customer, change.name or ""
+        try:
+            location_id, org_id = await self._location(ext, name)
+        except NotFound:
+            return "already gone"
+        if not await self._is_calling(org_id, location_id):
+            return "calling already disabled"
+        job = await self.ids.client.disable_calling_location(location_id, org_id, name=name)
+        try:
+            await self.wait(job, org_id, self.ids.client.get_disable_calling_job, change)
+        except JobFailed:
+            # a job an interrupted run started may have disabled it meanwhile
+            if await self._is_calling(org_id, location_id):
+                raise
+            return "calling disabled (by an earlier job)"
+        return "calling disabled"
+
+    async def _is_calling(self, org_id: str, location_id: str) -> bool:
+        listed = await self.ids.client.list_calling_locations(org_id)
+        return any(c.get("id") == location_id for c in listed)
+
+    # number/EXT/LOC/+E164 ----------------------------------------------------------------
+    async def _inventory(self, change: Change) -> tuple[NumberFacts, str, str, set[str]]:
+        facts = change.facts
+        if not isinstance(facts, NumberFacts):
+            raise JobFailed(f"{change.action} {change.address} carries no NumberFacts")
+        location_id, org_id = await self._location(change.customer, facts.location)
+        listed = await self.ids.client.list_numbers(org_id, location_id)
+        return facts, location_id, org_id, {str(n.get("phoneNumber")) for n in listed}
+
+    async def _add_number(self, change: Change) -> str:
+        facts, location_id, org_id, have = await self._inventory(change)
+        if facts.number in have:
+            return "already in the location's inventory"
+        client = self.ids.client
+
+        async def post() -> bool:
+            await client.add_numbers(location_id, org_id, [facts.number])
+            return True
+
+        async def listed() -> bool | None:
+            found = await client.list_numbers(org_id, location_id)
+            return True if any(n.get("phoneNumber") == facts.number for n in found) else None
+
+        _, note = await create_once(post, listed)
+        return "number added" + note
+
+    async def _remove_number(self, change: Change) -> str:
+        try:
+            facts, location_id, org_id, have = await self._inventory(change)
+        except NotFound:
+            return "already gone"
+        if facts.number not in have:
+            return "already gone"
+        await self.ids.client.remove_numbers(location_id, org_id, [facts.number])
+        return "number removed"
+
+    # jobs ------------------------------------------------------------------------------------
+    async def move(self, change: Change, org_id: str, body: Json) -> Json:
+        """Start a move-users job and wait for it; the finished job."""
+        answer = await self.ids.client.move_users(org_id, body)
+        job = move_job_of(answer)
+        if job is None:
+            return answer  # moved synchronously
+        return await self.wait(job, org_id, self.ids.client.get_move_users_job, change)
+
+    async def wait(self, job: Json, org_id: str, get: GetJob, change: Change) -> Json:
+        """Poll ``job`` until it is final; JobFailed with its exit code and errors, JobTimeout
+        after the poll deadline (a re-run finds its effect, or lack of it, in live state)."""
+        job_id, start = str(job.get("id")), self.clock()
+        for wait in self.poll.intervals():
+            if job.get("latestExecutionStatus") in FINAL:
+                break
+            if self.clock() - start + wait > self.poll.deadline:
+                raise JobTimeout(
+                    f"{change.address}: job {job_id} still {job.get('latestExecutionStatus')} "
+                    f"after {self.clock() - start:.0f} s (deadline {self.poll.deadline:g} s); "
+                    "re-run apply to pick it up"
+                )
+            await self.sleep(wait)
+            job = await get(job_id, org_id)
+        exit_code = job.get("latestExecutionExitCode")
+        if job.get("latestExecutionStatus") != "COMPLETED" or exit_code not in (
+            "COMPLETED",
+            None,
+        ):
+            raise JobFailed(f"job {job_id} ended {job.get('latestExecutionStatus')}{_errors(job)}")
+        return job
+
+
+def _errors(job: Json) -> str:
+    """`` (exit code …; errorCode: message …)`` of a finished job."""
+    parts = [f"exit code {job.get('latestExecutionExitCode')}"]
+    for e in job.get("errors") or ():
+        if isinstance(e, dict):
+            parts.append(f"{e.get('errorCode') or e.get('code')}: {e.get('message')}")
+    return f" ({'; '.join(parts)})"
