@@ -10,7 +10,6 @@ progress goes to stderr (a bar on a terminal, one line per finished change other
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections import Counter
@@ -21,7 +20,7 @@ import click
 
 from reconciler import render
 from reconciler.apply import STATUSES, ApplyResult, ChangeResult
-from reconciler.cli.console import Runtime, StderrProgress, is_terminal, runtime
+from reconciler.cli.console import Runtime, StderrProgress, is_terminal, run_workflow, runtime
 from reconciler.cli.exits import EXIT_ERROR, handle_errors, leave
 from reconciler.cli.options import directory_argument, scope_options, target_options
 from reconciler.errors import ApplyFailed, ConfigError, UsageError
@@ -151,7 +150,7 @@ def command(
     reading = StderrProgress(tty=rt.terminal(sys.stderr))
     sink = Journal(journal) if journal is not None else None
     try:
-        run = asyncio.run(
+        run = run_workflow(
             apply_directory(
                 directory,
                 target,

@@ -7,7 +7,6 @@ Exit codes (:mod:`reconciler.cli.exits`): 0 success (with ``--detailed-exitcode`
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import click
 
 from reconciler import render
-from reconciler.cli.console import StderrProgress, runtime
+from reconciler.cli.console import StderrProgress, run_workflow, runtime
 from reconciler.cli.exits import handle_errors, leave, plan_exit_code
 from reconciler.cli.options import directory_argument, scope_options, target_options
 from reconciler.errors import ConfigError
@@ -86,7 +85,7 @@ def command(
     rt = runtime()
     progress = StderrProgress(tty=rt.terminal(sys.stderr))
     try:
-        planned = asyncio.run(
+        planned = run_workflow(
             make_plan(
                 directory,
                 target,
