@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import signal
 import sys
 from pathlib import Path
 
@@ -33,15 +34,24 @@ async def produce() -> Counted:
 
 
 def test_the_result_comes_back_without_being_formatted() -> None:
-    result = run_workflow(produce())
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        result = run_workflow(produce())
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert isinstance(result, Counted)
     assert result.formatted == 0
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 13), reason="3.13's runner no longer formats it")
 def test_plain_asyncio_run_formats_the_result() -> None:
-    # the cost run_workflow avoids (measured on 3.11 and 3.12)
-    assert asyncio.run(produce()).formatted > 0
+    # the cost run_workflow avoids (measured on 3.11 and 3.12); the runner installs its own
+    # SIGINT handler, the one it formats, only over Python's default one
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert asyncio.run(produce()).formatted > 0
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_an_error_of_the_workflow_propagates() -> None:
