@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -22,7 +23,12 @@ from reconciler import render
 from reconciler.apply import STATUSES, ApplyResult, ChangeResult
 from reconciler.cli.console import Runtime, StderrProgress, is_terminal, run_workflow, runtime
 from reconciler.cli.exits import EXIT_ERROR, handle_errors, leave
-from reconciler.cli.options import directory_argument, scope_options, target_options
+from reconciler.cli.options import (
+    cache_option,
+    directory_argument,
+    scope_options,
+    target_options,
+)
 from reconciler.errors import ApplyFailed, ConfigError, UsageError
 from reconciler.journal import Journal
 from reconciler.plan import KINDS, Plan
@@ -94,6 +100,7 @@ def read_reviewed_plan(path: Path) -> Plan:
 @directory_argument
 @target_options
 @scope_options
+@cache_option
 @click.option(
     "--checksum",
     default=None,
@@ -132,6 +139,7 @@ def command(
     target: Target,
     customer: tuple[str, ...],
     changed_since: str | None,
+    cache: Path | None,
     checksum: str | None,
     plan_file: Path | None,
     yes: bool,
@@ -161,7 +169,7 @@ def command(
                 journal=sink,
                 reporter=progress,
                 progress=reading,
-                seams=rt.seams,
+                seams=replace(rt.seams, cache=cache),
             )
         )
     finally:
