@@ -3,9 +3,10 @@ run needs once the whole directory is known to be valid.
 
 A directory that passed every check leaves a *verdict* in the cache: under the SHA-256 of the
 tool (its version, every source of ``reconciler.desired``, the model, the schemas, the time
-zones known) and of every file's name and bytes, which customers it declares and which files
-each customer's objects (and every template and Settings document) are in. A run scoped to some
-customers (``plan --customer``, ``apply --customer``) then still reads and hashes every file,
+zones known) and of every file's name and bytes, which customers it declares, which files each
+customer's objects, each template and the Settings are in, and each customer's template. A run
+scoped to some customers (``--customer``, or ``--changed-since``, whose customers the verdict
+then answers as the loaded state would) still reads and hashes every file,
 so an edit, a new, removed or renamed file anywhere (or another version of the tool) misses
 the verdict and the whole directory is checked as without a cache, failing on a problem
 anywhere. With the verdict, only the files of the customers in scope and of the templates and
@@ -20,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,37 +42,49 @@ from .cache import (
     read_sources,
     write_atomically,
 )
+from .changed import Declared, customers_changed_since
 from .checks import _time_zones
 from .resolve import resolve
 from .yamlio import Document
 
-_SHARED_KINDS = ("Template", "Settings")
+_SHARED = ("Template", "Settings")
 
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
     """The desired state of a run: whole, or (``scoped``) only the customers in scope with
-    every template and the settings; ``customers``: every customer of the directory."""
+    every template and the settings; ``customers``: every customer of the directory;
+    ``scope``: the customers a ``changed_since`` run covers, when found here."""
 
     state: State
     customers: frozenset[str]
     scoped: bool = False
+    scope: frozenset[str] | None = None
 
 
 def load_cached(
-    directory: Path, cache: Path | None, scope: Collection[str] | None = None
+    directory: Path,
+    cache: Path | None,
+    scope: Collection[str] | None = None,
+    changed_since: str | None = None,
 ) -> Loaded:
     """The desired state of ``directory``, or ``ValidationFailed`` with every problem (as
     ``load_desired``); ``cache``: where entries and verdicts are kept (None: no cache);
-    ``scope``: the customers the run covers (None: all), which a verdict lets it load alone."""
+    ``scope``: the customers the run covers (None: all), widened by those changed since the
+    git ref ``changed_since``; a verdict lets the run load them alone."""
     if cache is None:
         state = load_desired(directory)
         return Loaded(state, frozenset(state.customers))
     sources, problems = read_sources(directory, file_salt())
-    if scope is not None and not problems:
-        found = _load_scope(cache, sources, frozenset(scope))
-        if found is not None:
-            return found
+    if (scope is not None or changed_since is not None) and not problems:
+        verdict = _read_verdict(cache, sources)
+        if verdict is not None:
+            wanted = frozenset(scope or ())
+            if changed_since is not None:
+                wanted |= customers_changed_since(directory, changed_since, declared=verdict[1])
+            found = _load_scope(cache, sources, verdict, wanted)
+            if found is not None:
+                return replace(found, scope=wanted if changed_since is not None else None)
     checked, docs = check_sources(directory, sources, problems, cache)
     if checked.problems:
         raise ValidationFailed(checked.problems)
@@ -105,36 +118,48 @@ def _customer_of(data: Any) -> str | None:
 
 
 def write_verdict(cache: Path, sources: list[Source], docs: list[Document], state: State) -> None:
-    """Record that ``sources`` passed every check, with where each customer is declared."""
-    files: dict[str, set[str]] = {}
-    shared: set[str] = set()
-    for doc in docs:
-        kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
-        if kind in _SHARED_KINDS:
-            shared.add(doc.file)
-        ext = _customer_of(doc.data)
-        if ext is not None:
-            files.setdefault(doc.file, set()).add(ext)
+    """Record that ``sources`` passed every check, with where everything is declared."""
+    path = _verdict(cache, sources)
+    if path.exists():
+        return
+    declared = Declared.of(state)
+    shared = {d.file for d in docs if isinstance(d.data, dict) and d.data.get("kind") in _SHARED}
     body = {
         "customers": sorted(state.customers),
-        "files": {name: sorted(exts) for name, exts in sorted(files.items())},
+        "files": {f: sorted(exts) for f, exts in sorted(declared.customers.items())},
+        "templates": {f: sorted(names) for f, names in sorted(declared.templates.items())},
+        "uses": dict(sorted(declared.uses.items())),
         "shared": sorted(shared),
     }
-    path = _verdict(cache, sources)
-    if not path.exists():
-        write_atomically(path, orjson.dumps(body))
+    write_atomically(path, orjson.dumps(body))
 
 
-def _load_scope(cache: Path, sources: list[Source], scope: frozenset[str]) -> Loaded | None:
-    """The scope's state on a verdict of exactly these sources; None when there is none or
-    anything on the way is unexpected (the caller then checks everything)."""
+#: A verdict as read: every customer, where things are declared, the files every run needs.
+Verdict = tuple[frozenset[str], Declared, frozenset[str]]
+
+
+def _read_verdict(cache: Path, sources: list[Source]) -> Verdict | None:
     try:
-        verdict = orjson.loads(_verdict(cache, sources).read_bytes())
-        customers = frozenset(str(ext) for ext in verdict["customers"])
-        needed = {str(name) for name in verdict["shared"]}
-        needed |= {str(f) for f, exts in verdict["files"].items() if scope & set(exts)}
+        body = orjson.loads(_verdict(cache, sources).read_bytes())
+        declared = Declared(
+            {str(f): frozenset(map(str, exts)) for f, exts in body["files"].items()},
+            {str(f): frozenset(map(str, names)) for f, names in body["templates"].items()},
+            {str(ext): None if t is None else str(t) for ext, t in body["uses"].items()},
+        )
+        customers = frozenset(str(ext) for ext in body["customers"])
+        shared = frozenset(str(name) for name in body["shared"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    return customers, declared, shared
+
+
+def _load_scope(
+    cache: Path, sources: list[Source], verdict: Verdict, scope: frozenset[str]
+) -> Loaded | None:
+    """The scope's state on the verdict of exactly these sources; None when anything on the
+    way is unexpected (the caller then checks everything)."""
+    customers, declared, shared = verdict
+    needed = set(shared) | {f for f, exts in declared.customers.items() if scope & exts}
     decls = Declarations()
     problems: list[Problem] = []
     for source in sources:
@@ -145,7 +170,7 @@ def _load_scope(cache: Path, sources: list[Source], scope: frozenset[str]) -> Lo
             return None
         for doc, ok in found:
             kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
-            if kind in _SHARED_KINDS or _customer_of(doc.data) in scope:
+            if kind in _SHARED or _customer_of(doc.data) in scope:
                 declare_one(decls, doc, ok, problems)
     state = resolve(decls, problems)
     if problems or not set(state.customers) <= customers:

@@ -2,10 +2,10 @@
 the ``--customer`` names, resolve the scope, and open a client with the templates the YAML
 declares (a sandbox registers them, as an operator creates them in Partner Hub).
 
-The directory is loaded through ``Seams.cache`` when there is one: a run of named customers
-then declares only their files once the whole directory is known valid in exactly its
-current bytes (``reconciler.desired.scoped``); a problem anywhere fails every run as without
-a cache."""
+The directory is loaded through ``Seams.cache`` when there is one: a run of named or changed
+customers then declares only their files once the whole directory is known valid in exactly
+its current bytes (``reconciler.desired.scoped``); a problem anywhere fails every run as
+without a cache."""
 
 from __future__ import annotations
 
@@ -96,16 +96,15 @@ async def open_session(
 ) -> AsyncIterator[Session]:
     """Load ``directory``, check and resolve ``selection``, and open a client for ``target``
     (``read_only`` refuses every write before it is sent)."""
-    # Only a run of named customers may load them alone (``--changed-since`` needs all).
-    named = selection.scope if selection.scope is not None else selection.customers
-    wanted = named if named and selection.changed_since is None else None
-    loaded = load_cached(directory, seams.cache, wanted)
-    desired = loaded.state
-    _check_named(loaded.customers, selection.customers)
     scope = selection.scope
     if scope is None:
         scope = frozenset(selection.customers) or None
-    if selection.changed_since is not None:
+    loaded = load_cached(directory, seams.cache, scope, selection.changed_since)
+    desired = loaded.state
+    _check_named(loaded.customers, selection.customers)
+    if loaded.scope is not None:
+        scope = loaded.scope
+    elif selection.changed_since is not None:
         scope = resolve_scope(directory, scope or (), selection.changed_since, desired)
     limiter = seams.limiter() if seams.limiter is not None else limits_for(target, desired.settings)
     async with seams.connect(

@@ -5,6 +5,8 @@ anywhere failing every run as without a cache."""
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 from conftest import Docs
 
-from reconciler.desired import load_desired
+from reconciler.desired import customers_changed_since, load_desired
 from reconciler.desired.cache import default_cache
 from reconciler.desired.scoped import load_cached
 from reconciler.errors import ValidationFailed
@@ -144,3 +146,36 @@ def test_the_default_cache_is_inside_the_git_directory(tmp_path: Path) -> None:
     assert default_cache(tmp_path / "tree" / "estate") == Path(
         "/elsewhere/.git/worktrees/tree/reconciler-cache"
     )
+
+
+def test_changed_since_on_a_verdict_finds_the_customers_the_loaded_state_finds(
+    write: Callable[[Docs], Path], docs: Docs, tmp_path: Path
+) -> None:
+    directory = write(two_customers(docs))
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "PATH": os.environ["PATH"],
+    }
+    for step in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "estate"]):
+        subprocess.run(["git", "-C", str(directory), *step], check=True, env=env)
+    beta = directory / "customers" / "beta.yaml"
+    beta.write_text(beta.read_text().replace("Beta Corp", "Beta Corporation"))
+    cache = tmp_path / "cache"
+    whole = load_cached(directory, cache, None, "HEAD")  # no verdict: everything checked
+    assert not whole.scoped
+    assert whole.scope is None
+    expected = customers_changed_since(directory, "HEAD")
+    assert expected == {"beta"}
+    loaded = load_cached(directory, cache, None, "HEAD")
+    assert loaded.scoped
+    assert loaded.scope == expected
+    assert loaded.state == only(whole.state, "beta")
+    # a changed template touches every customer using it
+    template = directory / "templates" / "basic.yaml"
+    template.write_text(template.read_text() + "description: edited\n")
+    load_cached(directory, cache)
+    assert load_cached(directory, cache, {"acme"}, "HEAD").scope == {"acme", "beta"}
