@@ -9,7 +9,9 @@ peak RSS of the child from ``wait4``):
 1. ``validate`` of the directory (no network);
 2. a full ``plan``;
 3. ``plan --customer`` of one customer;
-4. ``plan --changed-since HEAD`` after editing two customers' files (then reverted);
+4. ``plan --changed-since HEAD`` after editing two customers' files (then reverted), and
+   the same after a ``validate`` of the edited directory, as a pull request's job runs them
+   (``plan_changed_since_validated``: the cache's verdict then spares the plan the rest);
 5. ``apply`` of the drift (the sandbox restarted with ``--rate-limit``, the client's
    ``maxRequestsPerSecond`` set to the same);
 6. a cold ``apply --customer …`` of ``--new-customers`` customers with their users.
@@ -48,7 +50,15 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 import estate  # noqa: E402
 from served import serve_command  # noqa: E402
 
-PHASES = ("validate", "plan", "plan_customer", "plan_changed_since", "apply_drift", "apply_cold")
+PHASES = (
+    "validate",
+    "plan",
+    "plan_customer",
+    "plan_changed_since",
+    "plan_changed_since_validated",
+    "apply_drift",
+    "apply_cold",
+)
 FIELDS = ("seconds", "requests", "min_requests", "floor_seconds", "cpu_seconds", "peak_rss_mb")
 #: The client's rate for the read phases: the schema's maximum, so that only latency binds.
 READ_RATE = 1000
@@ -244,6 +254,15 @@ class Bench:
                 min_requests=two, floor_seconds=self.read_floor(two)
             )
             self.phases["plan_changed_since"]["changes"] = _changes(work / "plan_changed_since.out")
+            # as in a pull request's job: validate first (not timed), then the same plan
+            self.origin = ""
+            self.cli("validate_edited", "validate", d)
+            self.phases.pop("validate_edited")
+            self.origin = origin
+            name = "plan_changed_since_validated"
+            self.cli(name, "plan", d, "--changed-since", "HEAD", "--format", "json", "--force")
+            self.phases[name].update(min_requests=two, floor_seconds=self.read_floor(two))
+            self.phases[name]["changes"] = _changes(work / f"{name}.out")
             self.git("checkout", "-q", "--", ".")
         self.origin = ""
 

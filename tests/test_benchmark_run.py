@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PHASES = ("validate", "plan", "plan_customer", "plan_changed_since", "apply_drift", "apply_cold")
+PHASES = (
+    "validate",
+    "plan",
+    "plan_customer",
+    "plan_changed_since",
+    "plan_changed_since_validated",
+    "apply_drift",
+    "apply_cold",
+)
 FIELDS = ("seconds", "requests", "min_requests", "floor_seconds", "cpu_seconds", "peak_rss_mb")
 
 
@@ -36,6 +44,8 @@ def test_a_tiny_run_reports_every_figure_of_every_phase() -> None:
     assert result["phases"]["plan"]["changes"] == result["estate"]["drifted_users"] == 3
     # the two edited users, and the drift of their customers
     assert 2 <= result["phases"]["plan_changed_since"]["changes"] <= 2 + 3
+    validated = result["phases"]["plan_changed_since_validated"]
+    assert validated["changes"] == result["phases"]["plan_changed_since"]["changes"]
     assert len(result["load_average"]) == 3
 
 

@@ -17,6 +17,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -30,10 +31,16 @@ from reconciler.cli.console import (
     for_log,
     is_terminal,
     quiet,
+    run_workflow,
     runtime,
 )
 from reconciler.cli.exits import EXIT_ERROR, EXIT_INTERRUPTED, handle_errors, leave
-from reconciler.cli.options import directory_argument, scope_options, target_options
+from reconciler.cli.options import (
+    cache_option,
+    directory_argument,
+    scope_options,
+    target_options,
+)
 from reconciler.errors import ApplyFailed, ConfigError, UsageError
 from reconciler.journal import Journal
 from reconciler.plan import CALLING_KINDS, KINDS, Plan
@@ -131,6 +138,7 @@ def read_reviewed_plan(path: Path) -> Plan:
 @directory_argument
 @target_options
 @scope_options
+@cache_option
 @click.option(
     "--checksum",
     default=None,
@@ -180,6 +188,7 @@ def command(
     target: Target,
     customer: tuple[str, ...],
     changed_since: str | None,
+    cache: Path | None,
     checksum: str | None,
     plan_file: Path | None,
     reviewed_files: tuple[Path, ...],
@@ -207,7 +216,7 @@ def command(
     sink = open_journal(journal) if journal is not None else None
     stopped: str | None = None
     try:
-        run = asyncio.run(
+        run = run_workflow(
             apply_directory(
                 directory,
                 target,
@@ -218,7 +227,7 @@ def command(
                 journal=sink,
                 reporter=progress,
                 progress=reading,
-                seams=rt.seams,
+                seams=replace(rt.seams, cache=cache),
             )
         )
     except (KeyboardInterrupt, asyncio.CancelledError):

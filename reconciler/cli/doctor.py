@@ -7,13 +7,12 @@ when none failed, 1 when one did (counted on stderr), 64 usage. See
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Literal
 
 import click
 
-from reconciler.cli.console import runtime
+from reconciler.cli.console import run_workflow, runtime
 from reconciler.cli.exits import EXIT_ERROR, handle_errors, leave
 from reconciler.cli.options import directory_argument, target_options
 from reconciler.workflow.connect import Target
@@ -38,7 +37,7 @@ def command(directory: Path, target: Target, need: Literal["plan", "apply"]) -> 
     the countries and the rate-limit headers against Partner Hub, for the estate in DIR
     (default: desired-state). Never writes to Partner Hub."""
     rt = runtime()
-    diagnosis = asyncio.run(doctor_directory(directory, target, need=need, seams=rt.seams))
+    diagnosis = run_workflow(doctor_directory(directory, target, need=need, seams=rt.seams))
     for check in diagnosis.checks:
         click.echo(str(check))
     failed = len(diagnosis.failed)

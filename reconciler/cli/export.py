@@ -9,13 +9,12 @@ export would still show. Exit codes: 0 written, 1 error (nothing written on a re
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 
 import click
 
-from reconciler.cli.console import StderrProgress, runtime
+from reconciler.cli.console import StderrProgress, run_workflow, runtime
 from reconciler.cli.exits import handle_errors
 from reconciler.cli.options import target_options
 from reconciler.export.documents import DEFAULT_TEMPLATE
@@ -63,7 +62,7 @@ def command(
     rt = runtime()
     progress = StderrProgress(tty=rt.terminal(sys.stderr))
     try:
-        exported = asyncio.run(
+        exported = run_workflow(
             export_directory(
                 out,
                 target,

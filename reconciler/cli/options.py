@@ -10,6 +10,11 @@ credentials the command stops with one message naming both ways (exit 64).
 passes ``customer: tuple[str, ...]`` and ``changed_since: str | None``;
 :class:`reconciler.workflow.Selection` carries them to the workflow, which turns them into
 the set of externalIds in scope (None = everything) once the directory is loaded.
+
+``@cache_option`` adds ``--cache-dir DIR`` (env ``RECONCILER_CACHE_DIR``) and ``--no-cache`` and
+passes ``cache: Path | None``: where checked desired-state documents are kept between runs,
+by default ``reconciler-cache`` inside the git directory of the repository holding DIR (none
+outside a git working tree).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import click
 
 from reconciler import errors
 from reconciler.cli.exits import fail
+from reconciler.desired.cache import default_cache
 from reconciler.workflow.connect import DEFAULT_SANDBOX_FILE, Target, resolve_target
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -104,3 +110,28 @@ def scope_options(func: F) -> F:
         metavar="EXTID",
         help="Only this customer (externalId); repeatable.",
     )(func)
+
+
+def cache_option(func: F) -> F:
+    """Add ``--cache-dir DIR`` / ``--no-cache`` and pass the resolved ``cache``."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, cache_dir: Path | None, no_cache: bool, **kwargs: Any) -> Any:
+        cache = None if no_cache else cache_dir or default_cache(kwargs["directory"])
+        return func(*args, cache=cache, **kwargs)
+
+    wrapper = click.option(
+        "--no-cache",
+        is_flag=True,
+        help="Check every file of DIR from scratch and keep nothing.",
+    )(wrapper)
+    return click.option(  # type: ignore[return-value]
+        "--cache-dir",
+        envvar="RECONCILER_CACHE_DIR",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        metavar="DIR",
+        help="Keep checked documents of the desired state in DIR between runs (env "
+        "RECONCILER_CACHE_DIR; default: reconciler-cache in the repository's git directory). "
+        "As trusted as the checkout: an entry vouches for a file.",
+    )(wrapper)

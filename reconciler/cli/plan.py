@@ -7,17 +7,22 @@ Exit codes (:mod:`reconciler.cli.exits`): 0 success (with ``--detailed-exitcode`
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from reconciler import render
-from reconciler.cli.console import StderrProgress, for_log, runtime
+from reconciler.cli.console import StderrProgress, for_log, run_workflow, runtime
 from reconciler.cli.exits import handle_errors, leave, plan_exit_code
-from reconciler.cli.options import directory_argument, scope_options, target_options
+from reconciler.cli.options import (
+    cache_option,
+    directory_argument,
+    scope_options,
+    target_options,
+)
 from reconciler.errors import ConfigError
 from reconciler.plan import Plan
 from reconciler.workflow import Selection, make_plan
@@ -39,6 +44,7 @@ def write_plan(path: Path, text: str) -> None:
 @directory_argument
 @target_options
 @scope_options
+@cache_option
 @click.option(
     "--format",
     "fmt",
@@ -75,6 +81,7 @@ def command(
     target: Target,
     customer: tuple[str, ...],
     changed_since: str | None,
+    cache: Path | None,
     fmt: render.Format,
     out: Path | None,
     detailed_exitcode: bool,
@@ -86,14 +93,14 @@ def command(
     rt = runtime()
     progress = StderrProgress(tty=rt.terminal(sys.stderr))
     try:
-        planned = asyncio.run(
+        planned = run_workflow(
             make_plan(
                 directory,
                 target,
                 Selection(customer, changed_since),
                 precheck=precheck,
                 progress=progress,
-                seams=rt.seams,
+                seams=replace(rt.seams, cache=cache),
             )
         )
     finally:

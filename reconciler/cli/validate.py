@@ -12,8 +12,9 @@ from pathlib import Path
 import click
 
 from reconciler.cli.exits import EXIT_ERROR, handle_errors, leave
-from reconciler.cli.options import directory_argument
+from reconciler.cli.options import cache_option, directory_argument
 from reconciler.desired import Checked, check_directory
+from reconciler.desired.cache import check_directory_cached
 from reconciler.errors import Problem
 from reconciler.safetext import log_line, terminal, terminal_block, workflow_command
 
@@ -52,14 +53,16 @@ def annotation(problem: Problem) -> str:
 
 @click.command("validate")
 @directory_argument
+@cache_option
 @handle_errors
-def command(directory: Path) -> None:
+def command(directory: Path, cache: Path | None) -> None:
     """Check the desired-state DIR (default: desired-state) without touching the network.
 
     Prints every problem as FILE:LINE:COL: message and exits 1, or a one-line summary and
     exits 0. With GITHUB_ACTIONS=true, also prints ::error annotations for the pull request.
+    Every rule runs on every file each time; the cache only spares parsing unchanged files.
     """
-    checked = check_directory(directory)
+    checked = check_directory_cached(directory, cache) if cache else check_directory(directory)
     if not checked.problems:
         click.echo(summary(directory, checked))
         return

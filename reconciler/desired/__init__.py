@@ -15,7 +15,7 @@ from reconciler.errors import ConfigError, Problem, ValidationFailed
 from reconciler.model import State
 
 from . import schemas
-from .build import allows_empty, declare
+from .build import Declarations, allows_empty, declare
 from .changed import customers_changed_since, scope_changed_since
 from .resolve import resolve
 from .yamlio import read_directory
@@ -50,6 +50,14 @@ def check_directory(directory: Path) -> Checked:
     docs, problems, files = read_directory(Path(directory), schemas.string_fields())
     decls, schema_problems = declare(docs)
     problems.extend(schema_problems)
+    return checked_of(directory, decls, problems, files)
+
+
+def checked_of(
+    directory: Path, decls: Declarations, problems: list[Problem], files: int
+) -> Checked:
+    """Resolve ``decls`` (appending to ``problems``) into the outcome of checking a directory
+    of ``files`` YAML files; ``ConfigError`` when it holds no object (see ``check_directory``)."""
     state = resolve(decls, problems)
     counts = Counter(
         {

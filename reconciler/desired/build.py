@@ -97,13 +97,20 @@ def declare(docs: Iterable[Document]) -> tuple[Declarations, list[Problem]]:
         if doc.broken:  # a value was lost (already reported): keep its key only
             _declare_key(out, kind, doc.data)
             continue
-        errors = schemas.check(doc, kind, doc.data)
-        errors += [(path, doc.problem(path, message)) for path, message in _blanks(doc.data)]
+        errors = document_errors(doc, kind)
         problems.extend(p for _, p in errors)
         # A missing required field has the path of its parent: it is absent, nothing to skip.
         bad = {tuple(path) for path, _ in errors}
         _declare(out, kind, doc, bad)
     return out, problems
+
+
+def document_errors(doc: Document, kind: str) -> list[tuple[Path, Problem]]:
+    """The problems of one readable document on its own (its schema, blank text fields),
+    each with the data path it is at."""
+    errors = [(tuple(path), problem) for path, problem in schemas.check(doc, kind, doc.data)]
+    errors += [(path, doc.problem(path, message)) for path, message in _blanks(doc.data)]
+    return errors
 
 
 def _envelope(doc: Document, problems: list[Problem]) -> str | None:

@@ -5,54 +5,81 @@ directory of 2,000 files, 2 cores): parsing the YAML is 2.9 s of the 4.9 s, the 
 1.1 s, resolving (cross-document rules) 1.0 s. A pull request changes a few files, so a cache
 keyed by each file's content skips the first two for every other file and keeps every rule:
 the cross-document checks still run on the whole directory, so the result is exactly what
-``check_directory`` returns. Parsing in parallel would at best halve the first part on two
-cores shared with the live read; a scoped load of only the files of the customers in scope
-would skip the rules that span customers (an email or a number used twice), which ``validate``
-and ``apply`` must never skip.
+``check_directory`` returns. A directory that passed every check also leaves a verdict (see
+:mod:`reconciler.desired.scoped`), which lets a plan of a few customers skip the rest.
 
 An entry is the documents of one file as plain JSON (data, positions of the document and its
-nested items, whether the schema passed), under the SHA-256 of the loader's version, the file's
-name and its bytes. Files with a problem while parsing, or with values JSON cannot carry back
-unchanged (timestamps, binary, non-finite numbers), are never cached: they are parsed each time.
-The entries are data, never code, but a forged entry could declare a file valid: keep the
-cache directory as trusted as the checkout (e.g. a CI cache keyed by the branch).
+nested items, whether the document's own checks passed), under the SHA-256 of the tool's
+version, the loader's sources and schemas, the file's name and its bytes. Files with a problem
+while parsing, or with values JSON cannot carry back unchanged (timestamps, binary, non-finite
+numbers), are never cached: they are parsed each time. The entries are data, never code, but a
+forged entry could declare a file valid: keep the cache directory as trusted as the checkout
+(the default, inside the repository's git directory, cannot come from a commit).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import math
 import os
 import tempfile
-from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 import yaml
 
+from reconciler import __version__
 from reconciler.errors import ConfigError, Problem
 
-from . import Checked, schemas
-from .build import Declarations, _declare, _envelope
+from . import Checked, checked_of, schemas
+from .build import Declarations, _declare, _envelope, document_errors
 from .files import read_bytes, yaml_files
-from .resolve import resolve
-from .yamlio import Document, FileText, parse
+from .parallel import Parsed, parse_many
+from .yamlio import Document, FileText
 
 #: Bumped when an entry's shape changes; the loader's sources are part of the key as well.
-FORMAT = 1
+FORMAT = 2
+#: The folder of the cache inside a repository's git directory.
+GIT_FOLDER = "reconciler-cache"
 
 
-def check_directory_cached(directory: Path, cache: Path) -> Checked:
-    """``check_directory(directory)``, reading and writing entries below ``cache``."""
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One YAML file as read: its bytes as text and its entry's key (None: not UTF-8)."""
+
+    shown: str
+    text: str | None
+    key: str
+
+
+def default_cache(directory: Path) -> Path | None:
+    """``<git directory>/reconciler-cache`` of the repository holding ``directory`` (a
+    worktree's own git directory), or None outside a git working tree: never shared across
+    repositories, and nothing a commit can put there."""
+    here = Path(directory).resolve()
+    for folder in (here, *here.parents):
+        dot = folder / ".git"
+        if dot.is_dir():
+            return dot / GIT_FOLDER
+        if dot.is_file():
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                first = dot.read_text(encoding="utf-8").strip()
+                if first.startswith("gitdir:"):
+                    return (folder / first.removeprefix("gitdir:").strip()) / GIT_FOLDER
+            return None
+    return None
+
+
+def read_sources(directory: Path, salt: bytes) -> tuple[list[Source], list[Problem]]:
+    """Every YAML file below ``directory`` read once, each with its entry's key."""
     directory = Path(directory)
     if not directory.is_dir():
         raise ConfigError(f"{directory}: {'not a' if directory.exists() else 'no such'} directory")
-    strings = schemas.string_fields()
-    salt = _salt(strings)
-    docs: list[Document] = []
-    clean: list[bool] = []
+    sources: list[Source] = []
     files, problems = yaml_files(directory)
     root = os.path.realpath(directory)
     for path in files:
@@ -63,40 +90,70 @@ def check_directory_cached(directory: Path, cache: Path) -> Checked:
             # FIFOs and oversized files are problems, never read
             problems.extend([refused] if refused is not None else [])
             continue
+        key = hashlib.sha256(salt + shown.encode() + b"\0" + raw).hexdigest()
         try:
-            text = raw.decode("utf-8")
+            sources.append(Source(shown, raw.decode("utf-8"), key))
         except UnicodeDecodeError as exc:
             problems.append(Problem(shown, 1, 1, f"not UTF-8 text ({exc.reason})"))
-            continue
-        key = hashlib.sha256(salt + shown.encode() + b"\0" + raw).hexdigest()
-        entry = cache / key[:2] / f"{key}.json"
-        found = _read(entry, shown, text)
-        if found is None:
-            found, file_problems = _parse_and_check(text, shown, strings)
-            problems.extend(file_problems)
-            if not file_problems and all(_plain(d.data) for d, _ in found):
-                _write(entry, found)
-        for doc, ok in found:
-            docs.append(doc)
-            clean.append(ok)
+            sources.append(Source(shown, None, key))
+    return sources, problems
+
+
+def check_directory_cached(directory: Path, cache: Path) -> Checked:
+    """``check_directory(directory)``, reading and writing entries below ``cache``; a
+    directory without problems also leaves its verdict there."""
+    from .scoped import write_verdict  # it builds on this module
+
+    sources, problems = read_sources(directory, file_salt())
+    checked, docs = check_sources(directory, sources, problems, cache)
+    if not checked.problems:
+        write_verdict(cache, sources, docs, checked.state)
+    return checked
+
+
+def check_sources(
+    directory: Path, sources: list[Source], problems: list[Problem], cache: Path
+) -> tuple[Checked, list[Document]]:
+    """The outcome of checking ``sources`` (their parse problems added), and the documents."""
+    docs, clean = documents(sources, cache, problems)
     decls = Declarations()
     for doc, ok in zip(docs, clean, strict=True):
-        _declare_one(decls, doc, ok, problems)
-    state = resolve(decls, problems)
-    counts = Counter(
-        {
-            "Template": len(decls.templates),
-            "Customer": len(decls.customers),
-            "Location": len(decls.locations),
-            "User": len(decls.users),
-            "Settings": len(decls.settings),
-        }
-    )
-    return Checked(state, sorted(set(problems)), len(files), counts)
+        declare_one(decls, doc, ok, problems)
+    return checked_of(directory, decls, problems, len(sources)), docs
 
 
-def _declare_one(out: Declarations, doc: Document, clean: bool, problems: list[Problem]) -> None:
-    """``build.declare`` for one document, skipping the schema check of one known clean."""
+def documents(
+    sources: list[Source], cache: Path, problems: list[Problem]
+) -> tuple[list[Document], list[bool]]:
+    """The documents of ``sources`` from their entries, parsing (and caching) the others."""
+    found: dict[str, list[tuple[Document, bool]]] = {}
+    missing: list[Source] = []
+    for source in sources:
+        if source.text is None:
+            continue
+        hit = read_entry(cache, source)
+        if hit is None:
+            missing.append(source)
+        else:
+            found[source.shown] = hit
+    items = [(s.text or "", s.shown, s.key) for s in missing]
+    keep = functools.partial(_keep, cache)
+    for source, (parsed, file_problems) in zip(
+        missing, parse_many(items, schemas.string_fields(), keep), strict=True
+    ):
+        found[source.shown] = parsed
+        problems.extend(file_problems)
+    docs: list[Document] = []
+    clean: list[bool] = []
+    for source in sources:
+        for doc, ok in found.get(source.shown, ()):
+            docs.append(doc)
+            clean.append(ok)
+    return docs, clean
+
+
+def declare_one(out: Declarations, doc: Document, clean: bool, problems: list[Problem]) -> None:
+    """``build.declare`` for one document, skipping the own checks of one known clean."""
     kind = _envelope(doc, problems)
     if kind is None:
         return
@@ -105,40 +162,28 @@ def _declare_one(out: Declarations, doc: Document, clean: bool, problems: list[P
     elif clean:
         bad = set()
     else:
-        errors = schemas.check(doc, kind, doc.data)
+        errors = document_errors(doc, kind)
         problems.extend(p for _, p in errors)
         bad = {path for path, _ in errors}
     _declare(out, kind, doc, bad)
 
 
-def _parse_and_check(
-    text: str, shown: str, strings: frozenset[str]
-) -> tuple[list[tuple[Document, bool]], list[Problem]]:
-    """The documents of one file, each with whether its schema passed, and parse problems."""
-    docs, problems = parse(text, shown, strings)
-    out = []
-    for doc in docs:
-        kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
-        ok = (
-            not doc.broken
-            and isinstance(kind, str)
-            and kind in schemas.KINDS
-            and not schemas.check(doc, kind, doc.data)
-        )
-        out.append((doc, ok))
-    return out, problems
-
-
-def _salt(strings: frozenset[str]) -> bytes:
-    """What the parsed result depends on besides the file: the loader and the schemas."""
+def file_salt() -> bytes:
+    """What a file's parsed result depends on besides the file: the tool, the loader, the
+    schemas."""
     here = Path(__file__).resolve().parent
-    digest = hashlib.sha256(f"{FORMAT}\0{yaml.__version__}\0{sorted(strings)}".encode())
-    for name in ("yamlio.py", "build.py", "schemas.py", "cache.py"):
+    strings = sorted(schemas.string_fields())
+    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{yaml.__version__}\0{strings}".encode())
+    for name in ("yamlio.py", "build.py", "schemas.py", "cache.py", "parallel.py"):
         with contextlib.suppress(OSError):
             digest.update((here / name).read_bytes())
     for kind in sorted(schemas.KINDS):
         digest.update(orjson.dumps(schemas.load_schema(schemas.KINDS[kind])))
     return digest.digest()
+
+
+def _entry(cache: Path, key: str) -> Path:
+    return cache / key[:2] / f"{key}.json"
 
 
 def _plain(value: Any) -> bool:
@@ -156,6 +201,26 @@ def _plain(value: Any) -> bool:
     return False
 
 
+def write_atomically(path: Path, body: bytes) -> None:
+    """Write ``path`` whole or not at all (two runs at once may write the same entry); a
+    cache that cannot be written only costs time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=".entry-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(body)
+        os.replace(name, path)
+    except OSError:
+        return
+
+
+def _keep(cache: Path, key: str, parsed: Parsed) -> None:
+    """Cache one parsed file, unless it had problems or values JSON cannot carry back."""
+    found, problems = parsed
+    if not problems and all(_plain(d.data) for d, _ in found):
+        _write(_entry(cache, key), found)
+
+
 def _write(entry: Path, found: list[tuple[Document, bool]]) -> None:
     body = [
         {
@@ -166,25 +231,20 @@ def _write(entry: Path, found: list[tuple[Document, bool]]) -> None:
         }
         for doc, ok in found
     ]
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=entry.parent, prefix=".entry-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(orjson.dumps(body))
-        os.replace(name, entry)  # whole or not at all, even with two runs at once
-    except OSError:
-        return  # a cache that cannot be written only costs time
+    write_atomically(entry, orjson.dumps(body))
 
 
-def _read(entry: Path, shown: str, text: str) -> list[tuple[Document, bool]] | None:
+def read_entry(cache: Path, source: Source) -> list[tuple[Document, bool]] | None:
     """The cached documents of one file, or None (missing, unreadable or malformed)."""
+    if source.text is None:
+        return None
     try:
-        body = orjson.loads(entry.read_bytes())
-        source = FileText(text)
+        body = orjson.loads(_entry(cache, source.key).read_bytes())
+        text = FileText(source.text)
         found = []
         for item in body:
             starts = {tuple(path): (int(pos[0]), int(pos[1])) for path, pos in item["starts"]}
-            doc = Document(shown, item["data"], source, int(item["index"]), starts)
+            doc = Document(source.shown, item["data"], text, int(item["index"]), starts)
             found.append((doc, bool(item["clean"])))
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None

@@ -5,17 +5,49 @@ setting (``prune``, the thresholds) reaches every customer."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.errors import ConfigError
-from reconciler.model import Customer, Location, State, Template, User
+from reconciler.model import Customer, Location, State, User
 
 from . import schemas
 from .yamlio import Document, parse
 
 
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """Where a valid directory declares what: file → customers with an object there, file →
+    templates, customer → the template it uses."""
+
+    customers: Mapping[str, frozenset[str]]
+    templates: Mapping[str, frozenset[str]]
+    uses: Mapping[str, str | None]
+
+    @classmethod
+    def of(cls, state: State) -> Declared:
+        customers: dict[str, set[str]] = {}
+        for obj in (*state.customers.values(), *parts_of(state)):
+            if obj.source:
+                ext = obj.external_id if isinstance(obj, Customer) else obj.customer
+                customers.setdefault(obj.source.file, set()).add(ext)
+        templates: dict[str, set[str]] = {}
+        for name, template in state.templates.items():
+            if template.source:
+                templates.setdefault(template.source.file, set()).add(name)
+        return cls(
+            {f: frozenset(e) for f, e in customers.items()},
+            {f: frozenset(n) for f, n in templates.items()},
+            {ext: c.template for ext, c in state.customers.items()},
+        )
+
+
 def customers_changed_since(
-    directory: Path, gitref: str, desired: State | None = None
+    directory: Path,
+    gitref: str,
+    desired: State | None = None,
+    declared: Declared | None = None,
 ) -> frozenset[str]:
     """externalIds of customers whose files changed since ``gitref``.
 
@@ -23,21 +55,27 @@ def customers_changed_since(
     the ref) or it is new and untracked. A customer is touched when any of its objects — the
     customer itself, a location, a user — is declared in a changed file, now or at ``gitref``
     (so a moved or deleted declaration counts too), or when it uses a template whose file
-    changed. ``desired``: the directory already loaded, else it is loaded here. Raises
-    ``ValidationFailed`` if the directory is invalid now, ``ConfigError`` if git cannot answer.
+    changed. ``desired`` (the directory already loaded) or ``declared`` (what a verdict of it
+    says), else it is loaded here. Raises ``ValidationFailed`` if the directory is invalid now,
+    ``ConfigError`` if git cannot answer.
     A changed Settings document touches every customer of the YAML.
     """
     from . import load_desired  # the package imports this module
 
-    found = scope_changed_since(directory, gitref, desired)
-    if found is None:
-        state = desired if desired is not None else load_desired(directory)
-        return frozenset(state.customers)
-    return found
+    found = scope_changed_since(directory, gitref, desired, declared)
+    if found is not None:
+        return found
+    if declared is not None:
+        return frozenset(declared.uses)
+    state = desired if desired is not None else load_desired(directory)
+    return frozenset(state.customers)
 
 
 def scope_changed_since(
-    directory: Path, gitref: str, desired: State | None = None
+    directory: Path,
+    gitref: str,
+    desired: State | None = None,
+    declared: Declared | None = None,
 ) -> frozenset[str] | None:
     """As :func:`customers_changed_since`, but ``None`` (the whole estate, live customers the
     YAML does not declare included) when a YAML file under ``directory`` that declares Settings
@@ -57,25 +95,17 @@ def scope_changed_since(
     }
     if _settings_changed(top, directory.resolve(), changed, gitref):
         return None
-    state = desired if desired is not None else load_desired(directory)
-    files = {
-        o.source.file
-        for o in (*state.templates.values(), *state.customers.values(), *parts_of(state))
-        if o.source
-    }
+    if declared is None:
+        declared = Declared.of(desired if desired is not None else load_desired(directory))
+    files = set(declared.customers) | set(declared.templates)
     hit = {f for f in files if Path(f).resolve() in changed}  # one resolve per file
-
-    def declared_in_changed(obj: Template | Customer | Location | User) -> bool:
-        return obj.source is not None and obj.source.file in hit
-
-    templates = {name for name, t in state.templates.items() if declared_in_changed(t)}
-    touched = {ext for ext, c in state.customers.items() if declared_in_changed(c)}
-    touched |= {part.customer for part in parts_of(state) if declared_in_changed(part)}
+    templates = {name for f in hit for name in declared.templates.get(f, ())}
+    touched = {ext for f in hit for ext in declared.customers.get(f, ())}
     for path in changed:
         old_customers, old_templates = _declared_at(top, path, gitref)
         touched |= old_customers
         templates |= old_templates
-    touched |= {ext for ext, c in state.customers.items() if c.template in templates}
+    touched |= {ext for ext, name in declared.uses.items() if name in templates}
     return frozenset(touched)
 
 

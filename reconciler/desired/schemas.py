@@ -18,17 +18,18 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
 
 from reconciler.errors import ConfigError, Problem
 
 from .yamlio import Document
+
+if TYPE_CHECKING:  # imported when first needed: only a document with a problem needs them
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 #: kind → schema file name (without ``.schema.json``).
 KINDS: Mapping[str, str] = {
@@ -94,6 +95,9 @@ def load_schema(name: str) -> dict[str, Any]:
 
 @functools.cache
 def _registry() -> Registry[Any]:
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
     names = [*KINDS.values(), "desired-state"]
     return Registry().with_resources(
         (f"{_BASE}{n}.schema.json", DRAFT202012.create_resource(load_schema(n))) for n in names
@@ -103,6 +107,8 @@ def _registry() -> Registry[Any]:
 @functools.cache
 def validator(kind: str) -> Draft202012Validator:
     """The compiled validator of one kind (built once per process)."""
+    from jsonschema import Draft202012Validator
+
     name = KINDS[kind]
     schema = {**load_schema(name), "$id": f"{_BASE}{name}.schema.json"}
     return Draft202012Validator(schema, registry=_registry())

@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from reconciler.api import Limiter, RetryPolicy
 from reconciler.operations import PollPolicy
@@ -20,7 +21,8 @@ from reconciler.workflow.connect import Connect, open_client
 @dataclass(frozen=True, slots=True)
 class Seams:
     """``limiter``: makes the request limits of each client (None: from the desired
-    ``Settings``); a factory, since a limiter belongs to the event loop of one run."""
+    ``Settings``); a factory, since a limiter belongs to the event loop of one run.
+    ``cache``: where checked desired-state documents are kept between runs (None: none)."""
 
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -28,6 +30,7 @@ class Seams:
     limiter: Callable[[], Limiter] | None = None
     retry: RetryPolicy | None = None
     connect: Connect = open_client
+    cache: Path | None = None
 
 
 #: The real clock, sleep and poll policy, the limits from ``Settings``, and :func:`open_client`.

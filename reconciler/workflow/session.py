@@ -1,6 +1,11 @@
 """The opening every command that reads the desired state shares: load the directory, check
 the ``--customer`` names, resolve the scope, and open a client with the templates the YAML
-declares (a sandbox registers them, as an operator creates them in Partner Hub)."""
+declares (a sandbox registers them, as an operator creates them in Partner Hub).
+
+The directory is loaded through ``Seams.cache`` when there is one: a run of named or changed
+customers then declares only their files once the whole directory is known valid in exactly
+its current bytes (``reconciler.desired.scoped``); a problem anywhere fails every run as
+without a cache."""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.api import WebexClient
-from reconciler.desired import load_desired, scope_changed_since
+from reconciler.desired import scope_changed_since
+from reconciler.desired.scoped import load_cached
 from reconciler.errors import UsageError
 from reconciler.model import State
 from reconciler.workflow.connect import Target, WrapTransport, limits_for
@@ -72,7 +78,11 @@ def templates_of(desired: State) -> dict[str, str]:
 
 def check_named_customers(desired: State, named: Collection[str]) -> None:
     """``--customer`` values must name customers of the YAML (one message for all of them)."""
-    unknown = sorted(set(named) - set(desired.customers))
+    _check_named(desired.customers, named)
+
+
+def _check_named(known: Collection[str], named: Collection[str]) -> None:
+    unknown = sorted(set(named) - set(known))
     if unknown:
         raise UsageError("--customer names no customer of the desired state: " + ", ".join(unknown))
 
@@ -89,12 +99,15 @@ async def open_session(
 ) -> AsyncIterator[Session]:
     """Load ``directory``, check and resolve ``selection``, and open a client for ``target``
     (``read_only`` refuses every write before it is sent)."""
-    desired = load_desired(directory)
-    check_named_customers(desired, selection.customers)
     scope = selection.scope
     if scope is None:
         scope = frozenset(selection.customers) or None
-    if selection.changed_since is not None:
+    loaded = load_cached(directory, seams.cache, scope, selection.changed_since)
+    desired = loaded.state
+    _check_named(loaded.customers, selection.customers)
+    if loaded.scope is not None:
+        scope = loaded.scope
+    elif selection.changed_since is not None:
         scope = resolve_scope(directory, scope or (), selection.changed_since, desired)
     limiter = seams.limiter() if seams.limiter is not None else limits_for(target, desired.settings)
     async with seams.connect(

@@ -86,8 +86,10 @@ def raced(tmp_path: Path, clock: FakeClock) -> Iterator[Raced]:
         first: list[ApplyRun] = []
 
         def the_other_run(plan: Plan) -> bool:
+            # the location, and calling enabled on it (its customer holds a calling package)
             assert [(c.action, c.address) for c in plan.changes] == [
-                ("create", f"location/{CUSTOMER}/{NEW}")
+                ("create", f"location/{CUSTOMER}/{NEW}"),
+                ("create", f"calling/{CUSTOMER}/{NEW}"),
             ]
             run = apply_directory(estate, target, selection, seams=rt.seams)
             worker = threading.Thread(target=lambda: first.append(asyncio.run(run)))

@@ -133,7 +133,9 @@ def test_the_faults_really_happen(tmp_path: Path) -> None:
             retry=retry,
         ) as client:
             planned = await plan_with(client, desired, scope=SCOPE)
-            ops = ApiOperations(client, planned.live, clock=clock, sleep=clock.sleep)
+            # the waits the seeded draw below was made with (429s depend on the timing)
+            poll = PollPolicy(initial=1.0, factor=1.5, max_interval=15.0)
+            ops = ApiOperations(client, planned.live, poll=poll, clock=clock, sleep=clock.sleep)
             await apply_plan(planned.plan, ops)
             return await sandbox_stats(client)
 

@@ -36,6 +36,12 @@ RUNTIME = Runtime()
 ACME = "KSR-70211"
 OTHER = "MGA-30552"
 
+#: The example's integrated PSTN provider, for the in-process sandbox.
+PROVIDERS = (
+    "--sandbox-providers",
+    str(Path(__file__).resolve().parents[2] / "sandbox-providers.yaml"),
+)
+
 
 @pytest.fixture(autouse=True)
 def on_fake_clock(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,14 +95,24 @@ def test_reviewed_plans_are_applied_and_a_re_run_has_nothing_left(
     plan_file(estate, db, others, *[a for ext in rest for a in ("--customer", ext)])
     reviewed = ["--reviewed", str(first), "--reviewed", str(others)]
     # No --customer/--changed-since: the union of the reviewed plans' scopes.
-    code, out, err = reconciler("apply", str(estate), "--sandbox", str(db), "--yes", *reviewed)
+    code, out, err = reconciler(
+        "apply", str(estate), "--sandbox", str(db), *PROVIDERS, "--yes", *reviewed
+    )
     assert code == 0, out + err
     assert "total" in out
     code, _, _ = reconciler("plan", str(estate), "--sandbox", str(db), "--detailed-exitcode")
     assert code == 0, "everything reviewed is live"
     journal = tmp_path / "journal.jsonl"
     code, out, err = reconciler(
-        "apply", str(estate), "--sandbox", str(db), "--yes", *reviewed, "--journal", str(journal)
+        "apply",
+        str(estate),
+        "--sandbox",
+        str(db),
+        *PROVIDERS,
+        "--yes",
+        *reviewed,
+        "--journal",
+        str(journal),
     )
     assert code == 0, out + err
     assert out == "nothing left to apply: every reviewed change is live\n"
@@ -112,7 +128,7 @@ def test_an_unreviewed_change_refuses_the_whole_run_before_any_write(
     journal = tmp_path / "journal.jsonl"
     # The reviewed plan covers one customer; the fresh plan of two has the other's creates.
     code, out, err = reconciler(
-        "apply", str(estate), "--sandbox", str(db), "--yes", "--customer", ACME,
+        "apply", str(estate), "--sandbox", str(db), *PROVIDERS, "--yes", "--customer", ACME,
         "--customer", OTHER, "--reviewed", str(reviewed), "--journal", str(journal),
     )  # fmt: skip
     assert code == 1, out + err
@@ -134,7 +150,7 @@ def test_a_field_changed_since_review_is_named(estate: Path, db: Path, tmp_path:
     name = next(line for line in text.splitlines() if line.startswith("name: "))
     customer.write_text(text.replace(name, "name: Renamed Since Review", 1))
     code, _, err = reconciler(
-        "apply", str(estate), "--sandbox", str(db), "--yes", "--reviewed", str(reviewed)
+        "apply", str(estate), "--sandbox", str(db), *PROVIDERS, "--yes", "--reviewed", str(reviewed)
     )
     assert code == 1
     assert f'create customer/{ACME}: name -> "Renamed Since Review", reviewed ' in err
@@ -149,7 +165,15 @@ def test_reviewed_with_plan_or_checksum_is_a_usage_error(
     plan_file(estate, db, reviewed, "--customer", ACME)
     other = [str(reviewed) if a == "PLAN" else a for a in other]
     code, _, err = reconciler(
-        "apply", str(estate), "--sandbox", str(db), "--yes", "--reviewed", str(reviewed), *other
+        "apply",
+        str(estate),
+        "--sandbox",
+        str(db),
+        *PROVIDERS,
+        "--yes",
+        "--reviewed",
+        str(reviewed),
+        *other,
     )
     assert code == 64
     assert err == "error: --reviewed cannot be combined with --plan or --checksum\n"
@@ -160,7 +184,7 @@ def test_a_reviewed_file_that_is_missing_or_not_a_plan_is_one_message(
 ) -> None:
     missing = tmp_path / "missing.json"
     code, _, err = reconciler(
-        "apply", str(estate), "--sandbox", str(db), "--yes", "--reviewed", str(missing)
+        "apply", str(estate), "--sandbox", str(db), *PROVIDERS, "--yes", "--reviewed", str(missing)
     )
     assert code == 1
     assert err.startswith(f"error: cannot read the plan {missing}: ")
@@ -168,7 +192,7 @@ def test_a_reviewed_file_that_is_missing_or_not_a_plan_is_one_message(
     garbage = tmp_path / "garbage.json"
     garbage.write_text('{"changes": 5}')
     code, _, err = reconciler(
-        "apply", str(estate), "--sandbox", str(db), "--yes", "--reviewed", str(garbage)
+        "apply", str(estate), "--sandbox", str(db), *PROVIDERS, "--yes", "--reviewed", str(garbage)
     )
     assert code == 1
     assert err.startswith("error: ")

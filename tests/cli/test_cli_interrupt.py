@@ -24,6 +24,12 @@ from reconciler.cli import Runtime
 from reconciler.journal import is_write
 from reconciler.workflow.connect import Target
 
+#: The example's integrated PSTN provider, for the in-process sandbox.
+PROVIDERS = (
+    "--sandbox-providers",
+    str(Path(__file__).resolve().parents[2] / "sandbox-providers.yaml"),
+)
+
 
 @pytest.fixture
 def estate(tmp_path: Path) -> Path:
@@ -67,7 +73,13 @@ def test_ctrl_c_during_apply_says_what_was_done_and_the_rerun_converges(
     rt = fake_runtime(clock)
     db = str(tmp_path / "sandbox.sqlite")
     code, out, err = invoke(
-        interrupting(rt, 12, writes=True), "apply", str(estate), "--sandbox", db, "--yes"
+        interrupting(rt, 12, writes=True),
+        "apply",
+        str(estate),
+        "--sandbox",
+        db,
+        *PROVIDERS,
+        "--yes",
     )
     assert code == 130, out + err
     last = err.strip().splitlines()[-1]
@@ -77,7 +89,7 @@ def test_ctrl_c_during_apply_says_what_was_done_and_the_rerun_converges(
     finished = int(last.removeprefix("interrupted after ").split(" ", 1)[0])
     assert finished > 0
     assert "Traceback" not in err
-    code, out, err = invoke(rt, "apply", str(estate), "--sandbox", db, "--yes")
+    code, out, err = invoke(rt, "apply", str(estate), "--sandbox", db, *PROVIDERS, "--yes")
     assert code == 0, out + err
     code, out, err = invoke(rt, "plan", str(estate), "--sandbox", db, "--detailed-exitcode")
     assert code == 0, out + err
@@ -88,7 +100,7 @@ def test_ctrl_c_while_reading_says_nothing_was_changed(
 ) -> None:
     db = str(tmp_path / "sandbox.sqlite")
     rt = interrupting(fake_runtime(clock), 2, writes=False)
-    code, out, err = invoke(rt, "apply", str(estate), "--sandbox", db, "--yes")
+    code, out, err = invoke(rt, "apply", str(estate), "--sandbox", db, *PROVIDERS, "--yes")
     assert code == 130
     assert out == ""
     assert err.strip().splitlines() == [
@@ -107,8 +119,9 @@ def test_a_real_sigint_during_apply_exits_130_and_the_rerun_converges(
 ) -> None:
     db, journal = tmp_path / "sandbox.sqlite", tmp_path / "apply.jsonl"
     apply = [sys.executable, "-m", "reconciler", "apply", str(estate), "--sandbox", str(db)]
+    providers = list(PROVIDERS)
     process = subprocess.Popen(
-        [*apply, "--yes", "--journal", str(journal)],
+        [*apply, *providers, "--yes", "--journal", str(journal)],
         env=ENV,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -129,7 +142,9 @@ def test_a_real_sigint_during_apply_exits_130_and_the_rerun_converges(
     assert process.returncode == 130, err
     assert "re-run apply to continue" in err.strip().splitlines()[-1]
     assert "Traceback" not in err
-    rerun = subprocess.run([*apply, "--yes"], env=ENV, capture_output=True, text=True, timeout=120)
+    rerun = subprocess.run(
+        [*apply, *providers, "--yes"], env=ENV, capture_output=True, text=True, timeout=120
+    )
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     check = subprocess.run(
         [*apply[:3], "plan", str(estate), "--sandbox", str(db), "--detailed-exitcode"],

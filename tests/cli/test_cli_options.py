@@ -15,6 +15,12 @@ from cli_helpers import ESTATE, invoke
 
 from reconciler.cli import Runtime, cli
 
+#: The example's integrated PSTN provider, for the in-process sandbox.
+PROVIDERS = (
+    "--sandbox-providers",
+    str(Path(__file__).resolve().parents[2] / "sandbox-providers.yaml"),
+)
+
 
 @pytest.fixture(autouse=True)
 def root_level() -> Iterator[None]:
@@ -81,9 +87,13 @@ def test_apply_quiet_prints_the_summary_not_the_whole_plan(
 ) -> None:
     rt = fake_runtime(clock)
     loud_db, quiet_db = tmp_path / "loud.sqlite", tmp_path / "quiet.sqlite"
-    code, loud, loud_err = invoke(rt, "apply", str(estate), "--sandbox", str(loud_db), "--yes")
+    code, loud, loud_err = invoke(
+        rt, "apply", str(estate), "--sandbox", str(loud_db), *PROVIDERS, "--yes"
+    )
     assert code == 0, loud_err
-    code, out, err = invoke(rt, "apply", "-q", str(estate), "--sandbox", str(quiet_db), "--yes")
+    code, out, err = invoke(
+        rt, "apply", "-q", str(estate), "--sandbox", str(quiet_db), *PROVIDERS, "--yes"
+    )
     assert code == 0, err
     summary = next(line for line in loud.splitlines() if line.startswith("Plan: "))
     checksum = next(line for line in loud.splitlines() if line.startswith("Checksum: "))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import Docs
 
-from reconciler.desired import Checked, check_directory
+from reconciler.desired import Checked, check_directory, parallel
 from reconciler.desired.cache import check_directory_cached
 from reconciler.errors import ConfigError
 
@@ -93,3 +93,19 @@ def test_a_cache_that_cannot_be_written_only_costs_time(
 def test_a_missing_directory_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such directory"):
         check_directory_cached(tmp_path / "nowhere", tmp_path / "cache")
+
+
+@pytest.mark.parametrize("estate", ["desired-state", "tests/desired/broken"])
+def test_parsing_across_processes_gives_the_same_outcome(
+    estate: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_CHARS", 0)
+    if not parallel.workers_for(1):
+        pytest.skip("one core, another thread running, or not Linux: parsed in process")
+    directory = tmp_path / "estate"
+    shutil.copytree(ROOT / estate, directory)
+    cache = tmp_path / "cache"
+    expected = check_directory(directory)
+    same(check_directory_cached(directory, cache), expected)
+    assert entries(cache)  # the workers wrote them
+    same(check_directory_cached(directory, cache), expected)

@@ -195,7 +195,8 @@ def test_markdown_creates_no_element_from_data(outputs: dict[str, str]) -> None:
     prose = "".join(parser.text)
     assert not re.search(r"(?<![\w`])@[A-Za-z0-9]", prose)  # no mention
     assert not re.search(r"(?<![\w&])#\d", prose)  # no issue reference
-    assert "x</details><img src=x>@\u200borg/team: 5 change(s)" in prose  # the summary, as text
+    # the summary, as text (locations, users, and calling enabled at the two locations)
+    assert "x</details><img src=x>@\u200borg/team: 7 change(s)" in prose
 
 
 def test_markdown_code_spans_hold_the_whole_address(outputs: dict[str, str]) -> None:
