@@ -5,12 +5,15 @@ Contract:
 - Matching is by key: customer ``externalId``; location name within its customer (a desired
   location whose name is not live but one of its ``previously`` names is, is a *rename*: an
   update with a note); user email, case-insensitively (the model keys are lower-cased).
-- Only managed fields are diffed: customer packages, address, meetings time zone; location
+- Only managed fields are diffed: customer name, packages, address, meetings time zone; location
   name, address, time zone, preferred language; user names, package, location, phone number,
   extension, roles. A desired ``None`` means "not declared" and is not compared; a live ``None``
   for a field the API never returns (the meetings time zone) is "unknown", not a difference.
-- Create-only fields (customer name, admin email, language, template; location announcement
-  language) that differ from a *known* live value are warnings, never changes.
+- Create-only fields (customer admin email, language, template; location announcement
+  language) that differ from a *known* live value are warnings, never changes (the admin email
+  differs when it is none of the org's Full Administrators). A customer ``name`` that differs
+  from its org's displayName is an ``update`` of ``name`` (the org is renamed through the
+  identity API); without an org yet, a warning.
 - A customer created (or updated to add calling) with a calling package carries its
   headquarters location in ``provisioningParameters.calling``: that location is part of the
   customer change (field ``headquarters``), never a second create.

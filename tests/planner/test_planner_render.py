@@ -52,7 +52,7 @@ def test_text_colour_only_when_asked() -> None:
 def test_text_sections_for_warnings_unmanaged_and_blocked() -> None:
     out = render.text(case_plan("19-create-only-drift"))
     assert "No changes. Partner Hub matches the desired state." in out
-    assert "Warnings:\n  ! customer/acme: adminEmail cannot change after creation" not in out
+    assert "Warnings:\n  ! customer/acme: adminEmail cannot change after creation" in out
     assert "  ! customer/acme: language cannot change after creation: live 'en', YAML 'fr'" in out
     assert "Plan: 0 to create, 0 to update, 0 to delete." in out
     out = render.text(case_plan("17-prune-off-unmanaged"))
