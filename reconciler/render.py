@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Literal
 
-from reconciler.plan import JSON, Change, Notice, Plan
+from reconciler.plan import JSON, Change, Notice, Plan, deletes_phrase
 
 Format = Literal["text", "markdown", "json"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "json")
@@ -35,9 +35,22 @@ def as_json(plan: Plan) -> str:
     return plan.to_json() + "\n"
 
 
+#: At most this many customer deletes are named in the summary line (the rest are counted).
+NAMED_CUSTOMER_DELETES = 5
+
+
 def summary_line(plan: Plan) -> str:
+    """The counts, then each customer delete with what goes with it (``deletes customer
+    HVD-10231 with 3 locations and 41 users``): one delete there can be hundreds of objects."""
     n = {action: sum(kinds.values()) for action, kinds in plan.summary.items()}
-    return f"Plan: {n['create']} to create, {n['update']} to update, {n['delete']} to delete."
+    line = f"Plan: {n['create']} to create, {n['update']} to update, {n['delete']} to delete."
+    deletes = [c for c in plan.changes if c.kind == "customer" and c.action == "delete"]
+    if deletes:
+        named = [deletes_phrase(c) for c in deletes[:NAMED_CUSTOMER_DELETES]]
+        more = len(deletes) - len(named)
+        line += " Deletes " + "; ".join(named)
+        line += f"; and {more} more customer(s)." if more else "."
+    return line
 
 
 def value(v: JSON) -> str:
@@ -64,6 +77,8 @@ def change_lines(change: Change, prechecks: dict[str, str], *, indent: str = "  
                     out.append(f"{indent}      {key}: {value(old)} -> {value(new)}")
         elif change.action == "update":
             out.append(f"{indent}    {label} {value(f.before)} -> {value(f.after)}")
+        elif change.action == "delete":
+            out.append(f"{indent}    {label} {value(f.before)}")
         else:
             out.append(f"{indent}    {label} {value(f.after)}")
     out.extend(f"{indent}    # {n}" for n in change.notes)
@@ -126,9 +141,58 @@ def _code(s: str) -> str:
     return "`" + s.replace("`", "'") + "`"
 
 
+def _deletes(changes: list[Change]) -> bool:
+    return any(c.action == "delete" for c in changes)
+
+
+def _section(cust: str, changes: list[Change], prechecks: dict[str, str]) -> tuple[str, list[str]]:
+    """One customer's collapsed details: its title and one text block per change (deletes
+    first, then the rest in plan order)."""
+    ordered = sorted(changes, key=lambda c: c.action != "delete")
+    blocks = [
+        "\n".join(
+            # GitHub's diff highlighting colours `!` lines as changed, not `~` ones.
+            "!" + line[1:] if line.startswith("~ ") else line
+            for line in change_lines(c, prechecks, indent="")
+        ).replace("```", "'''")
+        for c in ordered
+    ]
+    return f"{_cell(cust)}: {len(changes)} change(s)", blocks
+
+
+def _fit(sections: list[tuple[str, list[str]]], room: int) -> tuple[str, int]:
+    """As many changes of the sections, in order, as fit in ``room`` characters; a section
+    that does not fit whole shows its first changes and says how many it leaves out. Returns
+    the text and the number of changes left out."""
+    out: list[str] = []
+    used = left = 0
+    for title, blocks in sections:
+        head = f"<details><summary>{title}</summary>\n\n```diff\n"
+        tail = "\n```\n\n</details>\n"
+        note_room = 80
+        taken: list[str] = []
+        size = len(head) + len(tail) + note_room
+        for block in blocks:
+            if used + size + len(block) + 1 > room:
+                break
+            taken.append(block)
+            size += len(block) + 1
+        if not taken:
+            left += len(blocks)
+            continue
+        missing = len(blocks) - len(taken)
+        if missing:
+            taken.append(f"# ... {missing} more change(s) of this customer: see the JSON plan")
+        out.append(head + "\n".join(taken) + tail)
+        used += size
+        left += missing
+    return "".join(out), left
+
+
 def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
-    """A pull-request comment: summary table per customer first, details collapsed, kept under
-    ``limit`` characters (what does not fit is counted in a closing note)."""
+    """A pull-request comment: summary table per customer first, details collapsed (customers
+    with deletes first), kept under ``limit`` characters: a section that does not fit whole
+    shows what fits, and what does not fit is counted in a closing note."""
     prechecks = {n.address: n.message for n in plan.prechecks}
     per: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     changes_of: dict[str, list[Change]] = defaultdict(list)
@@ -176,20 +240,10 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
             row += f" {counts['prechecks']} |"
         rows.append(row + "\n")
 
-    details = []
-    for cust in sorted(changes_of):
-        body = [
-            # GitHub's diff highlighting colours `!` lines as changed, not `~` ones.
-            "!" + line[1:] if line.startswith("~ ") else line
-            for c in changes_of[cust]
-            for line in change_lines(c, prechecks, indent="")
-        ]
-        count = len(changes_of[cust])
-        details.append(
-            f"<details><summary>{_cell(cust)}: {count} change(s)</summary>\n\n```diff\n"
-            + "\n".join(body).replace("```", "'''")
-            + "\n```\n\n</details>\n"
-        )
+    sections = [
+        _section(cust, changes_of[cust], prechecks)
+        for cust in sorted(changes_of, key=lambda c: (not _deletes(changes_of[c]), c))
+    ]
     warnings = [f"- {_code(n.address)}: {_cell(n.message)}\n" for n in plan.warnings]
     unmanaged = [f"- {_code(n.address)}: {_cell(n.message)}\n" for n in plan.unmanaged]
 
@@ -216,8 +270,12 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     if not plan.changes:
         out += "No changes: Partner Hub matches the desired state.\n\n"
     fill("#### Warnings\n\n", warnings, "warnings")
-    legend = "#### Changes (`+` create, `!` update, `-` delete)\n\n"
-    fill(legend, details, "customer detail sections")
+    if sections:
+        out += "#### Changes (`+` create, `!` update, `-` delete)\n\n"
+        shown, left = _fit(sections, limit - reserve - len(out))
+        out += shown + "\n"
+        if left:
+            cut["changes"] = left
     fill("#### Unmanaged (left alone)\n\n", unmanaged, "unmanaged entries")
     if cut:
         parts = ", ".join(f"{n} {what}" for what, n in cut.items())

@@ -23,7 +23,10 @@ Contract:
   ``Settings.prune`` is on, else listed as unmanaged.
 - Safety: deletes/updates above ``maxDeletePercent``/``maxUpdatePercent`` of a kind's managed
   live objects (in scope; once the kind has ``MIN_MANAGED_FOR_THRESHOLDS`` of them; a customer
-  update that only retries a failed provisioning is not counted), creating a customer whose
+  update that only retries a failed provisioning is not counted; a customer delete counts as
+  the deletes of its live locations and users too; customer deletes above the percentage, or
+  of every managed customer, block whatever their number; in a scoped plan the customers
+  outside the scope that the YAML declares count as managed), creating a customer whose
   template has no provisioningId, and a package change for a user holding the Full
   Administrator role make the plan *blocked* (the changes stay in the plan, so a reviewer sees
   them and ``--force`` can lift the block).
@@ -89,6 +92,12 @@ def plan(desired: State, live: State, *, scope: frozenset[str] | None = None) ->
             for ext in sorted(set(live.customers) - set(desired.customers))
         )
         parts.append(Findings(unmanaged=unmanaged))
+    if scope is not None:
+        # a scoped plan reads only its customers: the others the YAML keeps count as managed
+        # customers (so that deleting the one customer in scope is not "every customer")
+        managed["customer"] += sum(
+            1 for ext, c in desired.customers.items() if ext not in scope and c.state == "present"
+        )
     found = merged(parts)
     blocked = thresholds(found.changes, managed, retry_only, desired.settings)
     return Plan(
@@ -123,6 +132,9 @@ def _plan_one(
         live_users=len(have_users),
     )
     if planned.children == "none":
+        if cust.state == "absent" and live_cust is not None:
+            # a customer delete takes its locations and users: they count as managed
+            managed.update(location=len(have_locs), user=len(have_users))
         return planned.findings, managed, planned.retry_only
     if planned.children == "fresh":
         have_locs, have_users = {}, {}

@@ -69,13 +69,15 @@ def plan_customer(
     if cust.state == "absent":
         if live is None:
             return CustomerPlan(Findings(), "none")
-        notes = (
-            f"removes the customer with its {len(live_locations)} location(s) and "
-            f"{live_users} user(s)",
+        # the counts are fields, so they are part of what is reviewed (the checksum): a plan
+        # approved for 3 users does not apply once the customer has 300
+        fields = (
+            FieldDiff("locations", len(live_locations), None),
+            FieldDiff("users", live_users, None),
         )
-        return CustomerPlan(
-            Findings(changes=(Change("delete", "customer", ext, notes=notes),)), "none"
-        )
+        notes = ("state: absent: its locations and users are deleted with it",)
+        delete = Change("delete", "customer", ext, fields=fields, notes=notes)
+        return CustomerPlan(Findings(changes=(delete,)), "none")
     if status == "pending_rpl_review":
         return _warn(
             ext,
