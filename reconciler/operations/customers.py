@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Collection
 from reconciler import bodies
 from reconciler.errors import JobFailed, JobTimeout, NotFound, OutcomeUnknown, ServerError
 from reconciler.model import CUSTOMER_BAD_ENDINGS, CUSTOMER_IN_FLIGHT
-from reconciler.operations.calls import PollPolicy, codes, create_once
+from reconciler.operations.calls import PollPolicy, codes, create_once, pause_of
 from reconciler.operations.ids import CustomerRef, Json, ServerIds
 from reconciler.plan import Change
 
@@ -51,7 +51,9 @@ class CustomerOperations:
             found = await ids.find_customer(ext)
             return None if found is None else str(found["id"])
 
-        customer_id, note = await create_once(lambda: ids.client.create_customer(body), find)
+        customer_id, note = await create_once(
+            lambda: ids.client.create_customer(body), find, pause=pause_of(ids.client)
+        )
         return await self._settle(change, customer_id, "created") + note
 
     async def update(self, change: Change) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from reconciler import bodies
 from reconciler.errors import NotFound
-from reconciler.operations.calls import create_once
+from reconciler.operations.calls import create_once, pause_of
 from reconciler.operations.ids import ServerIds
 from reconciler.plan import Change, LocationFacts
 
@@ -33,6 +33,7 @@ class LocationOperations:
         location_id, note = await create_once(
             lambda: ids.client.create_location(org_id, body),
             lambda: ids.find_location(org_id, name),
+            pause=pause_of(ids.client),
         )
         ids.locations[(ext, name)] = location_id
         return "created" + note
