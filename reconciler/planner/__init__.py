@@ -3,7 +3,8 @@
 Contract:
 
 - Matching is by key: customer ``externalId``; location name within its customer (a desired
-  location whose name is not live but one of its ``previously`` names is, is a *rename*: an
+  location whose name is not live but one of its ``previously`` names is, or a live name that
+  differs only in case, which Webex would refuse as a second location, is a *rename*: an
   update with a note); user email, case-insensitively (the model keys are lower-cased).
 - Only managed fields are diffed: customer name, packages, address, meetings time zone; location
   name, address, time zone, preferred language; user names, package, location, phone number,
