@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 
 from reconciler.errors import ApiError, Conflict, OutcomeUnknown, ServerError
+from reconciler.model import Address, Customer, LiveRef, State
+from reconciler.operations import ApiOperations
 from reconciler.operations.calls import CREATE_ATTEMPTS, create_once, pause_of
+from reconciler.plan import Change, CustomerFacts, FieldDiff
 
 
 class Server:
@@ -130,3 +133,49 @@ def test_the_pause_is_the_clients_backoff() -> None:
     assert slept == [2.0]
     asyncio.run(pause_of(object())(3))  # a fake without a session: no wait
     assert slept == [2.0]
+
+
+def test_a_rename_whose_answer_was_lost_is_sent_again_and_alone() -> None:
+    """Setting a name twice is harmless: a lost answer is resent (bounded); a change of the
+    name alone sends no wholesale PUT."""
+
+    class Client:
+        def __init__(self, losses: int) -> None:
+            self.losses = losses
+            self.renames: list[tuple[str, str]] = []
+            self.puts = 0
+
+        async def rename_organization(self, org_id: str, name: str) -> dict[str, Any]:
+            self.renames.append((org_id, name))
+            if self.losses:
+                self.losses -= 1
+                raise OutcomeUnknown(502, "bad gateway", "PATCH", "/identity/organizations/{id}")
+            return {"displayName": name}
+
+        async def update_customer(self, customer_id: str, body: dict[str, Any]) -> None:
+            self.puts += 1
+
+    address = Address(line1="1 Main St", city="Austin", country="US")
+    live = Customer("acme", address, name="Acme", live=LiveRef(id="c1", org_id="org-1"))
+    desired = Customer("acme", address, name="Acme Corp")
+    change = Change(
+        "update",
+        "customer",
+        "acme",
+        fields=(FieldDiff("name", "Acme", "Acme Corp"),),
+        facts=CustomerFacts(desired),
+    )
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    def run_with(client: Client) -> str:
+        ops = ApiOperations(client, State(customers={"acme": live}), sleep=no_wait)  # type: ignore[arg-type]
+        return asyncio.run(ops.run(change))
+
+    client = Client(losses=2)
+    assert run_with(client) == "renamed to 'Acme Corp'"
+    assert client.renames == [("org-1", "Acme Corp")] * 3
+    assert client.puts == 0
+    with pytest.raises(OutcomeUnknown):
+        run_with(Client(losses=10))
