@@ -1,5 +1,6 @@
 """create_once: a POST whose outcome is unknown is never replayed blindly, and is retried for as
-long as the server answers the lookups (bounded), so two lost answers in a row do not fail."""
+long as the server answers the lookups (bounded), so two lost answers in a row do not fail; and
+the customer rename, whose lost answer is simply resent."""
 
 from __future__ import annotations
 
