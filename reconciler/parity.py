@@ -46,6 +46,7 @@ _LIVE = "reconciler.live:read_live"
 _PRECHECK = "reconciler.workflow.prechecks:run_prechecks"
 _SESSION = "reconciler.api.http:ApiSession.request"
 _PAGES = "reconciler.api.client:WebexClient"
+_SANDBOX_ADMIN = "reconciler.workflow.connect:open_client"
 _CALLING_UNUSED = (
     "no planned write calls this Webex Calling route yet; the planner's calling steps (enable, "
     "numbers, move, disable) must foresee it when they are added"
@@ -86,7 +87,7 @@ TABLE: tuple[Parity, ...] = (
         "reconciler.workflow.apply:plan_after_jobs",
         "customers in flight are waited for, nothing is issued for them",
     ),
-    Parity("{} cannot be updated.", "BUILT", f"{_BODIES}:customer_update"),
+    Parity("{} is not a field of this request.", "BUILT", f"{_BODIES}:for_change"),
     Parity(
         "provisioningParameters.calling is mandatory when adding calling packages.",
         "VALIDATE",
@@ -201,8 +202,23 @@ TABLE: tuple[Parity, ...] = (
     # --- the request itself ----------------------------------------------------------------------
     Parity("The request body must be a JSON object.", "BUILT", _SESSION),
     Parity("The request body is not valid JSON.", "BUILT", _SESSION),
-    Parity("Query parameter {} must not be negative.", "READ", _PAGES),
-    Parity("Query parameter {} must be an integer.", "READ", _PAGES),
+    Parity("Query parameter {} must be a non-negative integer.", "READ", _PAGES),
+    Parity("Query parameter {} must be at most {}.", "READ", _PAGES),
+    Parity("Query parameter {} must be true or false, got '{}'.", "READ", _PAGES),
+    Parity("The request body exceeds the limit of {} bytes.", "BUILT", _SESSION),
+    Parity("The request body nests deeper than {} levels.", "BUILT", _SESSION),
+    Parity(
+        "The sandbox admin API refuses requests with an Origin header.",
+        "READ",
+        _SANDBOX_ADMIN,
+        "the sandbox's own admin API, never a planned write to Partner Hub",
+    ),
+    Parity(
+        "The sandbox admin API takes only application/json bodies.",
+        "READ",
+        _SANDBOX_ADMIN,
+        "the sandbox's own admin API, never a planned write to Partner Hub",
+    ),
     Parity("Query parameter max must be at least 1.", "READ", _PAGES),
     Parity(
         "The request requires a valid access token set in the Authorization request header.",

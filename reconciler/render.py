@@ -1,17 +1,20 @@
 """Plan renderings: text (a terminal or a log), Markdown (a pull-request comment), JSON; pure.
 
 The renderers only read a ``Plan``; whether to colour is the caller's decision (the CLI colours
-only on a terminal without ``NO_COLOR``).
+only on a terminal without ``NO_COLOR``). Every text that comes from data (addresses, values,
+notes, messages) goes through :mod:`reconciler.safetext` for its sink: one line without control
+or escape sequences in text, and escaped or in unbreakable code spans in Markdown.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 from reconciler.plan import JSON, Change, Notice, Plan, deletes_phrase
+from reconciler.safetext import html_text, md_cell, md_code, md_text, terminal
 
 Format = Literal["text", "markdown", "json"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "json")
@@ -39,14 +42,15 @@ def as_json(plan: Plan) -> str:
 NAMED_CUSTOMER_DELETES = 5
 
 
-def summary_line(plan: Plan) -> str:
+def summary_line(plan: Plan, *, escape: Callable[[str], str] = terminal) -> str:
     """The counts, then each customer delete with what goes with it (``deletes customer
-    HVD-10231 with 3 locations and 41 users``): one delete there can be hundreds of objects."""
+    HVD-10231 with 3 locations and 41 users``): one delete there can be hundreds of objects.
+    ``escape`` makes the externalIds safe for the sink (a terminal by default)."""
     n = {action: sum(kinds.values()) for action, kinds in plan.summary.items()}
     line = f"Plan: {n['create']} to create, {n['update']} to update, {n['delete']} to delete."
     deletes = [c for c in plan.changes if c.kind == "customer" and c.action == "delete"]
     if deletes:
-        named = [deletes_phrase(c) for c in deletes[:NAMED_CUSTOMER_DELETES]]
+        named = [escape(deletes_phrase(c)) for c in deletes[:NAMED_CUSTOMER_DELETES]]
         more = len(deletes) - len(named)
         line += " Deletes " + "; ".join(named)
         line += f"; and {more} more customer(s)." if more else "."
@@ -54,8 +58,9 @@ def summary_line(plan: Plan) -> str:
 
 
 def value(v: JSON) -> str:
-    """One field value on one line: strings quoted, lists and objects as compact JSON."""
-    return json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+    """One field value on one line: strings quoted, lists and objects as compact JSON (and
+    no control or invisible character, see ``safetext.terminal``)."""
+    return terminal(json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(", ", ": ")))
 
 
 def _paint(s: str, key: str, color: bool) -> str:
@@ -64,33 +69,33 @@ def _paint(s: str, key: str, color: bool) -> str:
 
 def change_lines(change: Change, prechecks: dict[str, str], *, indent: str = "  ") -> list[str]:
     """A change as Terraform-like lines (no colour): the symbol and address, then its fields,
-    notes, dependencies and precheck result."""
-    out = [f"{indent}{SYMBOL[change.action]} {change.address}"]
-    width = max((len(f.field) for f in change.fields), default=0)
+    notes, dependencies and precheck result; each line safe for a terminal."""
+    out = [f"{indent}{SYMBOL[change.action]} {terminal(change.address)}"]
+    width = max((len(terminal(f.field)) for f in change.fields), default=0)
     for f in change.fields:
-        label = f"{f.field}:".ljust(width + 1)
+        label = f"{terminal(f.field)}:".ljust(width + 1)
         if change.action == "update" and isinstance(f.before, dict) and isinstance(f.after, dict):
             out.append(f"{indent}    {label}")
             for key in sorted(set(f.before) | set(f.after)):
                 old, new = f.before.get(key), f.after.get(key)
                 if old != new:
-                    out.append(f"{indent}      {key}: {value(old)} -> {value(new)}")
+                    out.append(f"{indent}      {terminal(key)}: {value(old)} -> {value(new)}")
         elif change.action == "update":
             out.append(f"{indent}    {label} {value(f.before)} -> {value(f.after)}")
         elif change.action == "delete":
             out.append(f"{indent}    {label} {value(f.before)}")
         else:
             out.append(f"{indent}    {label} {value(f.after)}")
-    out.extend(f"{indent}    # {n}" for n in change.notes)
+    out.extend(f"{indent}    # {terminal(n)}" for n in change.notes)
     if change.depends_on:
-        out.append(f"{indent}    # after: {', '.join(change.depends_on)}")
+        out.append(f"{indent}    # after: {terminal(', '.join(change.depends_on))}")
     if change.address in prechecks:
-        out.append(f"{indent}    # precheck: {prechecks[change.address]}")
+        out.append(f"{indent}    # precheck: {terminal(prechecks[change.address])}")
     return out
 
 
 def _notices(title: str, notices: Iterable[Notice], mark: str) -> list[str]:
-    items = [f"  {mark} {n.address}: {n.message}" for n in notices]
+    items = [f"  {mark} {terminal(n.address)}: {terminal(n.message)}" for n in notices]
     return [title, *items, ""] if items else []
 
 
@@ -98,7 +103,7 @@ def text(plan: Plan, *, color: bool = False) -> str:
     prechecks = {n.address: n.message for n in plan.prechecks}
     lines: list[str] = []
     if plan.scope:
-        lines += [f"Scope: {', '.join(plan.scope)} (a partial plan)", ""]
+        lines += [f"Scope: {terminal(', '.join(plan.scope))} (a partial plan)", ""]
     if plan.changes:
         lines.append("Changes (+ create, ~ update, - delete):")
         for change in plan.changes:
@@ -133,14 +138,6 @@ def _customer_of(address: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-def _cell(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def _code(s: str) -> str:
-    return "`" + s.replace("`", "'") + "`"
-
-
 def _deletes(changes: list[Change]) -> bool:
     return any(c.action == "delete" for c in changes)
 
@@ -157,7 +154,7 @@ def _section(cust: str, changes: list[Change], prechecks: dict[str, str]) -> tup
         ).replace("```", "'''")
         for c in ordered
     ]
-    return f"{_cell(cust)}: {len(changes)} change(s)", blocks
+    return f"{html_text(cust)}: {len(changes)} change(s)", blocks
 
 
 def _fit(sections: list[tuple[str, list[str]]], room: int) -> tuple[str, int]:
@@ -210,16 +207,17 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     for n in failed:
         per[_customer_of(n.address)]["prechecks"] += 1
 
-    head = [f"### reconciler plan: {summary_line(plan).removeprefix('Plan: ')}", ""]
+    summary = summary_line(plan, escape=md_text).removeprefix("Plan: ")
+    head = [f"### reconciler plan: {summary}", ""]
     if plan.scope:
-        head += [f"Scoped to: {', '.join(_code(s) for s in plan.scope)} (a partial plan).", ""]
+        head += [f"Scoped to: {', '.join(md_code(s) for s in plan.scope)} (a partial plan).", ""]
     if plan.blocked:
         head += [
             f"> [!CAUTION]\n> **Blocked** by {len(plan.blocked)} safety rule(s): `apply` "
             "refuses this plan unless `--force`.",
             "",
         ]
-        head += [f"- {_code(n.address)}: {_cell(n.message)}" for n in plan.blocked] + [""]
+        head += [f"- {md_code(n.address)}: {md_text(n.message)}" for n in plan.blocked] + [""]
     head.append(f"Checksum: `{plan.checksum}`")
     head.append("")
 
@@ -232,7 +230,7 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     for cust in sorted(per):
         counts = per[cust]
         row = (
-            f"| {_cell(cust) if cust else '(whole plan)'} | {counts['create']} | "
+            f"| {md_cell(cust) if cust else '(whole plan)'} | {counts['create']} | "
             f"{counts['update']} | {counts['delete']} | {counts['warnings']} | "
             f"{counts['blocked']} | {counts['unmanaged']} |"
         )
@@ -244,8 +242,8 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         _section(cust, changes_of[cust], prechecks)
         for cust in sorted(changes_of, key=lambda c: (not _deletes(changes_of[c]), c))
     ]
-    warnings = [f"- {_code(n.address)}: {_cell(n.message)}\n" for n in plan.warnings]
-    unmanaged = [f"- {_code(n.address)}: {_cell(n.message)}\n" for n in plan.unmanaged]
+    warnings = [f"- {md_code(n.address)}: {md_text(n.message)}\n" for n in plan.warnings]
+    unmanaged = [f"- {md_code(n.address)}: {md_text(n.message)}\n" for n in plan.unmanaged]
 
     out = "\n".join(head) + "\n"
     reserve = 400  # room for the closing note

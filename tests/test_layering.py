@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "reconciler"
 
-PURE = {"model", "planner", "plan", "render", "bodies", "apply"}
+PURE = {"model", "planner", "plan", "render", "bodies", "apply", "safetext"}
 IO_LIBS = {"httpx", "yaml", "click", "jsonschema", "asyncio", "starlette", "uvicorn"}
 #: The apply engine schedules changes with asyncio tasks; it still does no IO of its own.
 SCHEDULES = {"apply": {"asyncio"}}

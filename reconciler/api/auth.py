@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -33,6 +34,29 @@ CLIENT_ID_VAR = "WEBEX_CLIENT_ID"
 CLIENT_SECRET_VAR = "WEBEX_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
 REFRESH_TOKEN_VAR = "WEBEX_REFRESH_TOKEN"  # noqa: S105 - a variable name, not a secret
 GRANT_VARS = (CLIENT_ID_VAR, CLIENT_SECRET_VAR, REFRESH_TOKEN_VAR)
+
+#: A token, ID or secret is printable ASCII without spaces. Anything else (a newline pasted
+#: along, a control character, a non-ASCII letter) would break the header it is sent in, and
+#: the HTTP layer's error would quote the header, secret included.
+_TOKEN_TEXT = re.compile(r"[\x21-\x7e]+")
+
+
+def token_problem(value: str) -> str | None:
+    """Why ``value`` cannot be sent as a credential (without quoting it), or None."""
+    if _TOKEN_TEXT.fullmatch(value):
+        return None
+    bad = next((i, c) for i, c in enumerate(value) if not _TOKEN_TEXT.fullmatch(c))
+    kind = "a space" if bad[1] == " " else "a control character"
+    if bad[1].isprintable() and bad[1] != " ":
+        kind = "a non-ASCII character"
+    return f"contains {kind} (U+{ord(bad[1]):04X}) at position {bad[0] + 1}"
+
+
+def _checked(name: str, value: str) -> str:
+    problem = token_problem(value)
+    if problem is not None:
+        raise UsageError(f"{name} {problem}; it is refused before anything is sent")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +80,7 @@ def credentials_from_env(env: Mapping[str, str]) -> Credentials | None:
     """Credentials from ``env``; None if none are set; UsageError if the grant is incomplete."""
     token = env.get(TOKEN_VAR, "").strip()
     if token:
-        return Credentials(token=token)
+        return Credentials(token=_checked(TOKEN_VAR, token))
     present = [v for v in GRANT_VARS if env.get(v, "").strip()]
     if not present:
         return None
@@ -67,9 +91,9 @@ def credentials_from_env(env: Mapping[str, str]) -> Credentials | None:
             f"{', '.join(missing)} missing (or set {TOKEN_VAR} instead)"
         )
     return Credentials(
-        client_id=env[CLIENT_ID_VAR].strip(),
-        client_secret=env[CLIENT_SECRET_VAR].strip(),
-        refresh_token=env[REFRESH_TOKEN_VAR].strip(),
+        client_id=_checked(CLIENT_ID_VAR, env[CLIENT_ID_VAR].strip()),
+        client_secret=_checked(CLIENT_SECRET_VAR, env[CLIENT_SECRET_VAR].strip()),
+        refresh_token=_checked(REFRESH_TOKEN_VAR, env[REFRESH_TOKEN_VAR].strip()),
     )
 
 
@@ -113,7 +137,7 @@ class StaticToken:
     __slots__ = ("_token",)
 
     def __init__(self, token: str) -> None:
-        self._token = token
+        self._token = _checked("the access token", token)
 
     def __repr__(self) -> str:
         return "StaticToken(***)"
@@ -143,6 +167,8 @@ class RefreshGrant:
         self._access: str | None = None
         self._lock = asyncio.Lock()
         self.refreshes = 0
+        #: The scopes the last token answer said the access token carries (None: not said).
+        self.scopes: frozenset[str] | None = None
 
     def __repr__(self) -> str:
         return f"RefreshGrant(url={self._url!r}, refreshes={self.refreshes})"
@@ -191,14 +217,17 @@ class RefreshGrant:
                 tracking_id=response.headers.get("trackingid"),
             )
         access = body.get("access_token")
-        if not isinstance(access, str) or not access:
+        if not isinstance(access, str) or not access or token_problem(access):
             raise AuthError(
                 response.status_code,
-                "token refresh answered without an access_token",
+                "token refresh answered without a usable access_token",
                 "POST",
                 "/access_token",
             )
         self._access = access
+        scope = body.get("scope")
+        if isinstance(scope, str):  # space-separated, as OAuth has it
+            self.scopes = frozenset(scope.split())
         new_refresh = body.get("refresh_token")
-        if isinstance(new_refresh, str) and new_refresh:
+        if isinstance(new_refresh, str) and new_refresh and not token_problem(new_refresh):
             self._refresh_token = new_refresh

@@ -65,8 +65,7 @@ def _id_from_url(url: str) -> str:
 def _items(response: httpx.Response, method: str, path: str) -> list[Json]:
     body = _json(response, method, path)
     items = body.get("items")
-    if items is None:
-        return []
+    # a list answer without ``items`` is not an empty list: it is not a list answer at all
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ApiError(response.status_code, "list response without an items array", method, path)
     return items

@@ -29,9 +29,14 @@
    after the write was committed, cannot be told apart from a refusal, and a replayed create
    would duplicate a customer. The caller resolves it by looking the object up by its key.
 5. maps every other error status to one exception class carrying the status, Webex
-   ``errorCode``s, message, descriptions and ``trackingId``.
+   ``errorCode``s, message, descriptions and ``trackingId``;
+6. refuses answers a working Partner Hub never gives, so they can never read as "nothing
+   there": a redirect (3xx; httpx follows none, and a captive portal or a moved URL must not
+   look like an empty list), and a GET answered 2xx with an empty body or one that is not JSON
+   — each an ``UnexpectedAnswer`` naming the URL and the status.
 
-Nothing here logs or raises a header, a request body or a token.
+Nothing here logs or raises a header, a request body or a token; and httpcore, whose debug
+log traces every exchange (headers, and errors quoting them), logs nothing below INFO.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.api.auth import TokenProvider
+from reconciler.api.auth import TokenProvider, token_problem
 from reconciler.api.limits import Limiter, RetryPolicy, parse_retry_after
 from reconciler.errors import (
     ApiError,
@@ -64,6 +69,22 @@ READ_ONLY_POSTS = frozenset({"/wholesale/customers/validate", "/wholesale/subscr
 
 #: Transport errors raised before any byte of the request left: always safe to retry.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class UnexpectedAnswer(ApiError):
+    """A redirect, or a GET answered with an empty or non-JSON body: never read as "none"."""
+
+
+#: The HTTP libraries' loggers whose DEBUG records trace headers.
+WIRE_LOGGERS = ("httpcore", "hpack")
+
+
+def quiet_wire_logs() -> None:
+    """Keep the HTTP libraries' wire traces out of every log level (``-vv`` included)."""
+    for name in WIRE_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO or logger.level < logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
 def new_tracking_id() -> str:
@@ -107,7 +128,8 @@ def error_from_response(
             message = body["message"]
         if isinstance(body.get("trackingId"), str):
             tracking = body["trackingId"]
-        for item in body.get("errors") or ():
+        errors = body.get("errors")
+        for item in errors if isinstance(errors, list) else ():
             if not isinstance(item, dict):
                 continue
             code = item.get("errorCode")
@@ -130,6 +152,39 @@ def error_from_response(
     )
 
 
+def _shown(text: str, limit: int = 200) -> str:
+    """A server-given text for a message: one line, bounded."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def unexpected_answer(response: httpx.Response, method: str, path: str) -> ApiError | None:
+    """The error for a 2xx/3xx answer no working API gives (see the module doc), or None."""
+    status = response.status_code
+    url = _shown(str(response.request.url.copy_with(query=None)))
+    if 300 <= status < 400:
+        location = response.headers.get("location")
+        to = f" to {_shown(location)}" if location else ""
+        return UnexpectedAnswer(
+            status, f"{method} {url} answered a redirect{to}; not followed", method, path
+        )
+    if method == "GET" and status != 204:
+        content = response.content.lstrip()
+        if not content:
+            return UnexpectedAnswer(
+                status, f"{method} {url} answered HTTP {status} with an empty body", method, path
+            )
+        if content[:1] not in (b"{", b"["):
+            kind = _shown(response.headers.get("content-type", "no content type"), 60)
+            return UnexpectedAnswer(
+                status,
+                f"{method} {url} answered HTTP {status} with a body that is not JSON ({kind})",
+                method,
+                path,
+            )
+    return None
+
+
 class ApiSession:
     """Sends requests under the guard, the limits and the retry rules (see module doc)."""
 
@@ -149,6 +204,7 @@ class ApiSession:
         self.read_only = read_only
         self.limiter = limiter or Limiter()
         self.retry = retry or RetryPolicy()
+        quiet_wire_logs()
 
     def __repr__(self) -> str:
         mode = "read-only" if self.read_only else "read-write"
@@ -201,6 +257,9 @@ class ApiSession:
         refreshed = False
         while True:
             token = await self.tokens.token()
+            problem = token_problem(token)
+            if problem is not None:
+                raise AuthError(None, f"the access token {problem}; nothing was sent", method, path)
             headers = {
                 "Authorization": f"Bearer {token}",
                 "TrackingID": new_tracking_id(),
@@ -235,6 +294,9 @@ class ApiSession:
             self.limiter.note_answer(status)
             log.debug("%s %s -> %s", method, path, status)
             if status < 400:
+                unexpected = unexpected_answer(response, method, path)
+                if unexpected is not None:
+                    raise unexpected
                 return response
             if status == 401 and not refreshed:
                 refreshed = True

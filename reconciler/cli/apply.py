@@ -3,7 +3,8 @@
 Exit codes (:mod:`reconciler.cli.exits`): 0 every change done (or nothing to do); 1 a change
 failed, the fresh plan is not the reviewed one (``--checksum`` / ``--plan``), the prompt was
 declined, or any error; 3 blocked by a safety rule (unless ``--force``); 64 usage (e.g. no
-terminal and no ``--yes``).
+terminal and no ``--yes``); 130 interrupted (what had finished is said, and that a re-run
+continues).
 The plan goes to stdout before anything is written, then the done / failed / skipped table;
 progress goes to stderr (a bar on a terminal, one line per finished change otherwise).
 """
@@ -14,6 +15,7 @@ import asyncio
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -21,8 +23,8 @@ import click
 
 from reconciler import render
 from reconciler.apply import STATUSES, ApplyResult, ChangeResult
-from reconciler.cli.console import Runtime, StderrProgress, is_terminal, runtime
-from reconciler.cli.exits import EXIT_ERROR, handle_errors, leave
+from reconciler.cli.console import Runtime, StderrProgress, is_terminal, quiet, runtime
+from reconciler.cli.exits import EXIT_ERROR, EXIT_INTERRUPTED, handle_errors, leave
 from reconciler.cli.options import directory_argument, scope_options, target_options
 from reconciler.errors import ApplyFailed, ConfigError, UsageError
 from reconciler.journal import Journal
@@ -37,14 +39,26 @@ class ApplyProgress:
     """Reporter for ``apply_plan``: a bar rewritten in place on a terminal; otherwise one line
     per finished change (for CI logs)."""
 
-    def __init__(self, stream: TextIO | None = None, *, tty: bool | None = None) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, *, tty: bool | None = None, silent: bool = False
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.tty = is_terminal(self.stream) if tty is None else tty
+        #: counts without printing (``-q``)
+        self.silent = silent
         self.counts: Counter[str] = Counter()
         self.width = 0
+        #: changes of the plan being executed; None until it is confirmed (nothing written)
+        self.planned: int | None = None
+
+    def start(self, plan: Plan) -> None:
+        """``plan`` is confirmed: from now on writes are being made."""
+        self.planned = len(plan.changes)
 
     def __call__(self, result: ChangeResult, finished: int, total: int) -> None:
         self.counts[result.status] += 1
+        if self.silent:
+            return
         if self.tty:
             filled = BAR_WIDTH * finished // max(total, 1)
             line = f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {finished}/{total}  " + "  ".join(
@@ -81,6 +95,19 @@ def result_table(result: ApplyResult) -> str:
             rows.append(f"{status.capitalize()}:")
             rows.extend(f"  {r.action} {r.address}: {r.message}" for r in items)
     return "\n".join(rows) + "\n"
+
+
+def open_journal(path: Path) -> Journal:
+    """The journal at ``path``, opened for appending before anything is read or written."""
+    try:
+        return Journal(path)
+    except OSError as exc:
+        why = (
+            f"folder {path.parent} does not exist"
+            if not path.parent.is_dir()
+            else exc.strerror or str(exc)
+        )
+        raise UsageError(f"--journal {path}: cannot open it: {why}") from None
 
 
 def read_reviewed_plan(path: Path) -> Plan:
@@ -147,9 +174,10 @@ def command(
     if not yes and not rt.interactive():
         raise UsageError("apply needs --yes when it is not run from a terminal")
     review = Review(checksum, read_reviewed_plan(plan_file) if plan_file else None, force)
-    progress = ApplyProgress(tty=rt.terminal(sys.stderr))
+    progress = ApplyProgress(tty=rt.terminal(sys.stderr), silent=quiet())
     reading = StderrProgress(tty=rt.terminal(sys.stderr))
-    sink = Journal(journal) if journal is not None else None
+    sink = open_journal(journal) if journal is not None else None
+    stopped: str | None = None
     try:
         run = asyncio.run(
             apply_directory(
@@ -157,7 +185,7 @@ def command(
                 target,
                 Selection(customer, changed_since),
                 review=review,
-                confirm=confirmer(rt, yes=yes),
+                confirm=confirmer(rt, yes=yes, confirmed=progress.start),
                 concurrency=concurrency,
                 journal=sink,
                 reporter=progress,
@@ -165,28 +193,54 @@ def command(
                 seams=rt.seams,
             )
         )
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        stopped = interrupted(progress)
     finally:
         reading.done()
         progress.done()
         if sink is not None:
             sink.close()
+    if stopped is not None:
+        leave(EXIT_INTERRUPTED, stopped)
     report(run)
 
 
-def confirmer(rt: Runtime, *, yes: bool) -> Confirm:
-    """Show the fresh plan on stdout; ask unless ``yes``."""
+def interrupted(progress: ApplyProgress) -> str:
+    """What an interrupted apply had done, and that re-running it continues."""
+    if progress.planned is None:
+        return "interrupted before anything was written; nothing was changed"
+    counts = progress.counts
+    finished = sum(counts.values())
+    return (
+        f"interrupted after {finished} of {progress.planned} change(s) finished "
+        f"({counts['done']} done, {counts['failed']} failed, {counts['skipped']} skipped); a "
+        "change still in progress may be half made: re-run apply to continue (it reads what "
+        "is live and does only what is missing)"
+    )
+
+
+def confirmer(
+    rt: Runtime, *, yes: bool, confirmed: Callable[[Plan], None] | None = None
+) -> Confirm:
+    """Show the fresh plan on stdout (only its summary and checksum with ``-q``); ask unless
+    ``yes``."""
     colour = rt.colour(os.environ)
+    brief = quiet()
 
     def confirm(plan: Plan) -> bool:
-        click.echo(render.render(plan, "text", color=colour), nl=False, color=colour)
+        if brief:
+            click.echo(f"{render.summary_line(plan)}\nChecksum: {plan.checksum}")
+        else:
+            click.echo(render.render(plan, "text", color=colour), nl=False, color=colour)
         if plan.is_blocked:
             click.echo(
                 f"plan is blocked by {len(plan.blocked)} safety rule(s); --force: applying it",
                 err=True,
             )
-        if yes:
-            return True
-        return click.confirm(f"Apply these {len(plan.changes)} change(s)?", default=False)
+        go = yes or click.confirm(f"Apply these {len(plan.changes)} change(s)?", default=False)
+        if go and confirmed is not None:
+            confirmed(plan)
+        return go
 
     return confirm
 

@@ -1,9 +1,11 @@
-"""What the commands share on the terminal: whether a stream is one, colour, and progress
-of the live reads on stderr; and ``Runtime``, the world the commands run in (on click's
-context object, so tests hand in a fake clock, a fake target and a pretend terminal)."""
+"""What the commands share on the terminal: whether a stream is one, colour, how verbose the
+run is (``-v`` / ``-q``, before or after the command), and progress of the live reads on
+stderr; and ``Runtime``, the world the commands run in (on click's context object, so tests
+hand in a fake clock, a fake target and a pretend terminal)."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +44,40 @@ def runtime() -> Runtime:
     return found if found is not None else Runtime()
 
 
+@dataclass(slots=True)
+class Verbosity:
+    """``-v`` counted wherever it is given (``reconciler -v plan -v``), and ``-q``."""
+
+    verbose: int = 0
+    quiet: bool = False
+
+    @property
+    def level(self) -> int:
+        """The log level on stderr: errors only when quiet, else warnings, -v info, -vv debug."""
+        if self.quiet:
+            return logging.ERROR
+        return logging.WARNING - 10 * min(self.verbose, 2)
+
+
+_VERBOSITY = "reconciler.verbosity"
+
+
+def verbosity(ctx: click.Context | None = None) -> Verbosity:
+    """The verbosity of the command being run (kept on the root context, so a ``-v`` given
+    before the command and one given after it add up); the default outside a command."""
+    ctx = ctx or click.get_current_context(silent=True)
+    if ctx is None:
+        return Verbosity()
+    found = ctx.find_root().meta.setdefault(_VERBOSITY, Verbosity())
+    assert isinstance(found, Verbosity)
+    return found
+
+
+def quiet() -> bool:
+    """``-q`` / ``--quiet`` was given: no progress, only errors in the log."""
+    return verbosity().quiet
+
+
 def use_colour(
     stream: Any, env: Mapping[str, str], terminal: Callable[[Any], bool] = is_terminal
 ) -> bool:
@@ -53,13 +89,19 @@ class StderrProgress:
     """Progress of live reads on stderr: one line rewritten in place on a terminal; in a log,
     a line per tenth of a long phase only (CI logs stay short)."""
 
-    def __init__(self, stream: Any = None, *, tty: bool | None = None) -> None:
+    def __init__(
+        self, stream: Any = None, *, tty: bool | None = None, silent: bool | None = None
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.tty = is_terminal(self.stream) if tty is None else tty
+        #: prints nothing (``-q``, the default when ``silent`` is not given)
+        self.silent = quiet() if silent is None else silent
         self.last_len = 0
         self.lines = 0
 
     def __call__(self, phase: str, done: int, total: int) -> None:
+        if self.silent:
+            return
         message = f"reading Partner Hub: {phase} {done}/{total}"
         if self.tty:
             pad = " " * max(0, self.last_len - len(message))

@@ -9,7 +9,7 @@ import click
 
 from reconciler.cli.exits import handle_errors
 from reconciler.errors import UsageError
-from reconciler.sandbox import SandboxConfig, create_app
+from reconciler.sandbox import SandboxConfig, StoreUnusable, create_app
 
 
 def _share(ctx: click.Context, param: click.Parameter, value: float) -> float:
@@ -163,7 +163,10 @@ def run_server(config: SandboxConfig, *, host: str, port: int) -> None:
     import uvicorn
 
     db = config.db
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except StoreUnusable as exc:
+        raise UsageError(f"--db {exc.path}: {exc.reason}") from None
     logging.getLogger("uvicorn.error").addFilter(_DroppedFilter())
     server = uvicorn.Server(
         uvicorn.Config(

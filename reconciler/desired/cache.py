@@ -36,8 +36,9 @@ from reconciler.errors import ConfigError, Problem
 
 from . import Checked, schemas
 from .build import Declarations, _declare, _envelope
+from .files import read_bytes, yaml_files
 from .resolve import resolve
-from .yamlio import Document, FileText, parse, yaml_files
+from .yamlio import Document, FileText, parse
 
 #: Bumped when an entry's shape changes; the loader's sources are part of the key as well.
 FORMAT = 1
@@ -52,14 +53,16 @@ def check_directory_cached(directory: Path, cache: Path) -> Checked:
     salt = _salt(strings)
     docs: list[Document] = []
     clean: list[bool] = []
-    problems: list[Problem] = []
-    files = yaml_files(directory)
+    files, problems = yaml_files(directory)
+    root = os.path.realpath(directory)
     for path in files:
         shown = str(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"cannot read {shown}: {exc.strerror}") from exc
+        raw, refused = read_bytes(path, shown, root)
+        if raw is None:
+            # the same refusals as an uncached load: links out of the directory, devices,
+            # FIFOs and oversized files are problems, never read
+            problems.extend([refused] if refused is not None else [])
+            continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -13,6 +13,11 @@ where 1.1 surprises people:
 - a field whose schema says "string" keeps the scalar's text (``extension: 0100``,
   ``phoneNumber: +4930123456``, ``postalCode: 01067``), see ``schemas.string_fields``;
 - a mapping key given twice is a problem, never a silent overwrite.
+
+Bounded, so no file can exhaust the runner: nesting deeper than ``MAX_NESTING`` and aliases that
+expand to more than ``MAX_ALIASED_VALUES`` values (a "billion laughs" file) are problems at the
+place they happen, and the file walk reads only regular files inside the directory
+(:mod:`reconciler.desired.files`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ import yaml
 
 from reconciler.errors import ConfigError, Problem
 
+from .files import read_bytes, yaml_files
+
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -41,6 +48,20 @@ _NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 _NESTED = ("locations", "users")
 
 Position = tuple[int, int]
+
+#: Mappings and lists nested deeper than this are a problem (desired state nests 4 levels).
+MAX_NESTING = 64
+#: Values one file may reach through aliases; more is a problem, not a slow expansion.
+MAX_ALIASED_VALUES = 100_000
+
+
+class _Unbounded(Exception):
+    """Conversion stopped: the file passed a bound (reported as a problem at ``node``)."""
+
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
 
 
 class _Resolver(yaml.resolver.Resolver):
@@ -195,6 +216,15 @@ class _Converter:
         self.constructor = yaml.constructor.SafeConstructor()
         self.problems: list[Problem] = []
         self.unreadable = 0
+        # the collections converted once: meeting one again means it came through an alias
+        self._seen: set[int] = set()
+        self._aliased = 0  # > 0 while inside a collection reached through an alias
+        self._aliased_values = 0
+        self._depth = 0
+
+    def new_document(self) -> None:
+        """Anchors do not cross documents; and a freed node's id may be reused by the next."""
+        self._seen.clear()
 
     def report(self, node: yaml.Node, message: str, *, unreadable: bool = True) -> None:
         """Record a problem; ``unreadable`` when the data lost a value because of it."""
@@ -207,10 +237,26 @@ class _Converter:
         if node.tag not in (_SEQ, _MAP):
             self.report(node, f"unsupported tag '{node.tag}'")
             return None
-        if isinstance(node, yaml.SequenceNode):
-            return [self.value(item) for item in node.value]
-        assert isinstance(node, yaml.MappingNode)
-        return self.mapping(node)
+        again = id(node) in self._seen
+        self._seen.add(id(node))
+        self._depth += 1
+        self._aliased += again
+        try:
+            if self._depth > MAX_NESTING:
+                raise _Unbounded(node, f"nested deeper than {MAX_NESTING} levels")
+            if self._aliased:
+                self._aliased_values += len(node.value)
+                if self._aliased_values > MAX_ALIASED_VALUES:
+                    raise _Unbounded(
+                        node, f"aliases expand to more than {MAX_ALIASED_VALUES:,} values"
+                    )
+            if isinstance(node, yaml.SequenceNode):
+                return [self.value(item) for item in node.value]
+            assert isinstance(node, yaml.MappingNode)
+            return self.mapping(node)
+        finally:
+            self._depth -= 1
+            self._aliased -= again
 
     def scalar(self, node: yaml.ScalarNode, as_text: bool) -> Any:
         tag = node.tag
@@ -276,15 +322,19 @@ def _marked_problem(file: str, exc: yaml.MarkedYAMLError) -> Problem:
 
 
 def read_file(
-    path: Path, shown: str, string_fields: frozenset[str]
+    path: Path, shown: str, string_fields: frozenset[str], root: Path | None = None
 ) -> tuple[list[Document], list[Problem]]:
-    """Every non-empty document of one file, and the problems found reading it."""
+    """Every non-empty document of one file, and the problems found reading it.
+
+    ``root``: the directory being read (default: the file's own); a link out of it is a problem.
+    """
+    data, refused = read_bytes(path, shown, os.path.realpath(root or path.parent))
+    if refused is not None or data is None:
+        return [], [refused] if refused else []
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return [], [Problem(shown, 1, 1, f"not UTF-8 text ({exc.reason})")]
-    except OSError as exc:
-        raise ConfigError(f"cannot read {shown}: {exc.strerror}") from exc
     return parse(text, shown, string_fields)
 
 
@@ -297,26 +347,18 @@ def parse(
     docs: list[Document] = []
     try:
         for node in _documents(text):
+            converter.new_document()
             before = converter.unreadable
             data = converter.value(node)
             broken = converter.unreadable > before
             docs.append(Document(shown, data, source, len(docs), _starts(node), broken))
+    except _Unbounded as exc:
+        converter.problems.append(Problem(shown, *_mark(exc.node), f"{exc.message}; not read"))
     except yaml.MarkedYAMLError as exc:
         converter.problems.append(_marked_problem(shown, exc))
     except yaml.YAMLError as exc:  # pragma: no cover - errors without a mark
         converter.problems.append(Problem(shown, 1, 1, f"YAML error: {exc}"))
     return docs, converter.problems
-
-
-def yaml_files(directory: Path) -> list[Path]:
-    """``*.yaml``/``*.yml`` below ``directory``, sorted, skipping hidden folders and files."""
-    found: list[Path] = []
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found.extend(
-            Path(root, f) for f in files if not f.startswith(".") and f.endswith((".yaml", ".yml"))
-        )
-    return sorted(found)
 
 
 def read_directory(
@@ -331,10 +373,9 @@ def read_directory(
     if not directory.is_dir():
         raise ConfigError(f"{directory}: not a directory")
     docs: list[Document] = []
-    problems: list[Problem] = []
-    files = yaml_files(directory)
+    files, problems = yaml_files(directory)
     for path in files:
-        file_docs, file_problems = read_file(path, str(path), string_fields)
+        file_docs, file_problems = read_file(path, str(path), string_fields, directory)
         docs.extend(file_docs)
         problems.extend(file_problems)
     return docs, problems, len(files)

@@ -108,11 +108,15 @@ async def seed(ctx: Ctx, request: Request) -> Response:
                               "extension"?, "location"? (a location name), "roles"? [names]}]}]}
 
     A subscriber's ``phoneNumber`` joins its location's inventory (unless another org's
-    inventory holds it already). No validation beyond
-    shape (and a known ``pstn``): seeding is for tests and benchmarks. Answers
+    inventory holds it already). No validation beyond shape (the types of the keys that
+    address and link objects, and a known ``pstn``): seeding is for tests and benchmarks,
+    and may store what the API would refuse. Answers
     ``{"customers": {externalId: {"id", "orgId"}}, "counts": {...}}``.
     """
     body = await body_of(request)
+    problems = _seed_shape(body)
+    if problems:
+        raise bad_request(*problems)
     store, now = ctx.store, ctx.now()
     for tpl in body.get("templates", []):
         store.put_template(tpl["name"], tpl["provisioningId"])
@@ -214,6 +218,43 @@ def _seed_calling(store: Store, doc: Doc, loc: dict[str, Any], spec: dict[str, A
         doc["_main"] = loc["mainNumber"]
     if pstn or loc.get("mainNumber"):
         store.update("locations", doc, **location_cols(doc))
+
+
+def _seed_shape(body: dict[str, Any]) -> list[str]:
+    """The keys seeding indexes or links by, with the types it needs; the problems found."""
+    problems: list[str] = []
+
+    def listed(parent: dict[str, Any], key: str, where: str) -> list[Any]:
+        value = parent.get(key, [])
+        if not isinstance(value, list):
+            problems.append(f"{where}{key} must be a list.")
+            return []
+        return value
+
+    for i, tpl in enumerate(listed(body, "templates", "")):
+        if not (isinstance(tpl, dict) and all(isinstance(tpl.get(k), str) for k in _TPL_KEYS)):
+            problems.append(f"templates[{i}] needs name and provisioningId strings.")
+    if not all(isinstance(e, str) for e in listed(body, "freeAccounts", "")):
+        problems.append("freeAccounts must be a list of emails.")
+    for i, spec in enumerate(listed(body, "customers", "")):
+        where = f"customers[{i}]."
+        if not isinstance(spec, dict) or not isinstance(spec.get("externalId"), str):
+            problems.append(f"{where}externalId must be a string.")
+            continue
+        if not isinstance(spec.get("address"), dict):
+            problems.append(f"{where}address must be an object.")
+        for loc in listed(spec, "locations", where):
+            if not isinstance(loc, dict) or not isinstance(loc.get("name"), str):
+                problems.append(f"{where}locations: each needs a name string.")
+        for sub in listed(spec, "subscribers", where):
+            if not isinstance(sub, dict) or not all(
+                isinstance(sub.get(k), str) for k in ("email", "package")
+            ):
+                problems.append(f"{where}subscribers: each needs email and package strings.")
+    return problems
+
+
+_TPL_KEYS = ("name", "provisioningId")
 
 
 def _loc_address(address: dict[str, Any]) -> dict[str, Any]:

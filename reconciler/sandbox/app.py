@@ -25,8 +25,17 @@ from reconciler.sandbox import (
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.parsing import read_body
 from reconciler.sandbox.store import Store
-from reconciler.sandbox.web import Ctx, Handler, endpoint, error_response
+from reconciler.sandbox.web import (
+    Ctx,
+    Handler,
+    admin_guard,
+    endpoint,
+    error_response,
+    json_response,
+    log,
+)
 
 CUST_R, CUST_W = "spark-admin:wholesale_customers_read", "spark-admin:wholesale_customers_write"
 SUB_R, SUB_W = "spark-admin:wholesale_subscribers_read", "spark-admin:wholesale_subscribers_write"
@@ -125,10 +134,16 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
 
     async def admin_call(handler: Handler, request: Request) -> Response:
         try:
+            admin_guard(cfg, request)
+            await read_body(request, cfg.admin_max_body_bytes)
             return await handler(ctx, request)
         except ApiError as exc:
             ctx.store.rollback()
             return error_response(exc, "")
+        except Exception:
+            ctx.store.rollback()
+            log.exception("sandbox admin handler failed")
+            return error_response(ApiError(500, "Internal server error."), "")
 
     def admin_route(method: str, path: str, handler: Handler) -> Route:
         async def run(request: Request) -> Response:
@@ -136,22 +151,16 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
 
         return Route(path, run, methods=[method])
 
-    async def get_stats(request: Request) -> Response:
-        from reconciler.sandbox.web import json_response
-
+    async def get_stats(ctx: Ctx, request: Request) -> Response:
         return json_response(stats.snapshot())
 
-    async def reset_stats(request: Request) -> Response:
-        from reconciler.sandbox.web import json_response
-
+    async def reset_stats(ctx: Ctx, request: Request) -> Response:
         stats.reset()
         return json_response(stats.snapshot())
 
-    routes += [admin_route(m, p, h) for m, p, h in ADMIN]
-    routes += [
-        Route("/_sandbox/stats", get_stats, methods=["GET"]),
-        Route("/_sandbox/stats/reset", reset_stats, methods=["POST"]),
-    ]
+    admin_routes = [*ADMIN, ("GET", "/_sandbox/stats", get_stats)]
+    admin_routes.append(("POST", "/_sandbox/stats/reset", reset_stats))
+    routes += [admin_route(m, p, h) for m, p, h in admin_routes]
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

@@ -83,8 +83,11 @@ class SandboxConfig:
       not exist yet (``provisioning``, ``error``) or is being deleted.
       ``calling_location_delete_status`` 409 — DELETE of a calling-enabled location.
       ``duplicate_location_name_status`` 409, or ``None`` to allow duplicate names in an org.
-      ``put_extra_fields`` ``"ignore"`` — fields outside the PUT schema (customer
-      ``provisioningId``/``customerInfo``/``orgId``) are ignored; ``"reject"`` answers 400.
+      ``put_extra_fields`` ``"ignore"`` — fields outside a request's schema, at any level
+      (a customer PUT's ``provisioningId``, an ``address.zip``), are dropped on every route;
+      ``"reject"`` answers 400 naming each.
+      ``query_bool_ignore_case`` False — a boolean query parameter is ``true`` or ``false``;
+      True also takes ``True``, ``FALSE``… (anything else is a 400 either way).
       ``precheck_info_as_list`` False — precheck 200 ``info`` is an object as the schema says;
       True gives the list the official example shows.
       ``subscriber_package_must_be_on_customer`` True — a subscriber package the customer
@@ -124,6 +127,11 @@ class SandboxConfig:
       ``countries`` — the country table behind ``GET /telephony/config/countries/{code}``
       (see ``countries.py`` for each entry's source or INFERRED mark); a code not in it is
       answered 404 (INFERRED).
+
+    Limits: ``max_body_bytes`` of a ``/v1`` request body (413 past it, read in chunks, never
+    buffered whole); ``admin_max_body_bytes`` of an admin body (``/_sandbox/seed`` of a large
+    estate). ``admin_cross_origin`` False — the admin API refuses what a web page could send
+    (an ``Origin`` header: 403; a body that is not ``application/json``: 415); True allows it.
     Page sizes: wholesale customers default 50, max 100 (undocumented); subscribers 50/100;
     locations 500/1000; people 100/1000; calling locations 100/1000 (undocumented);
     numbers 2000 (documented default) / 2000 (undocumented maximum).
@@ -156,6 +164,7 @@ class SandboxConfig:
     calling_location_delete_status: int = 409
     duplicate_location_name_status: int | None = 409
     put_extra_fields: Literal["ignore", "reject"] = "ignore"
+    query_bool_ignore_case: bool = False
     precheck_info_as_list: bool = False
     subscriber_package_must_be_on_customer: bool = True
     location_shows_announcement_language: bool = False
@@ -178,6 +187,9 @@ class SandboxConfig:
     move_keeps_number: bool = True
     job_seconds: float = 1.0
     countries: Mapping[str, Country] = field(default_factory=lambda: COUNTRIES)
+    max_body_bytes: int = 1 << 20
+    admin_max_body_bytes: int = 64 << 20
+    admin_cross_origin: bool = False
 
     customers_page: tuple[int, int] = (50, 100)
     subscribers_page: tuple[int, int] = (50, 100)

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from reconciler.sandbox import rules
+from reconciler.sandbox import rules, shapes
 from reconciler.sandbox.errors import ApiError, bad_request, email_taken, not_found
 from reconciler.sandbox.ids import decode, encode
 from reconciler.sandbox.lifecycle import customer_cols, package_details
@@ -16,7 +16,6 @@ from reconciler.sandbox.objects import public
 from reconciler.sandbox.store import Doc
 from reconciler.sandbox.web import (
     Ctx,
-    body_of,
     empty,
     int_param,
     json_response,
@@ -34,9 +33,6 @@ STATUSES = (
     "pending_rpl_review",
 )
 BUSY = ("provisioning", "updating", "deleting")
-PUT_FIELDS = frozenset(
-    {"externalId", "packages", "address", "provisioningParameters", "subPartnerAdminEmail"}
-)
 PRECHECK_OK = {"infoCode": 100, "description": "Provisioning preCheck validation successful."}
 
 
@@ -121,7 +117,7 @@ def _accepted(ctx: Ctx, request: Request, customer_id: str) -> Response:
 
 
 async def provision(ctx: Ctx, request: Request) -> Response:
-    body = await body_of(request)
+    body = await ctx.body(request, shapes.CUSTOMER_POST)
     problems, packages, location = rules.customer_body(body, ctx.cfg, mode="post")
     if problems:
         raise bad_request(*problems)
@@ -156,7 +152,7 @@ async def provision(ctx: Ctx, request: Request) -> Response:
 async def get_customer(ctx: Ctx, request: Request) -> Response:
     row = load(ctx, request.path_params["customerId"])
     doc = render(row["doc"])
-    if request.query_params.get("includePackageLicenseInfo") == "true" and doc.get("orgId"):
+    if ctx.flag(request, "includePackageLicenseInfo") and doc.get("orgId"):
         org_uuid = (decode(doc["orgId"]) or ("", ""))[1]
         for item in doc.get("resourceDetails", {}).get("packages", []):
             if item["status"] == "provisioned":
@@ -177,10 +173,7 @@ def _not_busy(ctx: Ctx, row: dict[str, Any]) -> None:
 
 async def update(ctx: Ctx, request: Request) -> Response:
     row = load(ctx, request.path_params["customerId"])
-    body = await body_of(request)
-    extra = sorted(set(body) - PUT_FIELDS)
-    if extra and ctx.cfg.put_extra_fields == "reject":
-        raise bad_request(*(f"{name} cannot be updated." for name in extra))
+    body = await ctx.body(request, shapes.CUSTOMER_PUT)
     problems, packages, location = rules.customer_body(body, ctx.cfg, mode="put")
     doc, priv = row["doc"], row["priv"]
     if packages is not None and not problems:
@@ -232,7 +225,7 @@ def precheck_ok(ctx: Ctx) -> Response:
 
 
 async def precheck(ctx: Ctx, request: Request) -> Response:
-    body = await body_of(request)
+    body = await ctx.body(request, shapes.CUSTOMER_PRECHECK)
     problems, _, _ = rules.customer_body(body, ctx.cfg, mode="precheck")
     if problems:
         raise bad_request(*problems)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
-from reconciler.sandbox import rules
+from reconciler.sandbox import rules, shapes
 from reconciler.sandbox.calling import (
     admit_line,
     headquarters_id,
@@ -33,7 +33,6 @@ from reconciler.sandbox.objects import (
 from reconciler.sandbox.store import Doc
 from reconciler.sandbox.web import (
     Ctx,
-    body_of,
     empty,
     int_param,
     json_response,
@@ -133,7 +132,7 @@ def _duplicate_name(ctx: Ctx, org_id: str, name: str, own_id: str = "") -> None:
 
 async def create_location(ctx: Ctx, request: Request) -> Response:
     org_id = org_of(ctx, request)
-    body = await body_of(request)
+    body = await ctx.body(request, shapes.LOCATION_POST)
     problems = rules.location_body(body, create=True)
     if problems:
         raise bad_request(*problems)
@@ -170,7 +169,7 @@ async def get_location(ctx: Ctx, request: Request) -> Response:
 
 async def update_location(ctx: Ctx, request: Request) -> Response:
     doc = _location(ctx, request)
-    body = await body_of(request)
+    body = await ctx.body(request, shapes.LOCATION_PUT)
     problems = rules.location_body(body, create=False)
     if problems:
         raise bad_request(*problems)
@@ -206,11 +205,12 @@ async def delete_location(ctx: Ctx, request: Request) -> Response:
 # people ---------------------------------------------------------------------------------
 async def list_people(ctx: Ctx, request: Request) -> Response:
     query = request.query_params
+    flags = ctx.flags(request, "callingData", "excludeStatus")
     org_id = org_of(ctx, request)
     limits = ctx.cfg.people_page
     if query.get("locationId"):
         limits = (min(limits[0], 50), 50)
-    elif query.get("callingData") == "true":
+    elif flags["callingData"]:
         limits = (limits[0], min(limits[1], 100))
     size = page_size(request, limits)
     start = int_param(request, "start", 0)
@@ -255,6 +255,7 @@ def _person(ctx: Ctx, request: Request) -> Doc:
 
 
 async def get_person(ctx: Ctx, request: Request) -> Response:
+    ctx.flag(request, "callingData")
     return json_response(_person(ctx, request))
 
 
@@ -281,7 +282,8 @@ EMPTY_LISTS = ("phoneNumbers", "roles", "licenses")
 
 async def update_person(ctx: Ctx, request: Request) -> Response:
     doc = _person(ctx, request)
-    body = await body_of(request)
+    flags = ctx.flags(request, "callingData", "showAllTypes", "minResponse")
+    body = await ctx.body(request, shapes.PERSON_PUT)
     problems = rules.person_body(body)
     unknown_roles = [r for r in body.get("roles") or [] if r not in ROLE_IDS]
     problems += [f"Unknown role '{r}'." for r in unknown_roles if isinstance(r, str)]
@@ -339,7 +341,7 @@ async def update_person(ctx: Ctx, request: Request) -> Response:
             admit_line(ctx, doc["orgId"], location, work_number(doc), moving=moved)
             settle_line(ctx, location["id"], work_number(doc))
     ctx.store.update("people", doc, **person_cols(doc))
-    if request.query_params.get("minResponse") == "true":
+    if flags["minResponse"]:
         return empty(204)
     return json_response(doc)
 

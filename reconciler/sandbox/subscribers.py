@@ -8,13 +8,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from reconciler.sandbox import rules
+from reconciler.sandbox import rules, shapes
 from reconciler.sandbox.calling import admit_line, settle_line
 from reconciler.sandbox.customers import precheck_ok
 from reconciler.sandbox.errors import ApiError, bad_request, email_taken, not_found
 from reconciler.sandbox.objects import iso, new_person, person_cols
 from reconciler.sandbox.store import Doc
-from reconciler.sandbox.web import Ctx, body_of, empty, int_param, json_response, page_size
+from reconciler.sandbox.web import Ctx, empty, int_param, json_response, page_size
 
 READY = ("provisioned", "provisioned_with_errors", "updating")
 
@@ -159,7 +159,7 @@ def _check_calling(
 
 
 async def provision(ctx: Ctx, request: Request) -> Response:
-    body = await body_of(request)
+    body = await ctx.body(request, shapes.SUBSCRIBER_POST)
     problems, package, params = rules.subscriber_body(body, mode="post")
     if problems:
         raise bad_request(*problems)
@@ -239,7 +239,7 @@ async def get_subscriber(ctx: Ctx, request: Request) -> Response:
 
 async def update(ctx: Ctx, request: Request) -> Response:
     doc = _load(ctx, request)
-    body = await body_of(request)
+    body = await ctx.body(request, shapes.SUBSCRIBER_PUT)
     problems, package, params = rules.subscriber_body(body, mode="put")
     if problems:
         raise bad_request(*problems)
@@ -268,7 +268,7 @@ async def remove(ctx: Ctx, request: Request) -> Response:
 
 
 async def precheck(ctx: Ctx, request: Request) -> Response:
-    body = await body_of(request)
+    body = await ctx.body(request, shapes.SUBSCRIBER_PRECHECK)
     problems, package, params = rules.subscriber_body(body, mode="precheck")
     if problems:
         raise bad_request(*problems)

@@ -15,7 +15,17 @@ from starlette.responses import Response
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.lifecycle import advance
+from reconciler.sandbox.parsing import (
+    Shape,
+    bool_param,
+    int_param,
+    json_object,
+    known_fields,
+    read_body,
+)
 from reconciler.sandbox.store import Store
+
+__all__ = ["body_of", "int_param"]  # re-exported: the routes' one import for parsing
 
 log = logging.getLogger("reconciler.sandbox")
 
@@ -76,6 +86,18 @@ class Ctx:
             )
         return held
 
+    async def body(self, request: Request, shape: Shape) -> dict[str, Any]:
+        """The JSON object body with only the fields of ``shape`` (``put_extra_fields``)."""
+        return known_fields(await json_object(request), shape, self.cfg.put_extra_fields)
+
+    def flag(self, request: Request, name: str) -> bool:
+        """A boolean query parameter, strict as ``query_bool_ignore_case`` says."""
+        return bool_param(request, name, ignore_case=self.cfg.query_bool_ignore_case)
+
+    def flags(self, request: Request, *names: str) -> dict[str, bool]:
+        """Every boolean query parameter a route declares, each checked (400 if malformed)."""
+        return {name: self.flag(request, name) for name in names}
+
 
 Handler = Callable[[Ctx, Request], Awaitable[Response]]
 
@@ -94,7 +116,7 @@ def endpoint(
         try:
             # read the body first: from here on a handler never yields to the event loop, so
             # concurrent requests cannot interleave between its read and its write
-            await request.body()
+            await read_body(request, ctx.cfg.max_body_bytes)
             advance(ctx.store, ctx.cfg, ctx.now())
             if scopes:
                 held = ctx.scopes(request)
@@ -138,27 +160,25 @@ def empty(status: int, headers: dict[str, str] | None = None) -> Response:
 
 
 async def body_of(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    try:
-        body = json.loads(raw) if raw else None
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "The request body must be a JSON object.")
-    return body
+    """The JSON object body, unfiltered (the admin API); routes use ``Ctx.body``."""
+    return await json_object(request)
 
 
-def int_param(request: Request, name: str, default: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, f"Query parameter {name} must be an integer.") from None
-    if value < 0:
-        raise ApiError(400, f"Query parameter {name} must not be negative.")
-    return value
+def admin_guard(cfg: SandboxConfig, request: Request) -> None:
+    """Refuse what a web page could send to the admin API (``admin_cross_origin`` allows it).
+
+    Browsers add ``Origin`` to every cross-origin request that could change something, and
+    the only bodies a page may send without a CORS preflight are not ``application/json``.
+    """
+    if cfg.admin_cross_origin:
+        return
+    if "origin" in request.headers:
+        raise ApiError(403, "The sandbox admin API refuses requests with an Origin header.")
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    length = request.headers.get("content-length", "0")
+    sends_body = media or length not in ("", "0") or "transfer-encoding" in request.headers
+    if request.method != "GET" and sends_body and media != "application/json":
+        raise ApiError(415, "The sandbox admin API takes only application/json bodies.")
 
 
 def page_size(request: Request, limits: tuple[int, int]) -> int:

@@ -43,7 +43,7 @@ from reconciler.api import (
     credentials_from_env,
 )
 from reconciler.api.auth import GRANT_VARS, TOKEN_VAR
-from reconciler.errors import ApiError, UsageError
+from reconciler.errors import ApiError, NotFound, TransportFailed, UsageError
 from reconciler.model import Settings
 
 if TYPE_CHECKING:  # imported when a sandbox is opened: a Partner Hub run never loads it
@@ -219,14 +219,50 @@ async def open_client(
             tokens = StaticToken(creds.token)
         else:
             tokens = RefreshGrant(creds, http=http, api_url=url)
-        yield WebexClient(
-            http,
-            base_url=url,
-            tokens=tokens,
-            read_only=read_only,
-            limiter=limiter,
-            retry=retry,
+        try:
+            yield WebexClient(
+                http,
+                base_url=url,
+                tokens=tokens,
+                read_only=read_only,
+                limiter=limiter,
+                retry=retry,
+            )
+        except (TransportFailed, NotFound) as exc:
+            raise _said_where(exc, url, target.proxy) from None
+
+
+def _said_where(exc: TransportFailed | NotFound, url: str, proxy: str | None) -> ApiError:
+    """``exc`` naming what it means for the run: a connection failure names the URL tried
+    (and that a proxy was used), a 404 under an API root without ``/v1`` suggests it."""
+    if isinstance(exc, TransportFailed):
+        through = f" through the proxy at {_host_of(proxy)}" if proxy else ""
+        note = (
+            f"cannot reach {url}{through}: {exc.message}; check --api-url (WEBEX_API_URL) "
+            "and the network"
         )
+    elif not httpx.URL(url).path.rstrip("/").endswith("/v1"):
+        note = (
+            f"{exc.message}; is /v1 missing from --api-url {url}? The Partner Hub API root is "
+            f"{DEFAULT_API_URL}"
+        )
+    else:
+        return exc
+    return type(exc)(
+        exc.status,
+        note,
+        exc.method,
+        exc.path,
+        error_codes=exc.error_codes,
+        tracking_id=exc.tracking_id,
+        descriptions=exc.descriptions,
+    )
+
+
+def _host_of(proxy: str) -> str:
+    """The proxy's host and port, never the credentials a proxy URL may carry."""
+    parsed = httpx.URL(proxy)
+    return f"{parsed.host}:{parsed.port}" if parsed.port else parsed.host
 
 
 @asynccontextmanager
@@ -239,10 +275,13 @@ async def _sandbox_client(
     retry: RetryPolicy | None,
     wrap_transport: WrapTransport | None,
 ) -> AsyncIterator[WebexClient]:
-    from reconciler.sandbox import SandboxConfig, create_app
+    from reconciler.sandbox import SandboxConfig, StoreUnusable, create_app
 
     config = target.config if target.config is not None else SandboxConfig(db=target.db)
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except StoreUnusable as exc:
+        raise UsageError(f"--sandbox {exc.path}: {exc.reason}") from None
     transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=app)
     if wrap_transport is not None:
         transport = wrap_transport(transport)

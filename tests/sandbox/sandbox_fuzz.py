@@ -4,9 +4,14 @@ Requests are drawn with Hypothesis from the official OpenAPI files: bodies from 
 operation's request schema (:func:`from_schema`), sometimes patched with real IDs, a
 known provisioningId and plausible emails so they get past the first checks, sometimes
 replaced by arbitrary JSON; path parameters from the IDs of a seeded estate or random text;
-query parameters from their declared schemas. Properties, with no fault injected: never a
-5xx; every 4xx carries the standard error body and a ``trackingid`` header; every 2xx answer
-validates against the spec (``contract.check_exchange``).
+query parameters from their declared schemas. Hostile requests are mixed in: raw bodies that
+are not JSON the API takes (nesting thousands deep, NaN, 1e999, 5,000-digit numbers, invalid
+UTF-8, a body over the size limit), valid bodies with nested fields replaced by odd types or
+unknown nested keys added, and query numbers and booleans no API takes (``offset=10^23``,
+``max=1e3``, Arabic-Indic digits, ``True``). Properties, with no fault injected: never a 5xx;
+a malformed raw body is never accepted; every 4xx carries the standard error body and a
+``trackingid`` header; every 2xx answer validates against the spec
+(``contract.check_exchange``).
 
 Run: ``python tests/sandbox/sandbox_fuzz.py --examples 2000 [--seed N] [--url URL]``
 (without ``--url`` it serves its own sandbox with uvicorn on loopback). Prints the figures
@@ -32,7 +37,9 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from contract import _spec, check_exchange
+from contract import _spec, check_exchange, response_problems
+
+from reconciler.sandbox.parsing import MAX_DEPTH
 
 PID = "PID-FUZZ"
 TOKEN = {"Authorization": "Bearer sandbox-full"}
@@ -64,6 +71,52 @@ OPERATIONS: list[tuple[str, str, str]] = [
     ("GET", "/roles/{roleId}", "admin"),
 ]
 DROP = {"description", "example", "examples", "x-nullable", "readOnly"}
+#: the body limit of the sandbox fuzzed (``SandboxConfig.max_body_bytes`` default)
+BODY_LIMIT = 1 << 20
+#: query values no API takes as a number or a boolean
+ODD_QUERY = [
+    str(10**23),
+    "9" * 400,
+    "-1",
+    "-0",
+    "1e3",
+    "0x10",
+    " 7",
+    "7 ",
+    "\u0661\u0662",
+    "1_0",
+    "",
+    "NaN",
+    "True",
+    "yes",
+    "\x00",
+    "%",
+]
+#: values of types no field of these schemas has, or at the edge of JSON numbers
+ODD_VALUES: list[Any] = [
+    10**30,
+    -(10**30),
+    1e308,
+    -0.0,
+    5e-324,
+    [[[]]],
+    {"": {}},
+    "\u0000",
+    "\u202e\u2066",
+    "x" * 20_000,
+    True,
+    None,
+    [],
+    {"zip": "1"},
+]
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A body sent as these bytes with a JSON content type; ``malformed``: never acceptable."""
+
+    content: bytes
+    malformed: bool
 
 
 def resolve(spec: dict[str, Any], node: Any) -> Any:
@@ -183,6 +236,68 @@ def json_values() -> st.SearchStrategy[Any]:
     )
 
 
+def nested(depth: int, kind: str) -> bytes:
+    if kind == "array":
+        return b"[" * depth + b"]" * depth
+    return b'{"address": ' + b'{"a": ' * (depth - 1) + b"1" + b"}" * depth
+
+
+def raw_bodies() -> st.SearchStrategy[Raw]:
+    """Bytes no JSON object body should be taken as, and valid but deep ones."""
+    too_deep = st.tuples(
+        st.integers(MAX_DEPTH + 1, 5000), st.sampled_from(["array", "object"])
+    ).map(lambda t: Raw(nested(*t), True))
+    shallow = st.integers(2, MAX_DEPTH).map(lambda d: Raw(nested(d, "object"), False))
+    broken = st.sampled_from(
+        [
+            b'{"externalId": NaN}',
+            b'{"externalId": Infinity}',
+            b'{"externalId": -Infinity}',
+            b'{"externalId": 1e999}',
+            b'{"externalId": ' + b"9" * 5000 + b"}",
+            b"\xff\xfe{}",
+            b'{"email": "\xc3"}',
+            b"{",
+            b"nul",
+            b"[]",
+            b'"s"',
+            b"123",
+        ]
+    ).map(lambda b: Raw(b, True))
+    odd_text = st.sampled_from([b'{"name": "\\ud800"}', b'{"email": "a@b.c", "email": 1}']).map(
+        lambda b: Raw(b, False)
+    )
+    oversized = st.just(Raw(b'{"name": "' + b"x" * BODY_LIMIT + b'"}', True))
+    return st.one_of(too_deep, shallow, broken, odd_text, oversized)
+
+
+def odd_typed(valid: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    """A valid body with one field at any depth replaced by an odd value, or an unknown
+    nested key added (``address.zip``)."""
+
+    def paths(value: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+        found = [prefix] if prefix else []
+        if isinstance(value, dict):
+            for key, child in value.items():
+                found += paths(child, (*prefix, key))
+        return found
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        body = json.loads(json.dumps(draw(valid)))
+        where = draw(st.sampled_from(paths(body)))
+        target = body
+        for key in where[:-1]:
+            target = target[key]
+        if draw(st.booleans()) and isinstance(target[where[-1]], dict):
+            target[where[-1]]["zip"] = draw(st.sampled_from(["1", None, 2]))
+        else:
+            target[where[-1]] = draw(st.sampled_from(ODD_VALUES))
+        return body
+
+    return build()
+
+
 def requests_strategy(estate: Estate) -> st.SearchStrategy[tuple[str, str, dict[str, str], Any]]:
     """(method, path, query, body-or-None) drawn over every fuzzed operation."""
     per_op = []
@@ -228,7 +343,7 @@ def requests_strategy(estate: Estate) -> st.SearchStrategy[tuple[str, str, dict[
             for p in op.get("parameters", [])
             if p.get("in") == "query"
         }
-        query_st = st.fixed_dictionaries(
+        declared = st.fixed_dictionaries(
             {},
             optional={
                 name: (
@@ -238,6 +353,15 @@ def requests_strategy(estate: Estate) -> st.SearchStrategy[tuple[str, str, dict[
                 )
                 for name, schema_ in query_params.items()
             },
+        )
+        odd_names = sorted(
+            {"offset", "max", "start"}
+            | {n for n, sc in query_params.items() if sc.get("type") in ("boolean", "integer")}
+        )
+        odd = st.fixed_dictionaries({}, optional={n: st.sampled_from(ODD_QUERY) for n in odd_names})
+        query_st = st.one_of(
+            declared,
+            st.tuples(declared, odd).map(lambda pair: {**pair[0], **pair[1]}),
         )
         if schema is None:
             body_st: st.SearchStrategy[Any] = st.none()
@@ -249,10 +373,10 @@ def requests_strategy(estate: Estate) -> st.SearchStrategy[tuple[str, str, dict[
                     lambda extra, b=pair[0]: {**b, **extra} if isinstance(b, dict) else b
                 )
             )
-            choices = [from_schema(schema), patched, json_values()]
+            choices = [from_schema(schema), patched, json_values(), raw_bodies()]
             if (method, template) in valid:
                 good = valid[(method, template)]
-                choices += [good, mutated(good, schema), mutated(good, schema)]
+                choices += [good, mutated(good, schema), mutated(good, schema), odd_typed(good)]
             body_st = st.one_of(choices)
         per_op.append(st.tuples(st.just(method), path_st, query_st, body_st))
     return st.one_of(per_op)
@@ -354,6 +478,13 @@ def _as_query(value: Any) -> str:
     return str(value)
 
 
+def _answer(response: httpx.Response) -> Any:
+    try:
+        return response.json() if response.content else None
+    except ValueError:
+        return response.content
+
+
 @dataclass
 class Report:
     requests: int = 0
@@ -381,7 +512,10 @@ def fuzz(base_url: str, *, examples: int, seed_value: int = 0) -> Report:
             method, path, query, body = request
             url = path.lstrip("/")
             kwargs: dict[str, Any] = {"params": query}
-            if body is not None:
+            if isinstance(body, Raw):
+                kwargs["content"] = body.content
+                kwargs["headers"] = {"content-type": "application/json"}
+            elif body is not None:
                 kwargs["json"] = body
             try:
                 response = client.request(method, url, **kwargs)
@@ -390,9 +524,20 @@ def fuzz(base_url: str, *, examples: int, seed_value: int = 0) -> Report:
                 return
             report.requests += 1
             report.by_status[response.status_code] += 1
-            where = f"{method} {path} {json.dumps(query)} {json.dumps(body)[:300]}"
+            shown = repr(body.content[:100]) if isinstance(body, Raw) else json.dumps(body)[:300]
+            where = f"{method} {path} {json.dumps(query)} {shown}"
             if response.status_code >= 500:
                 report.failures.append(f"{where} -> {response.status_code} {response.text[:200]}")
+                return
+            if isinstance(body, Raw):
+                # the request is not JSON a checker could read: check the answer alone
+                problems = response_problems(
+                    method, path, response.status_code, _answer(response), response.headers
+                )
+                if body.malformed and response.status_code < 400:
+                    problems.append("a malformed body was accepted")
+                if problems:
+                    report.failures.append(f"{where} -> {'; '.join(problems)}")
                 return
             try:
                 check_exchange(response.request, response)
