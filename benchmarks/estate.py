@@ -210,7 +210,8 @@ def full_read_requests(shape: Shape) -> int:
         return pages(0, CUSTOMERS_PAGE)
     listing = pages(n, CUSTOMERS_PAGE) + (1 if n < CUSTOMERS_PAGE else 0)
     subscribers = pages(shape.users, SUBSCRIBERS_PAGE)
-    return listing + sum(_per_org(shape, c) for c in shape.numbers()) + subscribers + 1
+    # + one GET /roles and one GET /organizations
+    return listing + sum(_per_org(shape, c) for c in shape.numbers()) + subscribers + 2
 
 
 def scoped_read_requests(shape: Shape, numbers: list[int], *, live: bool = True) -> int:
@@ -220,4 +221,4 @@ def scoped_read_requests(shape: Shape, numbers: list[int], *, live: bool = True)
     if not live:
         return len(numbers)
     per = sum(pages(shape.users_of(c), SUBSCRIBERS_PAGE) + _per_org(shape, c) for c in numbers)
-    return len(numbers) + per + (1 if numbers else 0)
+    return len(numbers) + per + (2 if numbers else 0)  # + /roles, /organizations

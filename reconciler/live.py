@@ -5,8 +5,15 @@ sorted de-duplicated customer packages, location names as keys, role IDs resolve
 through ``/roles``, person fields (names, work number, extension, location name) joined onto
 the wholesale subscriber. Users are the wholesale *subscribers*; people without a subscription
 (e.g. the administrator Partner Hub creates with the org) are not users and are never listed.
-Create-only customer fields (name, admin email, template, language) are not returned by the
-API and stay None. Server identities and statuses go into each object's :class:`LiveRef`.
+Create-only customer fields are not returned by the wholesale API; what live can say is read
+where it is cheap: ``name`` is the ``displayName`` of the customer's org (one ``GET
+/organizations`` lists every org the partner manages; without ``spark-admin:organizations_read``
+(403) names stay None, unknown), and ``LiveRef.admins`` are the emails of the org's Full
+Administrators (from the people already read). ``template`` (the customer object does not echo
+its ``provisioningId``) and ``language`` (only the identity API's per-org
+``preferredLanguage``, one GET per customer) stay None; so does a location's
+``announcementLanguage`` (``GET /locations`` omits it, only the per-location calling GET has
+it). Server identities and statuses go into each object's :class:`LiveRef`.
 
 Requests (minimal reads; never one GET per object). With ``M_c`` the customers page the
 server grants (it clamps our ``max=1000``; 100 in the sandbox), ``C`` customers, ``k`` in
@@ -16,12 +23,13 @@ scope, ``P`` of them with an org (``orgId``), ``S`` subscribers in all, ``S_i`` 
 ``links(n, m) = max(1, ceil(n / m))`` (``Link`` paging: no request past the last page)::
 
     full read   = customers + Σ_o [links(L_o, 1000) + links(N_o, 100)]
-                  + [P > 0] · (pages(S, 100) + 1)          (all subscribers; one GET /roles)
+                  + [P > 0] · (pages(S, 100) + 2)          (all subscribers; one GET /roles,
+                                                      one GET /organizations)
     customers   = pages(C, M_c) + [0 < C < M_c]     (a short first page might be a clamp:
                                                       one more page tells)
-    scoped read = k + Σ_o [pages(S_o, 100) + links(L_o, 1000) + links(N_o, 100)] + [P > 0]
+    scoped read = k + Σ_o [pages(S_o, 100) + links(L_o, 1000) + links(N_o, 100)] + 2·[P > 0]
                   (k ≤ SCOPED_LOOKUP_MAX: one lookup by externalId per customer, subscribers
-                  per customer with an org)
+                  per customer with an org; /roles and /organizations once)
 
 The calling reads (``live_calling.read_calling``, a separate call the planner makes when it
 needs them) add, with ``K`` the calling customers in scope that have an org, ``LC_o`` / ``NUM_o``
@@ -35,7 +43,7 @@ for::
 These are the minimum: a list of more than two pages is read a few pages ahead (up to the
 in-flight cap at once), which costs at most cap − 1 empty pages past its end (see
 ``WebexClient``). A scoped read therefore costs the same whatever the size of the rest of the
-estate (5 requests for one small customer). Scopes larger than ``SCOPED_LOOKUP_MAX`` list all
+estate (6 requests for one small customer). Scopes larger than ``SCOPED_LOOKUP_MAX`` list all
 customers (``customers`` above) and then read subscribers all at once when most customers are
 in scope (``2k > C``), else per customer. The reads of different orgs run concurrently,
 bounded by the client's in-flight cap and rate limit.
@@ -49,7 +57,17 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from reconciler.api import WebexClient
-from reconciler.model import Address, Customer, Duplicate, LiveRef, Location, State, User
+from reconciler.errors import AuthError
+from reconciler.model import (
+    FULL_ADMIN_ROLE,
+    Address,
+    Customer,
+    Duplicate,
+    LiveRef,
+    Location,
+    State,
+    User,
+)
 
 Json = dict[str, Any]
 
@@ -122,20 +140,53 @@ def customer_errors(raw: Json) -> tuple[str, ...]:
     return tuple(errors)
 
 
-def normalise_customer(raw: Json) -> Customer:
+def normalise_customer(
+    raw: Json, *, name: str | None = None, admins: tuple[str, ...] = ()
+) -> Customer:
+    """``name``: its org's displayName (None: unknown); ``admins``: the lower-cased emails of
+    its org's Full Administrators."""
     listed = raw.get("packages")
     packages: list[Any] = listed if isinstance(listed, list) else []
     return Customer(
         external_id=str(raw["externalId"]),
         address=customer_address(raw.get("address")),
+        name=name,
         packages=tuple(sorted({str(p) for p in packages})),
         live=LiveRef(
             id=str(raw.get("id", "")),
             org_id=_text(raw.get("orgId")),
             status=_text(raw.get("status")),
             errors=customer_errors(raw),
+            admins=admins,
         ),
     )
+
+
+def org_names(organizations: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """orgId → displayName of the organizations listed."""
+    out: dict[str, str] = {}
+    for org in organizations:
+        name = _text(org.get("displayName"))
+        if name and _text(org.get("id")):
+            out[str(org["id"])] = name
+    return out
+
+
+def full_admins(people: Iterable[Json], roles: RoleNames) -> tuple[str, ...]:
+    """The sorted, lower-cased emails of the people holding the Full Administrator role."""
+    return tuple(sorted({e for p in people if FULL_ADMIN_ROLE in roles.of(p) for e in _emails(p)}))
+
+
+async def list_organizations(client: WebexClient) -> list[Json]:
+    """The organizations from one ``GET /organizations``; empty when the token may not list
+    them (403), so that names stay unknown rather than fail the read (a partner's list always
+    holds its own org, so empty means refused)."""
+    try:
+        return await client.list_organizations()
+    except AuthError as exc:
+        if exc.status == 403:
+            return []
+        raise
 
 
 def normalise_location(external_id: str, raw: Json) -> Location:
@@ -313,6 +364,7 @@ async def read_live(
     others: bool = False,
     progress: Progress | None = None,
     org_people: dict[str, list[Json]] | None = None,
+    organizations: list[Json] | None = None,
     concurrency: int = 8,
 ) -> State:
     """The live State of the customers in scope (all when ``customers`` is None), with at
@@ -325,6 +377,8 @@ async def read_live(
     ``org_people``, when given, receives every person of each customer's org as listed
     (externalId → people), subscribers or not, each with ``roleNames`` added (its role IDs
     resolved to names), at no extra request: e.g. to find an org's administrators.
+    ``organizations``, when given, receives the ``GET /organizations`` list as read (left empty
+    when refused, or not read because no customer in scope has an org).
     """
     scope = None if customers is None else frozenset(customers)
     report = progress or (lambda phase, done, total: None)
@@ -379,10 +433,16 @@ async def read_live(
     async def read_roles() -> list[Json]:
         return await client.list_roles() if orgs else []
 
+    async def read_organizations() -> list[Json]:
+        return await list_organizations(client) if orgs else []
+
     limit = concurrency
     workers = min(len(jobs), max(1, limit - 1) if chain else limit)
-    subscribers, roles, *_ = await _together(
-        read_all_subscribers(), read_roles(), *(worker() for _ in range(workers))
+    subscribers, roles, listed_orgs, *_ = await _together(
+        read_all_subscribers(),
+        read_roles(),
+        read_organizations(),
+        *(worker() for _ in range(workers)),
     )
     if not all_at_once:
         subscribers = [s for ext in sorted(orgs) for s in results["subscribers", ext]]
@@ -394,7 +454,18 @@ async def read_live(
         for ext, _, listed in org_data:
             org_people[ext] = [{**p, "roleNames": _role_names(p, role_names)} for p in listed]
 
-    state_customers = {ext: normalise_customer(raw) for ext, raw in by_ext.items()}
+    if organizations is not None:
+        organizations.extend(listed_orgs)
+    names_of_orgs = org_names(listed_orgs)
+    role_sets = RoleNames(role_names)
+    state_customers = {
+        ext: normalise_customer(
+            raw,
+            name=names_of_orgs.get(orgs.get(ext, "")),
+            admins=full_admins(results.get(("people", ext), ()), role_sets),
+        )
+        for ext, raw in by_ext.items()
+    }
     for raw in outside:
         state_customers.setdefault(str(raw["externalId"]), normalise_customer(raw))
     state_locations: dict[tuple[str, str], Location] = {}
@@ -418,7 +489,7 @@ async def read_live(
     # Subscribers in the order listed; of two under one key the lower id wins (as if sorted
     # by id), without sorting all of them.
     state_users: dict[tuple[str, str], User] = {}
-    roles = RoleNames(role_names)
+    roles = role_sets
     for sub in subscribers:
         owner = ext_by_id.get(str(sub.get("customerId")))
         if owner is None or owner not in people_by_ext:

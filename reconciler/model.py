@@ -107,6 +107,8 @@ class LiveRef:
     person_id: str | None = None
     status: str | None = None
     errors: tuple[str, ...] = ()
+    #: A customer's: the lower-cased emails of its org's Full Administrators (as read).
+    admins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +134,10 @@ class Template:
 class Customer:
     external_id: str
     address: Address
-    #: ``name``, ``admin_email``, ``template`` and ``language`` are create-only; the wholesale API
-    #: does not return them, so on the live side they are ``None`` ("unknown, not compared").
+    #: ``name``, ``admin_email``, ``template`` and ``language`` are create-only in the wholesale
+    #: API, which does not return them; on the live side ``None`` means "unknown, not compared"
+    #: (``reconciler.live`` fills ``name`` from the org's displayName, and the org's Full
+    #: Administrators into ``live.admins``).
     name: str | None = None
     admin_email: str | None = None
     template: str | None = None

@@ -110,7 +110,8 @@ TABLE: tuple[Parity, ...] = (
         "A location named '{}' already exists.",
         "VALIDATE",
         f"{_CHECKS}:location_name_rules",
-        "names unique per customer ignoring case; live ones matched by name in the planner",
+        "names unique per customer ignoring case; a live one that differs only in case is "
+        "matched by the planner (reconciler.planner.locations: a rename to the YAML's case)",
     ),
     Parity("Location not found.", "PLAN", _LIVE),
     Parity("At most 85 IDs may be given in id.", "READ", _PAGES),

@@ -164,6 +164,36 @@ class Change:
         )
 
 
+#: The fields of a customer delete that count what goes with it (``before``: the live count).
+CASCADE_FIELDS: dict[str, Kind] = {"locations": "location", "users": "user"}
+
+
+def cascade(change: Change) -> dict[Kind, int]:
+    """What a customer delete takes with it: its live locations and users per kind (from the
+    ``locations``/``users`` fields it carries, so a plan read back from JSON says it too);
+    empty for any other change."""
+    if change.kind != "customer" or change.action != "delete":
+        return {}
+    return {
+        CASCADE_FIELDS[f.field]: int(f.before)
+        for f in change.fields
+        if f.field in CASCADE_FIELDS and isinstance(f.before, int)
+    }
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def deletes_phrase(change: Change) -> str:
+    """``customer HVD-10231 with 3 locations and 41 users`` for a customer delete."""
+    took = cascade(change)
+    return (
+        f"customer {change.customer} with {_count(took.get('location', 0), 'location')} and "
+        f"{_count(took.get('user', 0), 'user')}"
+    )
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Notice:
     """A warning, a blocked reason, or an unmanaged object: an address and a message."""
@@ -214,6 +244,22 @@ class Plan:
         customers = sorted({c.customer for c in self.changes})
         return {ext: {a: counts[(ext, a)] for a in ACTIONS} for ext in customers}
 
+    @property
+    def customer_deletes(self) -> list[dict[str, JSON]]:
+        """Each customer delete with the live locations and users that go with it."""
+        out: list[dict[str, JSON]] = []
+        for c in self.changes:
+            if c.kind == "customer" and c.action == "delete":
+                took = cascade(c)
+                out.append(
+                    {
+                        "customer": c.customer,
+                        "locations": took.get("location", 0),
+                        "users": took.get("user", 0),
+                    }
+                )
+        return out
+
     def to_data(self) -> dict[str, JSON]:
         summary = self.summary
         return {
@@ -221,7 +267,11 @@ class Plan:
             "checksum": self.checksum,
             "scope": list(self.scope),
             "summary": {a: sum(summary[a].values()) for a in ACTIONS}
-            | {"byKind": summary, "byCustomer": self.by_customer},
+            | {
+                "byKind": summary,
+                "byCustomer": self.by_customer,
+                "customerDeletes": self.customer_deletes,
+            },
             "changes": [c.to_data() for c in self.changes],
             "warnings": [n.to_data() for n in self.warnings],
             "unmanaged": [n.to_data() for n in self.unmanaged],

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Literal
 
-from reconciler.plan import JSON, Change, Notice, Plan
+from reconciler.plan import JSON, Change, Notice, Plan, deletes_phrase
 from reconciler.safetext import html_text, md_cell, md_code, md_text, terminal
 
 Format = Literal["text", "markdown", "json"]
@@ -38,9 +38,23 @@ def as_json(plan: Plan) -> str:
     return plan.to_json() + "\n"
 
 
-def summary_line(plan: Plan) -> str:
+#: At most this many customer deletes are named in the summary line (the rest are counted).
+NAMED_CUSTOMER_DELETES = 5
+
+
+def summary_line(plan: Plan, *, escape: Callable[[str], str] = terminal) -> str:
+    """The counts, then each customer delete with what goes with it (``deletes customer
+    HVD-10231 with 3 locations and 41 users``): one delete there can be hundreds of objects.
+    ``escape`` makes the externalIds safe for the sink (a terminal by default)."""
     n = {action: sum(kinds.values()) for action, kinds in plan.summary.items()}
-    return f"Plan: {n['create']} to create, {n['update']} to update, {n['delete']} to delete."
+    line = f"Plan: {n['create']} to create, {n['update']} to update, {n['delete']} to delete."
+    deletes = [c for c in plan.changes if c.kind == "customer" and c.action == "delete"]
+    if deletes:
+        named = [escape(deletes_phrase(c)) for c in deletes[:NAMED_CUSTOMER_DELETES]]
+        more = len(deletes) - len(named)
+        line += " Deletes " + "; ".join(named)
+        line += f"; and {more} more customer(s)." if more else "."
+    return line
 
 
 def value(v: JSON) -> str:
@@ -68,6 +82,8 @@ def change_lines(change: Change, prechecks: dict[str, str], *, indent: str = "  
                     out.append(f"{indent}      {terminal(key)}: {value(old)} -> {value(new)}")
         elif change.action == "update":
             out.append(f"{indent}    {label} {value(f.before)} -> {value(f.after)}")
+        elif change.action == "delete":
+            out.append(f"{indent}    {label} {value(f.before)}")
         else:
             out.append(f"{indent}    {label} {value(f.after)}")
     out.extend(f"{indent}    # {terminal(n)}" for n in change.notes)
@@ -122,9 +138,58 @@ def _customer_of(address: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
+def _deletes(changes: list[Change]) -> bool:
+    return any(c.action == "delete" for c in changes)
+
+
+def _section(cust: str, changes: list[Change], prechecks: dict[str, str]) -> tuple[str, list[str]]:
+    """One customer's collapsed details: its title and one text block per change (deletes
+    first, then the rest in plan order)."""
+    ordered = sorted(changes, key=lambda c: c.action != "delete")
+    blocks = [
+        "\n".join(
+            # GitHub's diff highlighting colours `!` lines as changed, not `~` ones.
+            "!" + line[1:] if line.startswith("~ ") else line
+            for line in change_lines(c, prechecks, indent="")
+        ).replace("```", "'''")
+        for c in ordered
+    ]
+    return f"{html_text(cust)}: {len(changes)} change(s)", blocks
+
+
+def _fit(sections: list[tuple[str, list[str]]], room: int) -> tuple[str, int]:
+    """As many changes of the sections, in order, as fit in ``room`` characters; a section
+    that does not fit whole shows its first changes and says how many it leaves out. Returns
+    the text and the number of changes left out."""
+    out: list[str] = []
+    used = left = 0
+    for title, blocks in sections:
+        head = f"<details><summary>{title}</summary>\n\n```diff\n"
+        tail = "\n```\n\n</details>\n"
+        note_room = 80
+        taken: list[str] = []
+        size = len(head) + len(tail) + note_room
+        for block in blocks:
+            if used + size + len(block) + 1 > room:
+                break
+            taken.append(block)
+            size += len(block) + 1
+        if not taken:
+            left += len(blocks)
+            continue
+        missing = len(blocks) - len(taken)
+        if missing:
+            taken.append(f"# ... {missing} more change(s) of this customer: see the JSON plan")
+        out.append(head + "\n".join(taken) + tail)
+        used += size
+        left += missing
+    return "".join(out), left
+
+
 def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
-    """A pull-request comment: summary table per customer first, details collapsed, kept under
-    ``limit`` characters (what does not fit is counted in a closing note)."""
+    """A pull-request comment: summary table per customer first, details collapsed (customers
+    with deletes first), kept under ``limit`` characters: a section that does not fit whole
+    shows what fits, and what does not fit is counted in a closing note."""
     prechecks = {n.address: n.message for n in plan.prechecks}
     per: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     changes_of: dict[str, list[Change]] = defaultdict(list)
@@ -142,7 +207,8 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     for n in failed:
         per[_customer_of(n.address)]["prechecks"] += 1
 
-    head = [f"### reconciler plan: {summary_line(plan).removeprefix('Plan: ')}", ""]
+    summary = summary_line(plan, escape=md_text).removeprefix("Plan: ")
+    head = [f"### reconciler plan: {summary}", ""]
     if plan.scope:
         head += [f"Scoped to: {', '.join(md_code(s) for s in plan.scope)} (a partial plan).", ""]
     if plan.blocked:
@@ -172,20 +238,10 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
             row += f" {counts['prechecks']} |"
         rows.append(row + "\n")
 
-    details = []
-    for cust in sorted(changes_of):
-        body = [
-            # GitHub's diff highlighting colours `!` lines as changed, not `~` ones.
-            "!" + line[1:] if line.startswith("~ ") else line
-            for c in changes_of[cust]
-            for line in change_lines(c, prechecks, indent="")
-        ]
-        count = len(changes_of[cust])
-        details.append(
-            f"<details><summary>{html_text(cust)}: {count} change(s)</summary>\n\n```diff\n"
-            + "\n".join(body).replace("```", "'''")
-            + "\n```\n\n</details>\n"
-        )
+    sections = [
+        _section(cust, changes_of[cust], prechecks)
+        for cust in sorted(changes_of, key=lambda c: (not _deletes(changes_of[c]), c))
+    ]
     warnings = [f"- {md_code(n.address)}: {md_text(n.message)}\n" for n in plan.warnings]
     unmanaged = [f"- {md_code(n.address)}: {md_text(n.message)}\n" for n in plan.unmanaged]
 
@@ -212,8 +268,12 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     if not plan.changes:
         out += "No changes: Partner Hub matches the desired state.\n\n"
     fill("#### Warnings\n\n", warnings, "warnings")
-    legend = "#### Changes (`+` create, `!` update, `-` delete)\n\n"
-    fill(legend, details, "customer detail sections")
+    if sections:
+        out += "#### Changes (`+` create, `!` update, `-` delete)\n\n"
+        shown, left = _fit(sections, limit - reserve - len(out))
+        out += shown + "\n"
+        if left:
+            cut["changes"] = left
     fill("#### Unmanaged (left alone)\n\n", unmanaged, "unmanaged entries")
     if cut:
         parts = ", ".join(f"{n} {what}" for what, n in cut.items())

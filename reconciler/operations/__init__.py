@@ -12,7 +12,9 @@ poll policy.
   (the plan orders them after the customer; ``ServerIds.org`` checks it again against the API).
 - A create whose outcome is unknown (connection lost after sending, 5xx) or that conflicts
   (409: the key exists) is resolved by looking the object up by its key — externalId, email,
-  location name: adopted if there, the POST retried once if not. Nothing is ever created twice.
+  location name: adopted if there, the POST sent again (after the client's backoff) if not, for
+  as long as the server answers the lookups, up to ``calls.CREATE_ATTEMPTS`` POSTs. Nothing is
+  ever created twice.
 - A delete of something already gone is done.
 
 Polling waits ``PollPolicy.initial`` seconds, growing by ``factor`` up to ``max_interval``,

@@ -38,32 +38,69 @@ class PollPolicy:
             wait = min(wait * self.factor, self.max_interval)
 
 
+#: How many times a create is POSTed when each answer is lost (the first try included).
+CREATE_ATTEMPTS = 6
+
+#: ``pause(n)``: wait before re-sending a create for the ``n``-th time (1-based).
+Pause = Callable[[int], Awaitable[None]]
+
+
+async def _no_pause(retry: int) -> None:
+    return None
+
+
+def pause_of(client: object) -> Pause:
+    """The client's own backoff (its ``RetryPolicy`` with its limiter's sleep and jitter) as a
+    pause between re-sent creates; no wait for a client without a session (a test fake)."""
+    session = getattr(client, "session", None)
+    retry, limiter = getattr(session, "retry", None), getattr(session, "limiter", None)
+    if retry is None or limiter is None:
+        return _no_pause
+
+    async def pause(n: int) -> None:
+        await limiter.sleep(retry.backoff(n, limiter.rand))
+
+    return pause
+
+
 async def create_once(
-    post: Callable[[], Awaitable[T]], find: Callable[[], Awaitable[T | None]]
+    post: Callable[[], Awaitable[T]],
+    find: Callable[[], Awaitable[T | None]],
+    *,
+    pause: Pause = _no_pause,
+    attempts: int = CREATE_ATTEMPTS,
 ) -> tuple[T, str]:
     """POST a create whose outcome may be unknown, never making the object twice.
 
-    On an uncertain failure (connection lost after sending, 5xx, 409) the object is looked up
-    by its key (``find``): adopted if there; a 409 without it is raised; otherwise the POST is
-    retried once, and a second uncertain failure is resolved by one more lookup. Returns the
-    result and a note for the change's message (empty when the first POST answered)."""
-    try:
-        return await post(), ""
-    except UNCERTAIN as exc:
-        first: ApiError = exc
-    found = await find()
-    if found is not None:
-        return found, f" (adopted after: {short(first)})"
-    if isinstance(first, Conflict):
-        raise first
-    try:
-        result = await post()
-    except UNCERTAIN:
-        again = await find()
-        if again is None:
-            raise first from None
-        result = again
-    return result, f" (retried once after: {short(first)})"
+    A POST whose outcome is unknown is never replayed blindly: after each uncertain failure
+    (connection lost after sending, 5xx, 409) the object is looked up by its key (``find``)
+    and adopted if there; a 409 without it is raised (another conflict); otherwise the POST is
+    sent again after ``pause``. This goes on while the server answers the lookups, up to
+    ``attempts`` POSTs; a lookup that fails (the server not answering, after the client's own
+    retries) is raised, and so is the last uncertain failure once the attempts are spent and a
+    final lookup finds nothing. Returns the result and a note for the change's message (empty
+    when the first POST answered)."""
+    first: ApiError | None = None
+    last: ApiError | None = None
+    for attempt in range(1, attempts + 1):
+        try:
+            result = await post()
+        except UNCERTAIN as exc:
+            first, last = first or exc, exc
+            found = await find()
+            if found is not None:
+                return found, f" (adopted after: {short(first)})"
+            if isinstance(exc, Conflict):
+                raise exc from None
+            if attempt < attempts:
+                await pause(attempt)
+            continue
+        if first is None:
+            return result, ""
+        tries = "retried once" if attempt == 2 else f"retried {attempt - 1} times"
+        return result, f" ({tries} after: {short(first)})"
+    assert last is not None
+    raise last
 
 
 def same(a: Any, b: Any) -> bool:

@@ -5,7 +5,9 @@ counts as done. A provisioning that ends in ``error`` or ``provisioned_with_erro
 once with a ``PUT`` of the same packages (Webex's advice for its maintenance error 2560 is to
 retry later); a second bad ending fails the change. The headquarters location travels in
 ``provisioningParameters.calling`` and is created by the provisioning itself. A delete is
-polled until the customer is gone; one already gone is done.
+polled until the customer is gone; one already gone is done. A change of ``name`` renames the
+customer's org through the identity API (``PATCH /identity/organizations/{orgUuid}``, scope
+``identity:organizations_rw``), the only way Webex allows; the wholesale PUT cannot.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ import time
 from collections.abc import Awaitable, Callable, Collection
 
 from reconciler import bodies
-from reconciler.errors import JobFailed, JobTimeout, NotFound
+from reconciler.errors import JobFailed, JobTimeout, NotFound, OutcomeUnknown, ServerError
 from reconciler.model import CUSTOMER_BAD_ENDINGS, CUSTOMER_IN_FLIGHT
-from reconciler.operations.calls import PollPolicy, codes, create_once
+from reconciler.operations.calls import PollPolicy, codes, create_once, pause_of
 from reconciler.operations.ids import CustomerRef, Json, ServerIds
 from reconciler.plan import Change
+
+#: How many times a rename whose answer was lost is sent.
+RENAME_ATTEMPTS = 4
 
 
 class CustomerOperations:
@@ -46,13 +51,41 @@ class CustomerOperations:
             found = await ids.find_customer(ext)
             return None if found is None else str(found["id"])
 
-        customer_id, note = await create_once(lambda: ids.client.create_customer(body), find)
+        customer_id, note = await create_once(
+            lambda: ids.client.create_customer(body), find, pause=pause_of(ids.client)
+        )
         return await self._settle(change, customer_id, "created") + note
 
     async def update(self, change: Change) -> str:
+        """A rename first (``PATCH`` of the org's displayName: synchronous), then the ``PUT``
+        of everything else, unless the name was all that changed."""
         ref = await self.ids.customer(change.customer)
+        renamed = ""
+        name = next((f.after for f in change.fields if f.field == "name"), None)
+        if isinstance(name, str):
+            renamed = await self._rename(change.customer, ref, name)
+            if all(f.field == "name" for f in change.fields):
+                return renamed
         await self.ids.client.update_customer(ref.id, bodies.for_change(change))
-        return await self._settle(change, ref.id, "updated")
+        done = await self._settle(change, ref.id, "updated")
+        return f"{renamed}; {done}" if renamed else done
+
+    async def _rename(self, ext: str, ref: CustomerRef, name: str) -> str:
+        """Set the org's displayName. Setting a name twice is harmless, so an answer lost
+        (a 5xx or a dropped connection: outcome unknown) is resent, a bounded number of
+        times."""
+        if not ref.org_id:
+            raise JobFailed(f"customer {ext} has no organization to rename")
+        for attempt in range(1, RENAME_ATTEMPTS + 1):
+            try:
+                await self.ids.client.rename_organization(ref.org_id, name)
+            except (OutcomeUnknown, ServerError):
+                if attempt == RENAME_ATTEMPTS:
+                    raise
+                await self.sleep(self.poll.initial * attempt)
+                continue
+            return f"renamed to {name!r}"
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def delete(self, change: Change) -> str:
         ids, ext = self.ids, change.customer

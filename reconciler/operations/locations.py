@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from reconciler import bodies
 from reconciler.errors import DuplicateFound, NotFound
-from reconciler.operations.calls import create_once
+from reconciler.operations.calls import create_once, pause_of
 from reconciler.operations.ids import ServerIds
 from reconciler.plan import Change, LocationFacts
 
@@ -38,6 +38,7 @@ class LocationOperations:
         location_id, note = await create_once(
             lambda: ids.client.create_location(org_id, body),
             lambda: ids.find_location(org_id, name),
+            pause=pause_of(ids.client),
         )
         ids.locations[(ext, name)] = location_id
         await self._check_unique(org_id, ext, name, location_id)

@@ -14,7 +14,7 @@ from reconciler import bodies, calling_bodies
 from reconciler.errors import JobFailed, NotFound, PlanError
 from reconciler.model import User
 from reconciler.operations.calling import CallingOperations
-from reconciler.operations.calls import create_once, same
+from reconciler.operations.calls import create_once, pause_of, same
 from reconciler.operations.ids import Json, ServerIds
 from reconciler.plan import Change, UserFacts
 
@@ -45,7 +45,9 @@ class UserOperations:
         location_id = await self._location(user, org_id)
         body = bodies.for_change(change, customer_id=customer_id, location_id=location_id)
         subscriber, note = await create_once(
-            lambda: ids.client.create_subscriber(body), lambda: self._find(customer_id, email)
+            lambda: ids.client.create_subscriber(body),
+            lambda: self._find(customer_id, email),
+            pause=pause_of(ids.client),
         )
         person_id = subscriber.get("personId")
         if not person_id:

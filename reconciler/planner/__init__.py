@@ -3,14 +3,18 @@
 Contract:
 
 - Matching is by key: customer ``externalId``; location name within its customer (a desired
-  location whose name is not live but one of its ``previously`` names is, is a *rename*: an
+  location whose name is not live but one of its ``previously`` names is, or a live name that
+  differs only in case, which Webex would refuse as a second location, is a *rename*: an
   update with a note); user email, case-insensitively (the model keys are lower-cased).
-- Only managed fields are diffed: customer packages, address, meetings time zone; location
+- Only managed fields are diffed: customer name, packages, address, meetings time zone; location
   name, address, time zone, preferred language; user names, package, location, phone number,
   extension, roles. A desired ``None`` means "not declared" and is not compared; a live ``None``
   for a field the API never returns (the meetings time zone) is "unknown", not a difference.
-- Create-only fields (customer name, admin email, language, template; location announcement
-  language) that differ from a *known* live value are warnings, never changes.
+- Create-only fields (customer admin email, language, template; location announcement
+  language) that differ from a *known* live value are warnings, never changes (the admin email
+  differs when it is none of the org's Full Administrators). A customer ``name`` that differs
+  from its org's displayName is an ``update`` of ``name`` (the org is renamed through the
+  identity API); without an org yet, a warning.
 - A customer created (or updated to add calling) with a calling package carries its
   headquarters location in ``provisioningParameters.calling``: that location is part of the
   customer change (field ``headquarters``), never a second create.
@@ -20,7 +24,10 @@ Contract:
   ``Settings.prune`` is on, else listed as unmanaged.
 - Safety: deletes/updates above ``maxDeletePercent``/``maxUpdatePercent`` of a kind's managed
   live objects (in scope; once the kind has ``MIN_MANAGED_FOR_THRESHOLDS`` of them; a customer
-  update that only retries a failed provisioning is not counted), creating a customer whose
+  update that only retries a failed provisioning is not counted; a customer delete counts as
+  the deletes of its live locations and users too; customer deletes above the percentage, or
+  of every managed customer, block whatever their number; in a scoped plan the customers
+  outside the scope that the YAML declares count as managed), creating a customer whose
   template has no provisioningId, and a package change for a user holding the Full
   Administrator role make the plan *blocked* (the changes stay in the plan, so a reviewer sees
   them and ``--force`` can lift the block).
@@ -91,6 +98,12 @@ def plan(desired: State, live: State, *, scope: frozenset[str] | None = None) ->
             for ext in sorted(set(live.customers) - set(desired.customers))
         )
         parts.append(Findings(unmanaged=unmanaged))
+    if scope is not None:
+        # a scoped plan reads only its customers: the others the YAML keeps count as managed
+        # customers (so that deleting the one customer in scope is not "every customer")
+        managed["customer"] += sum(
+            1 for ext, c in desired.customers.items() if ext not in scope and c.state == "present"
+        )
     found = merged(parts)
     found = merged((found, duplicate_findings(found.changes, live.duplicates, in_scope)))
     blocked = thresholds(found.changes, managed, retry_only, desired.settings)
@@ -126,6 +139,9 @@ def _plan_one(
         live_users=len(have_users),
     )
     if planned.children == "none":
+        if cust.state == "absent" and live_cust is not None:
+            # a customer delete takes its locations and users: they count as managed
+            managed.update(location=len(have_locs), user=len(have_users))
         return planned.findings, managed, planned.retry_only
     if planned.children == "fresh":
         have_locs, have_users = {}, {}
@@ -136,20 +152,17 @@ def _plan_one(
     )
     prune = desired.settings.prune
     located = plan_locations(cust, want_locs, have_locs, carried=carried, prune=prune)
+    live_side = live_cust if planned.children != "fresh" else None
     scene = Scene(
         cust,
-        live_cust if planned.children != "fresh" else None,
+        live_side,
         want_locs,
         have_locs,
         want_users,
         have_users,
         carried=carried,
         renames=located.renames,
-        deleted=frozenset(
-            c.name or ""
-            for c in located.findings.changes
-            if c.kind == "location" and c.action == "delete"
-        ),
+        deleted=_deleted_locations(located.findings),
         prune=prune,
     )
     people = plan_users(
@@ -163,3 +176,10 @@ def _plan_one(
     calling = plan_calling(scene)
     parts = (planned.findings, located.findings, calling, people)
     return merged(parts), managed, planned.retry_only
+
+
+def _deleted_locations(findings: Findings) -> frozenset[str]:
+    """The names of the locations ``findings`` delete."""
+    return frozenset(
+        c.name or "" for c in findings.changes if c.kind == "location" and c.action == "delete"
+    )

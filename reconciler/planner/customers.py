@@ -69,13 +69,15 @@ def plan_customer(
     if cust.state == "absent":
         if live is None:
             return CustomerPlan(Findings(), "none")
-        notes = (
-            f"removes the customer with its {len(live_locations)} location(s) and "
-            f"{live_users} user(s)",
+        # the counts are fields, so they are part of what is reviewed (the checksum): a plan
+        # approved for 3 users does not apply once the customer has 300
+        fields = (
+            FieldDiff("locations", len(live_locations), None),
+            FieldDiff("users", live_users, None),
         )
-        return CustomerPlan(
-            Findings(changes=(Change("delete", "customer", ext, notes=notes),)), "none"
-        )
+        notes = ("state: absent: its locations and users are deleted with it",)
+        delete = Change("delete", "customer", ext, fields=fields, notes=notes)
+        return CustomerPlan(Findings(changes=(delete,)), "none")
     if status == "pending_rpl_review":
         return _warn(
             ext,
@@ -168,19 +170,51 @@ def _create_customer(cust: Customer, hq: Location | None, facts: CustomerFacts) 
 
 
 def _create_only_warnings(cust: Customer, live: Customer) -> tuple[Notice, ...]:
-    return tuple(
+    """What the YAML says differently from a *known* live value of a field that cannot change
+    (the name can, through the identity API, once the customer has an org)."""
+    renamable = live.live is not None and bool(live.live.org_id)
+    pairs = [
+        ("language", cust.language, live.language),
+        ("template", cust.template, live.template),
+    ]
+    notices = []
+    if not renamable and cust.name and live.name and cust.name != live.name:
+        notices.append(
+            Notice(
+                cust_addr(cust.external_id),
+                f"name differs from live {live.name!r} (YAML {cust.name!r}), but the customer "
+                "has no organization to rename yet (ignored)",
+            )
+        )
+    notices += [
         Notice(
             cust_addr(cust.external_id),
             f"{label} cannot change after creation: live {have!r}, YAML {want!r} (ignored)",
         )
-        for label, want, have in (
-            ("name", cust.name, live.name),
-            ("adminEmail", cust.admin_email, live.admin_email),
-            ("language", cust.language, live.language),
-            ("template", cust.template, live.template),
-        )
+        for label, want, have in pairs
         if want is not None and have is not None and want != have
-    )
+    ]
+    admins = live.live.admins if live.live is not None and live.live.admins else ()
+    if not admins and live.admin_email:
+        admins = (live.admin_email.lower(),)
+    if cust.admin_email and admins and cust.admin_email.lower() not in admins:
+        notices.append(
+            Notice(
+                cust_addr(cust.external_id),
+                f"adminEmail cannot change after creation: YAML {cust.admin_email!r} is not a "
+                f"Full Administrator of the org (live: {', '.join(admins)}) (ignored)",
+            )
+        )
+    return tuple(notices)
+
+
+def _rename(cust: Customer, live: Customer) -> FieldDiff | None:
+    """The name, when it differs from the org's displayName and the org can be renamed."""
+    if live.live is None or not live.live.org_id:
+        return None
+    if cust.name is None or live.name is None or cust.name == live.name:
+        return None
+    return FieldDiff("name", live.name, cust.name)
 
 
 def _update_customer(
@@ -196,6 +230,10 @@ def _update_customer(
     even when nothing differs: the same PUT, calling parameters included, is sent again."""
     fields: list[FieldDiff] = []
     notes: list[str] = [retry] if retry else []
+    rename = _rename(cust, live)
+    if rename is not None:
+        fields.append(rename)
+        notes.append("name: the organization is renamed (PATCH /identity/organizations/{orgUuid})")
     packages = diff("packages", list(cust.packages), list(live.packages))
     if packages is not None:
         fields.append(packages)

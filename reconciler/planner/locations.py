@@ -32,10 +32,20 @@ def _matches(
             found[loc.name] = (live[loc.name], None)
             continue
         prev = next((p for p in loc.previously if p in live and p not in claimed), None)
+        if prev is None:
+            prev = _same_but_case(loc, live, claimed)
         if prev is not None:
             claimed.add(prev)
             found[loc.name] = (live[prev], prev)
     return found, claimed
+
+
+def _same_but_case(loc: Location, live: Mapping[str, Location], claimed: set[str]) -> str | None:
+    """The unclaimed live name that is the desired name (or a ``previously`` name) in another
+    case: Webex refuses a second location whose name differs only in case (the sandbox's
+    ``duplicate_location_name_status``), so it is this location, renamed to the YAML's case."""
+    wanted = {n.lower() for n in (loc.name, *loc.previously)}
+    return next((n for n in sorted(live) if n not in claimed and n.lower() in wanted), None)
 
 
 def plan_locations(

@@ -3,13 +3,12 @@
 directory, and check the result: validated and planned against the very live state it came
 from (no further requests).
 
-Requests: those of :func:`reconciler.live.read_live` (full or scoped) plus one
-``GET /organizations``.
+Requests: those of :func:`reconciler.live.read_live` (full or scoped), whose
+``GET /organizations`` gives the customer names.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any
 from reconciler import planner
 from reconciler.api import WebexClient
 from reconciler.desired import check_directory
-from reconciler.errors import AuthError, UsageError
+from reconciler.errors import UsageError
 from reconciler.export import writer
 from reconciler.export.documents import Export, build_export
 from reconciler.live import Progress, read_live
@@ -89,17 +88,6 @@ async def _read(
     return build_export(live, people, orgs, template=template)
 
 
-async def _organizations(client: WebexClient) -> list[Json] | None:
-    """The organizations list; None when the token may not read it (403: no
-    ``spark-admin:organizations_read``), so that names fall back instead of the export."""
-    try:
-        return await client.list_organizations()
-    except AuthError as exc:
-        if exc.status == 403:
-            return None
-        raise
-
-
 async def read_estate(
     client: WebexClient,
     *,
@@ -111,16 +99,19 @@ async def read_estate(
     and the organizations list (None if refused), read concurrently. Unknown ``customers``
     → ``UsageError``."""
     people: dict[str, list[Json]] = {}
-    live, orgs = await asyncio.gather(
-        read_live(
-            client,
-            customers=customers,
-            progress=progress,
-            org_people=people,
-            concurrency=concurrency,
-        ),
-        _organizations(client),
+    listed: list[Json] = []
+    live = await read_live(
+        client,
+        customers=customers,
+        progress=progress,
+        org_people=people,
+        organizations=listed,
+        concurrency=concurrency,
     )
+    # read_live lists the organizations once any customer has an org; an empty list then
+    # means the token may not read it (a partner's list always holds its own org)
+    with_org = any(c.live is not None and c.live.org_id for c in live.customers.values())
+    orgs = None if with_org and not listed else listed
     if customers is not None:
         missing = sorted(set(customers) - set(live.customers))
         if missing:

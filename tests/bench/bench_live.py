@@ -67,7 +67,7 @@ def expected_full(customers: int, locations: int, users: int) -> int:
     customers_page = 100
     listing = customers // customers_page + 1 + (1 if 0 < customers < customers_page else 0)
     per_org = max(1, math.ceil(locations / 1000)) + max(1, math.ceil((users + 1) / 100))
-    rest = (customers * users) // 100 + 1 + 1 if customers else 0
+    rest = (customers * users) // 100 + 1 + 2 if customers else 0  # + /roles, /organizations
     return listing + customers * per_org + rest
 
 

@@ -80,8 +80,9 @@ def full_read_requests(customers: int, locations: int, users: int) -> int:
     )
     people = users + 1  # the subscribers and the admin Partner Hub creates
     per_org = links(locations, LOCATIONS_PAGE) + links(people, PEOPLE_PAGE)
-    # subscribers all at once and one GET /roles, once any customer has an org
-    rest = pages(customers * users, SUBSCRIBERS_PAGE) + 1 if customers else 0
+    # subscribers all at once, one GET /roles and one GET /organizations, once any customer
+    # has an org
+    rest = pages(customers * users, SUBSCRIBERS_PAGE) + 2 if customers else 0
     return customer_requests + customers * per_org + rest
 
 
@@ -89,7 +90,7 @@ def scoped_read_requests(k: int, locations: int, users: int) -> int:
     people = users + 1
     per_customer = 1 + pages(users, SUBSCRIBERS_PAGE) + links(locations, LOCATIONS_PAGE)
     per_customer += links(people, PEOPLE_PAGE)
-    return k * per_customer + (1 if k else 0)
+    return k * per_customer + (2 if k else 0)  # GET /roles and GET /organizations
 
 
 def sandbox(db: str, **overrides: Any) -> SandboxTarget:

@@ -63,7 +63,7 @@ def test_live_scoped_read_costs_the_same_whatever_the_estate_size() -> None:
         assert {k[0] for k in state.users} == {"cust-00000"}
         costs.append(stats["total"])
     assert costs == [scoped_read_requests(1, 2, 3)] * 3
-    assert costs[0] == 5
+    assert costs[0] == 6
 
 
 def test_live_scoped_read_of_several_customers() -> None:
@@ -90,7 +90,13 @@ def test_live_state_is_normalised_to_the_desired_shape() -> None:
     customer = state.customers["cust-00000"]
     assert customer.address == Address(line1="0 Customer Way", city="Berlin", country="DE")
     assert customer.packages == ("webex_calling", "webex_meetings")
-    assert customer.name is None
+    assert customer.name == "Customer 0"  # the org's displayName
+    # the Full Administrators: the admin provisioning made and a subscriber with the role
+    assert customer.live is not None
+    assert customer.live.admins == (
+        "admin@cust-00000.example.com",
+        "user0@cust-00000.example.com",
+    )
     assert customer.live is not None
     assert customer.live.status == "provisioned"
     assert customer.live.org_id

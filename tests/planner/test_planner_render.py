@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 from planner_caseload import CASES, load_case
 
@@ -29,7 +30,10 @@ def test_text_shows_symbols_field_diffs_summary_and_checksum() -> None:
         '        country: "US" -> "CH"',
         '        line1: "1 Main St" -> "9 Z St"',
     ]
-    assert out.rstrip().splitlines()[-2] == "Plan: 2 to create, 1 to update, 3 to delete."
+    assert out.rstrip().splitlines()[-2] == (
+        "Plan: 2 to create, 1 to update, 3 to delete. "
+        "Deletes customer old with 0 locations and 0 users."
+    )
     assert out.rstrip().splitlines()[-1] == f"Checksum: {plan.checksum}"
     assert "\x1b[" not in out
 
@@ -52,7 +56,7 @@ def test_text_colour_only_when_asked() -> None:
 def test_text_sections_for_warnings_unmanaged_and_blocked() -> None:
     out = render.text(case_plan("19-create-only-drift"))
     assert "No changes. Partner Hub matches the desired state." in out
-    assert "Warnings:\n  ! customer/acme: adminEmail cannot change after creation" not in out
+    assert "Warnings:\n  ! customer/acme: adminEmail cannot change after creation" in out
     assert "  ! customer/acme: language cannot change after creation: live 'en', YAML 'fr'" in out
     assert "Plan: 0 to create, 0 to update, 0 to delete." in out
     out = render.text(case_plan("17-prune-off-unmanaged"))
@@ -83,7 +87,10 @@ def test_markdown_puts_the_customer_table_first_and_details_collapsed() -> None:
     assert "| alpha | 2 | 0 | 2 | 0 | 0 | 0 |" in md
     assert "| old | 0 | 0 | 1 | 0 | 0 | 0 |" in md
     assert "<details><summary>alpha: 4 change(s)</summary>" in md
-    assert "```diff\n+ location/alpha/Depot" in md
+    # deletes first: the sections of customers with deletes, and in each section its deletes
+    assert md.index("<summary>alpha") < md.index("<summary>old") < md.index("<summary>zeta")
+    alpha = md[md.index("<summary>alpha") :]
+    assert alpha.index("\n- location/alpha/") < alpha.index("\n+ location/alpha/Depot")
     assert "\n! customer/zeta\n" in md  # highlighted as a change by GitHub's diff colouring
     assert plan.checksum in md
 
@@ -123,10 +130,10 @@ def test_markdown_stays_under_the_limit_and_counts_what_was_cut() -> None:
     plan = big_plan(400, 20)
     md = render.markdown(plan)
     assert len(md) < render.MARKDOWN_LIMIT
-    shown = md.count("<details>")
+    shown = md.count("\n+ customer/") + md.count("\n+ user/")
     note = re.search(r"Cut to stay under 60,000 characters: (.*) not shown", md)
     assert note, md[-500:]
-    assert f"{400 - shown} customer detail sections" in note.group(1)
+    assert f"{400 * 21 - shown} changes" in note.group(1)
     unmanaged_shown = md.count("\n- `customer/foreign-")
     assert f"{500 - unmanaged_shown} unmanaged entries" in note.group(1)
     assert md.index("| Customer |") < md.index("<details>")
@@ -177,3 +184,40 @@ def test_every_calling_step_shows_in_text_markdown_and_json() -> None:
             assert address in md, (stem, address)
             (change,) = [c for c in data["changes"] if c["address"] == address]
             assert any(note in n for n in change["notes"]), (stem, note)
+
+
+def test_markdown_shows_a_large_section_in_part_rather_than_not_at_all() -> None:
+    plan = big_plan(1, 500)  # one customer with 500 users: more than the whole budget
+    md = render.markdown(plan)
+    assert len(md) < render.MARKDOWN_LIMIT
+    assert len(md) > render.MARKDOWN_LIMIT - 2_000  # the budget is used, not left empty
+    assert "<summary>cust-00000: 501 change(s)</summary>" in md
+    shown = md.count("\n+ user/")
+    assert 300 < shown < 500
+    assert f"# ... {500 - shown} more change(s) of this customer: see the JSON plan" in md
+    assert f"characters: {500 - shown} changes, " in md
+    assert md.count("```") % 2 == 0  # every code block closed
+
+
+def test_markdown_shows_customer_deletes_before_a_flood_of_creates() -> None:
+    gone = Change(
+        "delete",
+        "customer",
+        "zz-gone",
+        fields=(FieldDiff("locations", 3, None), FieldDiff("users", 41, None)),
+    )
+    plan = replace(big_plan(400, 20), changes=(*big_plan(400, 20).changes, gone))
+    md = render.markdown(plan)
+    assert md.startswith(
+        "### reconciler plan: 8400 to create, 0 to update, 1 to delete. "
+        "Deletes customer zz-gone with 3 locations and 41 users."
+    )
+    first = md.index("<details>")
+    assert md[first:].startswith("<details><summary>zz-gone: 1 change(s)</summary>")
+    assert "- customer/zz-gone\n    locations: 3\n    users:     41\n" in md
+    assert (
+        render.text(plan)
+        .rstrip()
+        .splitlines()[-2]
+        .endswith("Deletes customer zz-gone with 3 locations and 41 users.")
+    )

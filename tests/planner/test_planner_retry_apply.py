@@ -74,6 +74,8 @@ async def seed_and_plan(db: Path, clock: Clock) -> Plan:
                 "customers": [
                     {
                         "externalId": FAILED,
+                        # the name its create gave; the org a retry makes carries it
+                        "name": failed.name,
                         "status": "error",
                         "packages": list(failed.packages),
                         "address": customer_address(failed.address),
