@@ -17,6 +17,7 @@ from pathlib import Path
 
 from reconciler.desired.changed import declares_settings
 from reconciler.errors import ConfigError, PlanError
+from reconciler.git import git as _git
 from reconciler.github import GitHub
 from reconciler.merged import (
     Commit,
@@ -201,19 +202,3 @@ def _is_ancestor(top: Path, older: str, newer: str) -> bool:
         check=False,
     )
     return done.returncode == 0
-
-
-def _git(where: Path, *args: str) -> str:
-    try:
-        done = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            ["git", "-C", str(where), *args],  # noqa: S607
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError as exc:
-        raise ConfigError(f"cannot run git: {exc.strerror}") from exc
-    if done.returncode != 0:
-        message = done.stderr.strip().splitlines()[-1:] or ["failed"]
-        raise ConfigError(f"git {args[0]}: {message[0]}")
-    return done.stdout

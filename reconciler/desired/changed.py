@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.errors import ConfigError
+from reconciler.git import git as _git
 from reconciler.model import Customer, Location, State, User
 
 from . import schemas
@@ -169,19 +170,3 @@ def _collect(doc: Document, customers: set[str], templates: set[str]) -> None:
         customers.add(data["customer"])
     elif kind == "Template" and isinstance(data.get("name"), str):
         templates.add(data["name"])
-
-
-def _git(where: Path, *args: str) -> str:
-    try:
-        done = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            ["git", "-C", str(where), *args],  # noqa: S607
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError as exc:
-        raise ConfigError(f"cannot run git: {exc.strerror}") from exc
-    if done.returncode != 0:
-        message = done.stderr.strip().splitlines()[-1:] or ["failed"]
-        raise ConfigError(f"git {args[0]}: {message[0]}")
-    return done.stdout
