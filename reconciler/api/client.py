@@ -62,12 +62,15 @@ def _id_from_url(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _items(response: httpx.Response, method: str, path: str) -> list[Json]:
+def _items(response: httpx.Response, method: str, path: str, key: str = "items") -> list[Json]:
+    """The list under ``key`` (``items``; telephony lists name theirs, e.g. ``phoneNumbers``)."""
     body = _json(response, method, path)
-    items = body.get("items")
-    # a list answer without ``items`` is not an empty list: it is not a list answer at all
+    items = body.get(key)
+    # a list answer without its key is not an empty list: it is not a list answer at all
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise ApiError(response.status_code, "list response without an items array", method, path)
+        article = "an" if key[0] in "aeiou" else "a"
+        why = f"list response without {article} {key} array"
+        raise ApiError(response.status_code, why, method, path)
     return items
 
 
@@ -256,10 +259,12 @@ class WebexClient:
         params: dict[str, str],
         page: int | None,
         keep: Callable[[Json], Json] | None = None,
+        key: str = "items",
     ) -> list[Json]:
         """Every item, following ``Link: rel="next"``. ``page``: the ``max`` to ask for (and
         to mend a next link's ``max=null`` with); ``None`` sends no ``max``. ``keep``: as
-        for offset lists."""
+        for offset lists. ``key``: the answer's list (items without a string ``id``, e.g.
+        numbers, escape the repeat check; the loop and size checks still hold)."""
         target: str = path
         query: dict[str, str] | None = params if page is None else {**params, "max": str(page)}
         pager = _Pager(path, query or {}, 0, self.max_list_items, keep)
@@ -268,7 +273,7 @@ class WebexClient:
             response = await self._call("GET", target, params=query or None)
             self.pages += 1
             visited.add(str(response.url))
-            pager.take(_items(response, "GET", path), str(response.url))
+            pager.take(_items(response, "GET", path, key), str(response.url))
             link = response.links.get("next", {}).get("url")
             if not link:
                 return pager.items
@@ -446,29 +451,10 @@ class WebexClient:
     # The telephony lists page by ``Link`` like ``/locations`` but keep their items under
     # their own key (``locations``, ``phoneNumbers``) instead of ``items``.
 
-    async def _keyed_link_list(
-        self, path: str, params: dict[str, str], page: int, key: str
-    ) -> list[Json]:
-        items: list[Json] = []
-        target: str = path
-        query: dict[str, str] | None = {**params, "max": str(page)}
-        while True:
-            response = await self._call("GET", target, params=query)
-            found = _json(response, "GET", path).get(key, [])
-            if not isinstance(found, list) or not all(isinstance(i, dict) for i in found):
-                raise ApiError(response.status_code, f"list response without {key}", "GET", path)
-            items.extend(found)
-            self.pages += 1
-            link = response.links.get("next", {}).get("url")
-            if not link:
-                return items
-            target = fix_next_link(str(response.url.join(link)), page)
-            query = None
-
     async def list_calling_locations(self, org_id: str) -> list[Json]:
         """The org's Webex Calling locations (a plain ``/locations`` one is not among them)."""
-        return await self._keyed_link_list(
-            f"{TELEPHONY}/locations", {"orgId": org_id}, CALLING_LOCATIONS_PAGE, "locations"
+        return await self._link_list(
+            f"{TELEPHONY}/locations", {"orgId": org_id}, CALLING_LOCATIONS_PAGE, key="locations"
         )
 
     async def get_calling_location(self, location_id: str, org_id: str) -> Json:
@@ -498,8 +484,8 @@ class WebexClient:
         params = {"orgId": org_id}
         if location_id is not None:
             params["locationId"] = location_id
-        return await self._keyed_link_list(
-            f"{TELEPHONY}/numbers", params, NUMBERS_PAGE, "phoneNumbers"
+        return await self._link_list(
+            f"{TELEPHONY}/numbers", params, NUMBERS_PAGE, key="phoneNumbers"
         )
 
     async def add_numbers(

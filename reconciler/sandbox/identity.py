@@ -23,8 +23,9 @@ from reconciler.sandbox.errors import ApiError, bad_request, not_found
 from reconciler.sandbox.ids import decode
 from reconciler.sandbox.lifecycle import customer_cols
 from reconciler.sandbox.objects import PARTNER_ORG, iso
+from reconciler.sandbox.shapes import ORGANIZATION_PATCH
 from reconciler.sandbox.store import Doc
-from reconciler.sandbox.web import Ctx, body_of, json_response
+from reconciler.sandbox.web import Ctx, json_response
 
 CORE_SCHEMA = "urn:cisco:codev:identity:organization:core:1.0"
 
@@ -81,7 +82,7 @@ async def update_organization(ctx: Ctx, request: Request) -> Response:
     """``PATCH``: set ``displayName`` (and ``preferredLanguage`` when given)."""
     uuid = request.path_params["orgUuid"]
     row = _customer_row(ctx, uuid)
-    body = await body_of(request)
+    body = await ctx.body(request, ORGANIZATION_PATCH)
     problems = _body_problems(body)
     if problems:
         raise bad_request(*problems)

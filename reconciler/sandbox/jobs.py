@@ -20,8 +20,9 @@ from reconciler.sandbox.ids import encode, fixed_uuid
 from reconciler.sandbox.jobrun import apply_move, blocking_errors, delete_check, move_errors
 from reconciler.sandbox.objects import iso
 from reconciler.sandbox.org import org_of
+from reconciler.sandbox.shapes import DISABLE_CALLING_POST, MOVE_USERS_POST
 from reconciler.sandbox.store import Doc, Store
-from reconciler.sandbox.web import Ctx, body_of, json_response
+from reconciler.sandbox.web import Ctx, json_response
 
 MOVE_MAX = 100
 #: who "ran" a job: the partner administrator the sandbox tokens stand for
@@ -116,7 +117,7 @@ async def move_users(ctx: Ctx, request: Request) -> Response:
     """``POST /telephony/config/jobs/person/moveLocation``: ``validate: true`` answers 200
     ``{response: [{userId, impacts, errors}]}``; a move answers 201 ``{response: job}``."""
     org_id = org_of(ctx, request)
-    moves = _move_requests(await body_of(request))
+    moves = _move_requests(await ctx.body(request, MOVE_USERS_POST))
     people: list[Doc] = []
     for _, _, user in moves:
         person = ctx.store.get("people", user["userId"])
@@ -167,7 +168,7 @@ async def precheck_delete(ctx: Ctx, request: Request) -> Response:
 async def disable_calling(ctx: Ctx, request: Request) -> Response:
     """``POST /telephony/config/jobs/locations/deleteCallingLocation``: 202 with the job."""
     org_id = org_of(ctx, request)
-    body = await body_of(request)
+    body = await ctx.body(request, DISABLE_CALLING_POST)
     location_id = body.get("locationId")
     if not isinstance(location_id, str) or not location_id:
         raise ApiError(400, "locationId is required.")

@@ -12,10 +12,10 @@ from reconciler.sandbox import rules
 from reconciler.sandbox.calling import MANAGED_PSTN, calling_location, place_number, pstn_of
 from reconciler.sandbox.errors import ApiError, bad_request
 from reconciler.sandbox.org import org_of
+from reconciler.sandbox.shapes import NUMBERS_DELETE, NUMBERS_POST
 from reconciler.sandbox.store import Doc
 from reconciler.sandbox.web import (
     Ctx,
-    body_of,
     empty,
     int_param,
     json_response,
@@ -131,7 +131,7 @@ async def add_numbers(ctx: Ctx, request: Request) -> Response:
     """``POST …/locations/{locationId}/numbers``: 201, no body. Numbers already at the
     location are ignored (documented); one held elsewhere is refused."""
     org_id, location = _managed(ctx, request)
-    body = await body_of(request)
+    body = await ctx.body(request, NUMBERS_POST)
     numbers = _numbers_body(body, most=None)
     state = body.get("state", ctx.cfg.added_number_state)
     if state not in ("ACTIVE", "INACTIVE"):
@@ -156,7 +156,7 @@ async def remove_numbers(ctx: Ctx, request: Request) -> Response:
     """``DELETE …/locations/{locationId}/numbers`` (JSON body, at most 5): 204. The main
     number, a number of another location, and a number a person owns are refused."""
     org_id, location = _managed(ctx, request)
-    numbers = _numbers_body(await body_of(request), most=REMOVE_MAX)
+    numbers = _numbers_body(await ctx.body(request, NUMBERS_DELETE), most=REMOVE_MAX)
     held = {d["id"]: d for d in ctx.store.select("numbers", {"id": numbers})}
     missing = [n for n in numbers if held.get(n, {}).get("locationId") != location["id"]]
     if missing:

@@ -127,3 +127,23 @@ PERSON_PUT: Shape = {
         dict.fromkeys(("type", "country", "locality", "region", "streetAddress", "postalCode"))
     ),
 }
+CALLING_LOCATION_POST: Shape = {
+    **dict.fromkeys(("id", "name", "timeZone", "preferredLanguage", "announcementLanguage")),
+    "address": LOCATION_ADDRESS,
+}
+NUMBERS_POST: Shape = dict.fromkeys(
+    ("phoneNumbers", "numberType", "numberUsageType", "state", "subscriptionId", "carrierId")
+)
+NUMBERS_DELETE: Shape = {"phoneNumbers": None}
+MOVE_USERS_POST: Shape = {
+    "usersList": Items(
+        {
+            "locationId": None,
+            "validate": None,
+            "users": Items(dict.fromkeys(("userId", "extension", "phoneNumber"))),
+        }
+    )
+}
+DISABLE_CALLING_POST: Shape = dict.fromkeys(("locationId", "locationName", "forceDelete"))
+#: the identity API's documented body (see :mod:`reconciler.sandbox.identity`)
+ORGANIZATION_PATCH: Shape = dict.fromkeys(("schemas", "displayName", "preferredLanguage"))

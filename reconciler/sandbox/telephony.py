@@ -19,8 +19,9 @@ from reconciler.sandbox.errors import ApiError, bad_request, not_found
 from reconciler.sandbox.ids import encode, fixed_uuid
 from reconciler.sandbox.objects import location_cols
 from reconciler.sandbox.org import org_of
+from reconciler.sandbox.shapes import CALLING_LOCATION_POST
 from reconciler.sandbox.store import Doc
-from reconciler.sandbox.web import Ctx, body_of, int_param, json_response, next_link, page_size
+from reconciler.sandbox.web import Ctx, int_param, json_response, next_link, page_size
 
 ADDRESS_KEYS = ("address1", "address2", "city", "state", "postalCode", "country")
 
@@ -57,7 +58,7 @@ async def enable_location(ctx: Ctx, request: Request) -> Response:
     """``POST /telephony/config/locations``: a plain location becomes a calling location
     (201 ``{id}``); its address and time zone must satisfy its country's configuration."""
     org_id = org_of(ctx, request)
-    body = await body_of(request)
+    body = await ctx.body(request, CALLING_LOCATION_POST)
     problems = enable_problems(body)
     if problems:
         raise bad_request(*problems)

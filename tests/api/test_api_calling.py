@@ -63,7 +63,7 @@ def test_a_list_without_its_key_is_an_error(fake_time: FakeTime) -> None:
         async with rec.http() as http:
             return await make_client(http, fake_time).list_calling_locations("ORG")
 
-    with pytest.raises(ApiError, match="without locations"):
+    with pytest.raises(ApiError, match="without a locations array"):
         run(go())
 
 
