@@ -296,7 +296,13 @@ TABLE: tuple[Parity, ...] = (
     Parity("phoneNumbers must be a list of {type, value}.", "BUILT", f"{_BODIES}:person_update"),
     Parity("addresses must be a list of objects.", "BUILT", f"{_BODIES}:person_update"),
     Parity("loginEnabled must be a boolean.", "BUILT", f"{_BODIES}:login_enabled"),
-    Parity("{}{} is required.", "VALIDATE", "reconciler.desired.schemas:check", "required"),
+    Parity(
+        "{}{} is required.",
+        "VALIDATE",
+        "reconciler.desired.schemas:check",
+        "required fields; a location's state/postalCode by its country's configuration: "
+        "reconciler.planner.countries:with_countries blocks what the country requires",
+    ),
     Parity(
         "{}{} exceeds the {} character limit.",
         "VALIDATE",

@@ -128,6 +128,11 @@ class SandboxConfig:
       ``countries`` — the country table behind ``GET /telephony/config/countries/{code}``
       (see ``countries.py`` for each entry's source or INFERRED mark); a code not in it is
       answered 404 (INFERRED).
+      ``location_address_by_country`` True — ``POST /locations`` requires ``state`` /
+      ``postalCode`` as the country's configuration says (``stateRequired``,
+      ``zipCodeRequired``), the same facts the planner reads; the /locations request schema
+      lists both as required for every country, so False requires both everywhere (INFERRED:
+      which of the two documents Webex enforces for /locations is unconfirmed).
 
     Limits: ``max_body_bytes`` of a ``/v1`` request body (413 past it, read in chunks, never
     buffered whole); ``admin_max_body_bytes`` of an admin body (``/_sandbox/seed`` of a large
@@ -188,6 +193,7 @@ class SandboxConfig:
     move_keeps_number: bool = True
     job_seconds: float = 1.0
     countries: Mapping[str, Country] = field(default_factory=lambda: COUNTRIES)
+    location_address_by_country: bool = True
     max_body_bytes: int = 1 << 20
     admin_max_body_bytes: int = 64 << 20
     admin_cross_origin: bool = False

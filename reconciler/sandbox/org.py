@@ -130,10 +130,26 @@ def _duplicate_name(ctx: Ctx, org_id: str, name: str, own_id: str = "") -> None:
         raise ApiError(status, f"A location named '{name}' already exists.")
 
 
+def _optional_address(ctx: Ctx, body: dict[str, Any]) -> frozenset[str]:
+    """The address fields a new location may leave out: those its country's configuration does
+    not require (``location_address_by_country``); a country the table does not know, or the
+    switch off, requires both, as the /locations request schema lists them."""
+    address = body.get("address")
+    country = address.get("country") if isinstance(address, dict) else None
+    known = ctx.cfg.countries.get(country.upper()) if isinstance(country, str) else None
+    if not ctx.cfg.location_address_by_country or known is None:
+        return frozenset()
+    return frozenset(
+        key
+        for key, needed in (("state", known.state_required), ("postalCode", known.zip_required))
+        if not needed
+    )
+
+
 async def create_location(ctx: Ctx, request: Request) -> Response:
     org_id = org_of(ctx, request)
     body = await ctx.body(request, shapes.LOCATION_POST)
-    problems = rules.location_body(body, create=True)
+    problems = rules.location_body(body, create=True, optional=_optional_address(ctx, body))
     if problems:
         raise bad_request(*problems)
     _duplicate_name(ctx, org_id, body["name"])

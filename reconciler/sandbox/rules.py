@@ -243,7 +243,10 @@ def subscriber_body(
     return problems, package, params
 
 
-def location_body(body: dict[str, Any], *, create: bool) -> Problems:
+def location_body(
+    body: dict[str, Any], *, create: bool, optional: frozenset[str] = frozenset()
+) -> Problems:
+    """``optional``: address fields a create may leave out (its country does not require them)."""
     problems: Problems = []
     name = _string(body, "name", "", problems, required=create)
     if len(name) > 256:
@@ -257,7 +260,8 @@ def location_body(body: dict[str, Any], *, create: bool) -> Problems:
     address = _object(body, "address", "", problems, required=create)
     if address is not None:
         for key in ("address1", "address2", "city", "state", "postalCode", "country"):
-            _string(address, key, "address.", problems, required=create and key != "address2")
+            needed = create and key != "address2" and key not in optional
+            _string(address, key, "address.", problems, required=needed)
         country = address.get("country")
         if isinstance(country, str) and not re.fullmatch(r"[A-Za-z]{2}", country):
             problems.append("address.country must be an ISO-3166 2-letter country code.")
