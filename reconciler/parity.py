@@ -81,8 +81,10 @@ TABLE: tuple[Parity, ...] = (
     Parity(
         "The email is already associated with an existing user.",
         "PLAN",
-        _PRECHECK,
-        "an admin or user email taken elsewhere in Webex: only Partner Hub knows",
+        "reconciler.planner.emails:foreign_emails",
+        "a person of another org the plan read (a user moved between customers: Webex keeps "
+        "the person when its subscription is removed) blocks the create; an email taken "
+        "elsewhere in Webex only Partner Hub knows: plan --precheck asks it",
     ),
     Parity(
         "The customer is {}; try again later.",

@@ -162,4 +162,3 @@ def _waits_for_lines(c: Change, holds: dict[tuple[str, Line], list[Change]]) -> 
         for r in holds.get((c.customer, line), ())
         if r.address != c.address and not (_taken(r) & mine)
     }
-
