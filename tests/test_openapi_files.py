@@ -47,5 +47,6 @@ def test_calling_fragment_names_its_source_for_every_operation() -> None:
     # the rest have no extract: each names its sources and says what is inferred
     for op in operations:
         if op not in transcribed:
-            assert "example" in op["x-source"] and op["x-inferred"].strip(), op["operationId"]
+            assert "example" in op["x-source"], op["operationId"]
+            assert op["x-inferred"].strip(), op["operationId"]
     assert "`webex-cloud-calling.json`" in README

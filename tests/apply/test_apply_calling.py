@@ -7,12 +7,15 @@ fake clock, so the jobs' polling costs no real time."""
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 from pathlib import Path
 from typing import Any
 
 from admin_client import sandbox_admin
 from apply_helpers import FakeClock, fast_limits
 
+from reconciler.journal import Journal
 from reconciler.operations import PollPolicy
 from reconciler.sandbox import SandboxConfig
 from reconciler.workflow.apply import ApplyRun, apply_directory
@@ -212,9 +215,20 @@ def test_a_failed_move_job_fails_its_change_with_the_job_outcome(tmp_path: Path)
         lab=[*LAB_NUMBERS, HQ_NUMBERS[0]],
         user=f"location: Lab, phoneNumber: '{HQ_NUMBERS[0]}'",
     )
-    run = hub.apply(estate)
+    journal = io.StringIO()
+    run = asyncio.run(
+        apply_directory(estate, hub.target(), journal=Journal(journal), seams=hub.seams())
+    )
     assert run.result is not None
     (failed,) = run.result.failed
     assert failed.address == "user/acme/ann@acme.example"
-    assert "ended FAILED (exit code FAILED)" in failed.message
+    # the job's own errors (from its errors list), not only its exit code
+    assert failed.message.endswith(
+        "ended FAILED (exit code FAILED; 27966: A number of the new group must be given.)"
+    )
+    lines = [json.loads(line) for line in journal.getvalue().splitlines()]
+    (reported,) = [line for line in lines if line["outcome"].startswith("job errors:")]
+    assert reported["address"] == "user/acme/ann@acme.example"
+    assert reported["outcome"] == "job errors: 27966: A number of the new group must be given."
+    assert reported["path"].split("?")[0].endswith("/errors")
     assert not hub.plan_is_empty(estate)  # nothing lost: the next run plans the move again

@@ -367,7 +367,8 @@ async def test_job_lists_name_every_job_most_recent_first(sandbox: Sandbox) -> N
     ]
     assert [j["latestExecutionStatus"] for j in listed] == ["STARTED", "COMPLETED"]
     paged = await sandbox.client.get(MOVE, params={"orgId": org, "max": 1})
-    assert len(paged.json()["items"]) == 1 and 'rel="next"' in paged.headers["link"]
+    assert len(paged.json()["items"]) == 1
+    assert 'rel="next"' in paged.headers["link"]
     sandbox.clock.advance(sandbox.config.job_seconds)
     disable = await sandbox.client.post(
         DISABLE, params={"orgId": org}, json={"locationId": branch, "locationName": "Branch"}
