@@ -75,7 +75,7 @@ _BLOCKING_COUNTS = (
 )
 
 
-def _blockers(answer: Mapping[str, Any], leaving: int) -> list[str]:
+def still_blocking(answer: Mapping[str, Any], leaving: int) -> list[str]:
     """What in a safe-delete answer would still block the disable once the plan's own user
     moves and removals ran before it."""
     blocking = answer.get("blocking")
@@ -112,7 +112,7 @@ async def _delete_check(client: WebexClient, live: State, plan: Plan, change: Ch
     except (BadRequest, Conflict, NotFound) as exc:
         return Notice(change.address, f"failed: {exc}")
     leaving = _leaving(plan, ext, name)
-    blockers = _blockers(answer, leaving)
+    blockers = still_blocking(answer, leaving)
     if blockers:
         return Notice(change.address, "failed: the disable is blocked: " + "; ".join(blockers))
     moved = f"; {leaving} user(s) leave first in this plan" if leaving else ""

@@ -16,6 +16,7 @@ from reconciler.api.http import ApiSession, is_read_only_post
 from reconciler.errors import ReadOnlyViolation
 from reconciler.plan import Plan
 from reconciler.workflow.plan import make_plan
+from reconciler.workflow.prechecks import still_blocking
 
 
 def with_bob(estate: Path) -> None:
@@ -97,3 +98,47 @@ def test_only_the_precheck_post_passes_the_read_only_guard() -> None:
                 await session.request("POST", "/telephony/config/locations/L/numbers")
 
     asyncio.run(go())
+
+
+@pytest.mark.parametrize(
+    ("answer", "leaving", "found"),
+    [
+        ({"locationDeleteStatus": "UNBLOCKED", "blocking": {}}, 0, []),
+        ({"locationDeleteStatus": "BLOCKED", "blocking": {"usersInUseCount": 2}}, 2, []),
+        (
+            {"locationDeleteStatus": "BLOCKED", "blocking": {"usersInUseCount": 3}},
+            1,
+            ["2 user(s) the plan neither moves out nor removes"],
+        ),
+        (
+            {"locationDeleteStatus": "BLOCKED", "blocking": {"lastLocation": True}},
+            0,
+            ["it is the org's last calling location"],
+        ),
+        (
+            {
+                "locationDeleteStatus": "BLOCKED",
+                "blocking": {"trunksInUseCount": 1, "workspacesInUseCount": 2},
+            },
+            0,
+            ["1 trunks in use", "2 workspaces"],
+        ),
+        (
+            {"locationDeleteStatus": "BLOCKED", "blocking": {"numbersOrderPending": True}},
+            0,
+            ["a number order is pending"],
+        ),
+        (
+            {"locationDeleteStatus": "FORCE_REQUIRED", "blocking": {}},
+            0,
+            ["it needs forceDelete (features or trunks), which apply does not send"],
+        ),
+        # blocked for a reason the answer does not count: never read as safe
+        ({"locationDeleteStatus": "BLOCKED", "blocking": {}}, 0, ["locationDeleteStatus BLOCKED"]),
+        ({}, 0, ["locationDeleteStatus None"]),
+    ],
+)
+def test_what_still_blocks_a_disable_once_the_plans_users_left(
+    answer: dict[str, object], leaving: int, found: list[str]
+) -> None:
+    assert still_blocking(answer, leaving) == found
