@@ -403,10 +403,11 @@ TABLE: tuple[Parity, ...] = (
     Parity("Job not found.", "PLAN", _CALLING_OPS, "job IDs come from the answer that started it"),
     Parity(
         "Safe delete checks failed.",
-        "GAP",
-        "",
-        "users or the last calling location block a disable; the plan moves or removes the "
-        "users first, but does not run the pre-delete check (precheckForDeletion) itself",
+        "PLAN",
+        _PRECHECK,
+        "plan --precheck runs precheckForDeletion for each planned disable (a POST that "
+        "changes nothing, the one ID-carrying path the read-only client allows); blocking "
+        "counts other than the users the plan itself moves out or removes first fail it",
     ),
     Parity(
         "Location Not Found",

@@ -90,7 +90,16 @@ API: list[tuple[str, str, tuple[str, ...], Handler]] = [
     ("POST", f"{TEL}/locations/{{locationId}}/numbers", (TEL_W,), numbers.add_numbers),
     ("DELETE", f"{TEL}/locations/{{locationId}}/numbers", (TEL_W,), numbers.remove_numbers),
     ("POST", f"{TEL}/jobs/person/moveLocation", (TEL_W,), jobs.move_users),
+    ("GET", f"{TEL}/jobs/person/moveLocation", (TEL_R,), jobs.list_move_jobs),
     ("GET", f"{TEL}/jobs/person/moveLocation/{{jobId}}", (TEL_R,), jobs.get_move_job),
+    ("GET", f"{TEL}/jobs/person/moveLocation/{{jobId}}/errors", (TEL_R,), jobs.move_job_errors),
+    ("GET", f"{TEL}/jobs/locations/deleteCallingLocation", (TEL_R,), jobs.list_disable_jobs),
+    (
+        "GET",
+        f"{TEL}/jobs/locations/deleteCallingLocation/{{jobId}}/errors",
+        (TEL_R,),
+        jobs.disable_job_errors,
+    ),
     (
         "POST",
         f"{TEL}/jobs/locations/deleteCallingLocation",

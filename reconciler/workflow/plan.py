@@ -44,8 +44,8 @@ async def make_plan(
     seams: Seams = REAL_SEAMS,
 ) -> Planned:
     """Load ``directory``, read Partner Hub (the customers ``selection`` names) through a
-    read-only client, and plan; with ``precheck``, run Webex's provisioning prechecks for the
-    planned customer and user creates."""
+    read-only client, and plan; with ``precheck``, run Webex's prechecks for the plan (see
+    ``reconciler.workflow.prechecks``)."""
     async with open_session(directory, target, selection, read_only=True, seams=seams) as run:
         return await plan_with(
             run.client,
