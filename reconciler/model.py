@@ -207,6 +207,9 @@ class Settings:
     max_update_percent: float = 30.0
     concurrency: int = 8
     max_requests_per_second: float = 10.0
+    #: How long apply waits at a location whose calling it enabled for the numbers its PSTN
+    #: provider supplies (``providerNumbersWaitSeconds``), before failing the users that take them.
+    provider_numbers_wait: float = 600.0
 
 
 @dataclass(frozen=True, slots=True)

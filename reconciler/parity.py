@@ -360,7 +360,11 @@ TABLE: tuple[Parity, ...] = (
         "The phone number, {}, is not available in the location {}.",
         "PLAN",
         _CALLING_PLAN,
-        "a number in no inventory of the user's location, nor added by the plan, is blocked",
+        "a number in no inventory of the user's location, nor added by the plan, is blocked; at "
+        "a location whose calling the plan enables (its inventory is empty until then) the "
+        "plan warns with the numbers the PSTN provider must supply, and apply waits for them "
+        "(reconciler.operations.provider:ProviderNumbers) and fails the user unsent if they "
+        "do not arrive",
     ),
     Parity(
         "The phone number {} is in use.",

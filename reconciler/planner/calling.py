@@ -18,6 +18,13 @@ Blocked, each at the object's FILE:LINE: a delete of the headquarters location; 
 number that is in no inventory of its location (when that inventory is known) and not added
 by the plan; a number another person holds and keeps; enabling calling without a time zone or
 a language.
+
+A user's number at a location whose calling this plan enables (or whose customer's
+provisioning makes it a calling location), and that the plan does not add, can only come
+from the location's PSTN provider (Cisco Calling Plans, an integrated cloud-connected PSTN):
+its inventory is empty until then, so nothing can be checked. Such a user change is marked
+(``UserFacts.provider_number``: apply waits for the number to arrive before sending it) and
+the plan warns once per location, naming the numbers (:mod:`reconciler.planner.provider`).
 """
 
 from __future__ import annotations
