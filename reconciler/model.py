@@ -172,6 +172,10 @@ class Location:
     #: E.164 numbers the partner manages here, sorted; None: not managed (only checked
     #: against the inventory). Not compared until the planner can add or remove numbers.
     numbers: tuple[str, ...] | None = field(default=None, compare=False)
+    #: Live only: the inventory number listed as ``mainNumber`` (the calling line ID), which
+    #: Webex refuses to remove, and the PSTN connection type when it was read (``None``: not).
+    main_number: str | None = field(default=None, compare=False)
+    pstn: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> tuple[str, str]:

@@ -451,10 +451,10 @@ TABLE: tuple[Parity, ...] = (
     ),
     Parity(
         "A location's main number cannot be removed.",
-        "GAP",
-        "",
-        "a main number left out of a location's numbers is removed at apply and refused; plan "
-        "would need the calling location's callingLineId to keep it",
+        "PLAN",
+        _CALLING_PLAN,
+        "the inventory read marks the mainNumber; a main number left out of a location's "
+        "numbers is never planned for removal and blocks at the location's FILE:LINE",
     ),
     Parity("state must be ACTIVE or INACTIVE.", "BUILT", _CLIENT_NUMBERS),
     Parity(
@@ -484,10 +484,10 @@ TABLE: tuple[Parity, ...] = (
     ),
     Parity(
         "Country {} is not supported for Webex Calling.",
-        "GAP",
-        "",
-        "plan reads each country's configuration, but a country Webex Calling does not serve "
-        "fails that read rather than blocking the location at its FILE:LINE",
+        "PLAN",
+        _COUNTRIES,
+        "a country whose configuration read answers 404 (INFERRED: how Webex answers a "
+        "country it does not serve) blocks enabling calling at the location's FILE:LINE",
     ),
     Parity("{} must look like en_us.", "VALIDATE", f"{_CHECKS}:check_language"),
     Parity("order must sort by name, asc or desc.", "READ", _PAGES),
