@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.api import WebexClient
-from reconciler.errors import NotFound
+from reconciler.errors import AuthError, NotFound
 from reconciler.live import _together
 from reconciler.model import Location, State, has_calling
 
@@ -59,6 +59,27 @@ async def read_calling(
         numbers={ext: tuple(found[n + i]) for i, ext in enumerate(order)},
         countries={code: found[2 * n + i] for i, code in enumerate(codes)},
     )
+
+
+async def read_pstn(
+    client: WebexClient, targets: Mapping[tuple[str, str], tuple[str, str]]
+) -> dict[tuple[str, str], str | None]:
+    """The ``pstnConnectionType`` of each location in ``targets`` (key → (orgId,
+    locationId); see ``reconciler.planner.pstn.pstn_to_read``), one read each, concurrent;
+    None where the answer names none or the token may not read it (403: the plan cannot
+    foresee that refusal, and says nothing rather than fail)."""
+    order = sorted(targets)
+    found = await _together(*(_connection(client, *targets[key]) for key in order))
+    return dict(zip(order, found, strict=True))
+
+
+async def _connection(client: WebexClient, org_id: str, location_id: str) -> str | None:
+    try:
+        answer = await client.get_pstn_connection(location_id, org_id)
+    except AuthError:
+        return None
+    kind = answer.get("pstnConnectionType")
+    return str(kind) if kind else None
 
 
 async def _country(client: WebexClient, code: str) -> Json | None:

@@ -444,10 +444,12 @@ TABLE: tuple[Parity, ...] = (
             "Numbers of location {} come from its PSTN provider ({}); they cannot be added or "
             "removed by API."
         ),
-        "GAP",
-        "",
-        "a location declaring numbers whose PSTN is integrated fails at apply; plan would need "
-        "the location's PSTN connection (GET /telephony/config/locations/{id}) to block it",
+        "PLAN",
+        "reconciler.planner.pstn:with_pstn",
+        "plan reads the PSTN connection (GET /telephony/pstn/locations/{id}/connection, as "
+        "wxc_sdk reads it) of each live calling location whose numbers it changes and blocks "
+        "an integrated one at its FILE:LINE; a location the plan enables has none to read "
+        "yet: apply reads it after the enable and fails the adds unsent",
     ),
     Parity(
         "A location's main number cannot be removed.",

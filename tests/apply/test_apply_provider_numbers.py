@@ -134,3 +134,30 @@ def test_a_bad_wait_setting_is_one_message(tmp_path: Path) -> None:
     code, out = run(Runtime(), "validate", estate(tmp_path, wait=-5))
     assert code != 0
     assert "providerNumbersWaitSeconds" in out
+
+
+def test_numbers_added_where_this_run_enabled_an_integrated_location_fail_unsent(
+    tmp_path: Path,
+) -> None:
+    """A new customer on an integrated provider declaring numbers: its headquarters is no
+    calling location at plan time (no connection to read), so apply reads the connection
+    after provisioning enabled it and fails the number adds unsent; the users taking those
+    numbers are skipped."""
+    from test_apply_calling import HQ_NUMBERS, Hub, write
+
+    hub = Hub(tmp_path, customer_pstn={"acme": "INTEGRATED_CCP"})
+    directory = write(
+        tmp_path / "desired",
+        hq=HQ_NUMBERS,
+        lab=None,
+        user=f"location: HQ, phoneNumber: '{HQ_NUMBERS[0]}'",
+    )
+    run = hub.apply(directory)
+    assert run.result is not None
+    failed = {r.address: r.message for r in run.result.failed}
+    assert set(failed) == {f"number/acme/HQ/{n}" for n in HQ_NUMBERS}
+    for message in failed.values():
+        assert "come from its PSTN provider (INTEGRATED_CCP)" in message
+        assert "it was not sent" in message
+        assert "HTTP 400" not in message
+    assert "user/acme/ann@acme.example" in {r.address for r in run.result.skipped}
