@@ -506,9 +506,16 @@ async def read_live(
         if known is None or _id_of(user) < _id_of(known):
             state_users[user.key] = user
 
+    bare = {
+        email: ext
+        for ext, (_, by_email) in sorted(people_by_ext.items(), reverse=True)
+        for email in by_email
+        if (ext, email) not in state_users
+    }
     return State(
         customers=dict(sorted(state_customers.items())),
         locations=dict(sorted(state_locations.items())),
         users=dict(sorted(state_users.items())),
         duplicates=duplicates_of(seen),
+        bare_people=dict(sorted(bare.items())),
     )

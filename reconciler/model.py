@@ -231,7 +231,8 @@ class Duplicate:
 @dataclass(frozen=True, slots=True)
 class State:
     """A whole estate: desired (from YAML) or live (from Partner Hub). ``duplicates``: live
-    keys found more than once (only the first is in ``locations``/``users``)."""
+    keys found more than once (only the first is in ``locations``/``users``); ``bare_people``:
+    see below."""
 
     templates: Mapping[str, Template] = field(default_factory=dict)
     customers: Mapping[str, Customer] = field(default_factory=dict)
@@ -239,3 +240,7 @@ class State:
     users: Mapping[tuple[str, str], User] = field(default_factory=dict)
     settings: Settings = Settings()
     duplicates: tuple[Duplicate, ...] = ()
+    #: Live only: lower-cased email → the customer whose org has a person with it who is no
+    #: subscriber there (the admin provisioning made; a user whose subscription was removed,
+    #: since Webex keeps the person). An email belongs to one org, so it cannot join another.
+    bare_people: Mapping[str, str] = field(default_factory=dict)

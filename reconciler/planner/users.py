@@ -35,7 +35,10 @@ def plan_users(
         if user.state == "absent":
             if match is not None:
                 facts = UserFacts(
-                    user, leaves_location=match.location, leaves_number=match.phone_number
+                    user,
+                    leaves_location=match.location,
+                    leaves_number=match.phone_number,
+                    leaves_extension=match.extension,
                 )
                 notes = ("state: absent",)
                 parts.append(
@@ -57,7 +60,7 @@ def plan_users(
         parts.append(_update(ext, email, user, match, renames, calling_at))
     for email in sorted(set(live) - set(desired)):
         part = prune_or_list("user", ext, email, prune=prune, leaves_location=live[email].location)
-        parts.append(_releasing(part, live[email].phone_number))
+        parts.append(_releasing(part, live[email]))
     return merged(parts)
 
 
@@ -75,12 +78,18 @@ def _user_fields(user: User) -> tuple[FieldDiff, ...]:
     )
 
 
-def _releasing(part: Findings, number: str | None) -> Findings:
-    """A pruned user's change with the live number it releases (for the number's removal)."""
-    if number is None:
+def _releasing(part: Findings, match: User) -> Findings:
+    """A pruned user's change with the live number and extension it releases (for the
+    number's removal, and for a user taking either)."""
+    if match.phone_number is None and match.extension is None:
         return part
     changes = tuple(
-        replace(c, facts=replace(c.facts, leaves_number=number))
+        replace(
+            c,
+            facts=replace(
+                c.facts, leaves_number=match.phone_number, leaves_extension=match.extension
+            ),
+        )
         if isinstance(c.facts, UserFacts)
         else c
         for c in part.changes
@@ -161,6 +170,7 @@ def _update_facts(
         sets_number=user.phone_number if "phoneNumber" in changed else None,
         leaves_number=match.phone_number if "phoneNumber" in changed else None,
         moves=moves,
+        leaves_extension=match.extension if changed & {"extension", "location"} else None,
     )
 
 

@@ -123,8 +123,11 @@ def state(section: dict[str, Any] | None, *, live: bool, top: dict[str, Any]) ->
     locations: dict[tuple[str, str], Location] = {}
     users: dict[tuple[str, str], User] = {}
     twice: dict[tuple[str, str, str], list[str]] = {}
+    bare: dict[str, str] = {}
     for c in section.get("customers", ()):
         ext = c["externalId"]
+        for email in c.get("people", ()):  # live persons of the org with no subscription
+            bare[email.lower()] = ext
         ref = None
         if live:
             status = c.get("status", "provisioned")
@@ -195,6 +198,7 @@ def state(section: dict[str, Any] | None, *, live: bool, top: dict[str, Any]) ->
             Duplicate("location" if k == "location" else "user", ext, key, tuple(sorted(ids)))
             for (k, ext, key), ids in sorted(twice.items())
         ),
+        bare_people=bare,
     )
 
 
@@ -227,6 +231,7 @@ def shuffled(s: State, seed: int) -> State:
         users=mix(s.users),
         settings=s.settings,
         duplicates=s.duplicates,
+        bare_people=mix(s.bare_people),
     )
 
 
