@@ -56,6 +56,28 @@ def problems(country: Json, address: Address, time_zone: str | None) -> list[str
     return found
 
 
+def _unserved(kind: str, code: str, address: Address) -> str:
+    """What blocks a change placed in a country Webex Calling does not serve: enabling
+    calling there; a location without both ``state`` and ``postalCode`` (with no country
+    configuration to say otherwise, the /locations request schema requires both)."""
+    if kind == "calling":
+        return (
+            f"country {code} is not supported for Webex Calling (Webex has no calling "
+            "configuration for it): declare calling: false on the location, or place it in a "
+            "country Webex Calling serves"
+        )
+    missing = [
+        k for k, v in (("state", address.state), ("postalCode", address.postal_code)) if not v
+    ]
+    if not missing:
+        return ""
+    return (
+        f"country {code} has no Webex Calling configuration, so a location there needs both "
+        f"state and postalCode (the /locations request schema): declare {' and '.join(missing)}"
+        " in the location's address"
+    )
+
+
 def with_countries(plan: Plan, countries: Mapping[str, Json | None]) -> Plan:
     """``plan`` with a blocked reason for each location whose address or time zone breaks
     its country's configuration, or whose calling it enables in a country Webex Calling does
@@ -73,13 +95,13 @@ def with_countries(plan: Plan, countries: Mapping[str, Json | None]) -> Plan:
             continue
         country = countries[code]
         if country is None:
-            if change.kind == "calling":
-                message = (
-                    f"country {code} is not supported for Webex Calling (Webex has no calling "
-                    "configuration for it): declare calling: false on the location, or place "
-                    f"it in a country Webex Calling serves{where(location)}"
+            message = _unserved(change.kind, code, address)
+            if message:
+                blocked.append(
+                    Notice(
+                        f"location/{location.customer}/{location.name}", message + where(location)
+                    )
                 )
-                blocked.append(Notice(f"location/{location.customer}/{location.name}", message))
             continue
         found = problems(country, address, location.time_zone)
         if found:

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_planner_calling_foreseen import LOCATIONS, blocked_at, estate, hq, plan, seed
+from click.testing import CliRunner
+from test_planner_calling_foreseen import ENV, LOCATIONS, blocked_at, estate, hq, plan, seed
+
+from reconciler.cli import Runtime, cli
 
 
 def test_a_main_number_left_out_of_the_numbers_is_kept_and_blocks(tmp_path: Path) -> None:
@@ -45,7 +48,7 @@ def test_a_main_number_kept_in_the_numbers_plans_cleanly(tmp_path: Path) -> None
 STATION = """  - name: Station
     timeZone: Antarctica/McMurdo
     preferredLanguage: en_us
-    address: {{line1: 1 Ice Shelf, city: McMurdo, country: AQ}}
+    address: {{line1: 1 Ice Shelf, city: McMurdo, {more}country: AQ}}
     calling: {calling}
 """
 
@@ -57,16 +60,33 @@ def test_calling_in_a_country_webex_calling_does_not_serve_blocks_the_location(
     instead of failing its whole read."""
     db = tmp_path / "s.sqlite"
     seed(db, [hq()], [])
-    code, data, err = plan(estate(tmp_path, LOCATIONS + STATION.format(calling="true")), db)
+    code, data, err = plan(
+        estate(tmp_path, LOCATIONS + STATION.format(calling="true", more="")), db
+    )
     assert code == 3, err
     message = blocked_at(data, "location/acme/Station", "country AQ is not supported")
     assert "declare calling: false" in message
 
 
-def test_a_plain_location_in_such_a_country_is_not_blocked(tmp_path: Path) -> None:
+def test_a_plain_location_in_such_a_country_needs_state_and_postal_code(tmp_path: Path) -> None:
+    """No country configuration says what /locations may leave out there, so it asks for
+    both: without them the location is blocked; with them the plan applies cleanly."""
     db = tmp_path / "s.sqlite"
     seed(db, [hq()], [])
-    code, data, err = plan(estate(tmp_path, LOCATIONS + STATION.format(calling="false")), db)
+    bare = estate(tmp_path, LOCATIONS + STATION.format(calling="false", more=""))
+    code, data, err = plan(bare, db)
+    assert code == 3, err
+    blocked_at(data, "location/acme/Station", "needs both state and postalCode")
+    full = estate(
+        tmp_path / "full",
+        LOCATIONS + STATION.format(calling="false", more="state: RS, postalCode: '9999', "),
+    )
+    code, data, err = plan(full, db)
     assert code == 0, err
     assert not data["blocked"]
     assert [c["address"] for c in data["changes"]] == ["location/acme/Station"]
+    result = CliRunner().invoke(
+        cli, ["apply", str(full), "--sandbox", str(db), "--yes"], env=ENV, obj=Runtime()
+    )
+    assert result.exit_code == 0, result.output
+    assert plan(full, db)[0] == 0
