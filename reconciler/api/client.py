@@ -582,6 +582,14 @@ class WebexClient:
         path = f"{TELEPHONY}/jobs/locations/deleteCallingLocation/{job_id}/errors"
         return await self._link_list(path, {"orgId": org_id}, None)
 
+    async def get_pstn_connection(self, location_id: str, org_id: str) -> Json:
+        """A calling location's PSTN connection (``GET /telephony/pstn/locations/{id}/
+        connection``, scope ``spark-admin:telephony_pstn_read``): ``pstnConnectionType`` is
+        ``LOCAL_GATEWAY``, ``NON_INTEGRATED_CCP``, ``INTEGRATED_CCP`` or ``CISCO_PSTN``."""
+        path = f"/telephony/pstn/locations/{location_id}/connection"
+        response = await self._call("GET", path, params={"orgId": org_id})
+        return _json(response, "GET", "/telephony/pstn/locations/{id}/connection")
+
 
 def move_job_of(answer: Json) -> Json | None:
     """The job of a move-users answer, whichever shape it has: the spec's ``{response: job}``

@@ -29,10 +29,11 @@ from typing import Any
 
 from reconciler import calling_bodies
 from reconciler.api.client import move_job_of
-from reconciler.errors import Conflict, JobFailed, JobTimeout, NotFound
+from reconciler.errors import AuthError, Conflict, JobFailed, JobTimeout, NotFound
 from reconciler.operations.calls import PollPolicy, create_once
 from reconciler.operations.ids import ServerIds
 from reconciler.plan import Change, NumberFacts
+from reconciler.planner.pstn import integrated
 
 Json = dict[str, Any]
 GetJob = Callable[[str, str], Awaitable[Json]]
@@ -57,6 +58,8 @@ class CallingOperations:
         # (kind, org) -> the org's jobs of that kind, listed once; job id -> its final state
         self._listed: dict[tuple[str, str], asyncio.Task[list[Json]]] = {}
         self._waited: dict[str, asyncio.Task[Json | None]] = {}
+        #: locationId → PSTN connection type read during this run ("": not known)
+        self._pstn: dict[str, str] = {}
 
     async def _location(self, ext: str, name: str) -> tuple[str, str]:
         _, org_id = await self.ids.org(ext)
@@ -136,6 +139,7 @@ class CallingOperations:
         facts, location_id, org_id, have = await self._inventory(change)
         if facts.number in have:
             return "already in the location's inventory"
+        await self._managed_here(change, facts, org_id, location_id)
         client = self.ids.client
 
         async def post() -> bool:
@@ -148,6 +152,29 @@ class CallingOperations:
 
         _, note = await create_once(post, listed)
         return "number added" + note
+
+    async def _managed_here(
+        self, change: Change, facts: NumberFacts, org_id: str, location_id: str
+    ) -> None:
+        """Refuse, unsent, a number add at a location whose PSTN provider supplies its
+        numbers. The plan read the connection of every live calling location; one this run
+        enabled had none to read then, so it is read here, once per location."""
+        live = self.ids.live.locations.get((change.customer, facts.location))
+        if live is not None and live.calling:
+            return
+        if location_id not in self._pstn:
+            try:
+                answer = await self.ids.client.get_pstn_connection(location_id, org_id)
+                self._pstn[location_id] = str(answer.get("pstnConnectionType") or "")
+            except AuthError:  # the token may not read it: let Webex answer
+                self._pstn[location_id] = ""
+        connection = self._pstn[location_id]
+        if connection and integrated(connection):
+            raise JobFailed(
+                f"numbers of location '{facts.location}' come from its PSTN provider "
+                f"({connection}): Webex refuses adding {facts.number} by API, so it was not "
+                "sent; drop `numbers:` from the location and have the provider assign them"
+            )
 
     async def _remove_number(self, change: Change) -> str:
         try:

@@ -86,6 +86,12 @@ API: list[tuple[str, str, tuple[str, ...], Handler]] = [
     ("POST", f"{TEL}/locations", (TEL_W,), telephony.enable_location),
     ("GET", f"{TEL}/locations/{{locationId}}", (TEL_R,), telephony.get_calling_location),
     ("GET", f"{TEL}/countries/{{countryCode}}", (TEL_R,), telephony.get_country),
+    (
+        "GET",
+        "/telephony/pstn/locations/{locationId}/connection",
+        ("spark-admin:telephony_pstn_read",),
+        telephony.get_pstn_connection,
+    ),
     ("GET", f"{TEL}/numbers", (TEL_R,), numbers.list_numbers),
     ("POST", f"{TEL}/locations/{{locationId}}/numbers", (TEL_W,), numbers.add_numbers),
     ("DELETE", f"{TEL}/locations/{{locationId}}/numbers", (TEL_W,), numbers.remove_numbers),
