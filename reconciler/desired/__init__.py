@@ -17,6 +17,7 @@ from reconciler.model import State
 from . import schemas
 from .build import Declarations, allows_empty, declare
 from .changed import customers_changed_since, scope_changed_since
+from .collector import pausing
 from .resolve import resolve
 from .yamlio import read_directory
 
@@ -40,6 +41,7 @@ class Checked:
     counts: Counter[str]
 
 
+@pausing
 def check_directory(directory: Path) -> Checked:
     """Check everything; the problems come sorted.
 

@@ -37,6 +37,7 @@ from reconciler.errors import ConfigError, Problem
 
 from . import Checked, checked_of, schemas
 from .build import Declarations, _declare, _envelope, document_errors
+from .collector import pausing
 from .files import read_bytes, yaml_files
 from .parallel import Parsed, parse_many
 from .yamlio import Document, FileText
@@ -99,6 +100,7 @@ def read_sources(directory: Path, salt: bytes) -> tuple[list[Source], list[Probl
     return sources, problems
 
 
+@pausing
 def check_directory_cached(directory: Path, cache: Path) -> Checked:
     """``check_directory(directory)``, reading and writing entries below ``cache``; a
     directory without problems also leaves its verdict there."""

@@ -44,6 +44,7 @@ from .cache import (
 )
 from .changed import Declared, scope_changed_since
 from .checks import _time_zones
+from .collector import pausing
 from .resolve import resolve
 from .yamlio import Document
 
@@ -62,6 +63,7 @@ class Loaded:
     scope: frozenset[str] | None = None
 
 
+@pausing
 def load_cached(
     directory: Path,
     cache: Path | None,
