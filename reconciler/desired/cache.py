@@ -36,7 +36,7 @@ from reconciler import __version__
 from reconciler.errors import ConfigError, Problem
 
 from . import Checked, checked_of, schemas
-from .build import Declarations, _declare, _envelope, document_errors
+from .build import Declarations, _declare, _declare_key, _envelope, document_errors
 from .collector import pausing
 from .files import read_bytes, yaml_files
 from .parallel import Parsed, parse_many
@@ -50,7 +50,8 @@ GIT_FOLDER = "reconciler-cache"
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One YAML file as read: its bytes as text and its entry's key (None: not UTF-8)."""
+    """One YAML file as read: its bytes as text (None: not read, or not UTF-8; the problem is
+    reported) and its entry's key."""
 
     shown: str
     text: str | None
@@ -87,9 +88,10 @@ def read_sources(directory: Path, salt: bytes) -> tuple[list[Source], list[Probl
         shown = str(path)
         raw, refused = read_bytes(path, shown, root)
         if raw is None:
-            # the same refusals as an uncached load: links out of the directory, devices,
-            # FIFOs and oversized files are problems, never read
+            # links out of the directory, devices, FIFOs and oversized files are problems,
+            # never read (but counted among the files, as found)
             problems.extend([refused] if refused is not None else [])
+            sources.append(Source(shown, None, ""))
             continue
         key = hashlib.sha256(salt + shown.encode() + b"\0" + raw).hexdigest()
         try:
@@ -114,7 +116,7 @@ def check_directory_cached(directory: Path, cache: Path) -> Checked:
 
 
 def check_sources(
-    directory: Path, sources: list[Source], problems: list[Problem], cache: Path
+    directory: Path, sources: list[Source], problems: list[Problem], cache: Path | None
 ) -> tuple[Checked, list[Document]]:
     """The outcome of checking ``sources`` (their parse problems added), and the documents."""
     docs, clean = documents(sources, cache, problems)
@@ -125,21 +127,22 @@ def check_sources(
 
 
 def documents(
-    sources: list[Source], cache: Path, problems: list[Problem]
+    sources: list[Source], cache: Path | None, problems: list[Problem]
 ) -> tuple[list[Document], list[bool]]:
-    """The documents of ``sources`` from their entries, parsing (and caching) the others."""
+    """The documents of ``sources`` from their entries, parsing (and caching) the others;
+    ``cache`` None: parse them all, keep nothing."""
     found: dict[str, list[tuple[Document, bool]]] = {}
     missing: list[Source] = []
     for source in sources:
         if source.text is None:
             continue
-        hit = read_entry(cache, source)
+        hit = read_entry(cache, source) if cache is not None else None
         if hit is None:
             missing.append(source)
         else:
             found[source.shown] = hit
     items = [(s.text or "", s.shown, s.key) for s in missing]
-    keep = functools.partial(_keep, cache)
+    keep = functools.partial(_keep, cache) if cache is not None else None
     for source, (parsed, file_problems) in zip(
         missing, parse_many(items, schemas.string_fields(), keep), strict=True
     ):
@@ -159,11 +162,11 @@ def declare_one(out: Declarations, doc: Document, clean: bool, problems: list[Pr
     kind = _envelope(doc, problems)
     if kind is None:
         return
-    if doc.broken:
-        bad: set[tuple[str | int, ...]] = {("kind",)}
-    elif clean:
-        bad = set()
-    else:
+    if doc.broken:  # a value was lost (already reported): keep its key only
+        _declare_key(out, kind, doc.data)
+        return
+    bad: set[tuple[str | int, ...]] = set()
+    if not clean:
         errors = document_errors(doc, kind)
         problems.extend(p for _, p in errors)
         bad = {path for path, _ in errors}

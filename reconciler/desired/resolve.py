@@ -74,7 +74,11 @@ def resolve(decls: Declarations, problems: list[Problem]) -> State:
         problems,
     )
     user_decls = unique(
-        (((ext, d.data["email"].lower()), d) for ext, d in decls.users if counted(d)),
+        (
+            ((ext, d.data["email"].lower()), d)
+            for ext, d in decls.users
+            if not d.path or id(d.doc) not in dropped
+        ),
         "user",
         "email",
         problems,
@@ -91,21 +95,25 @@ def resolve(decls: Declarations, problems: list[Problem]) -> State:
             locations[key] = _location(decl, owner, templates, problems)
     locations = with_calling(locations, location_decls, {k: o.customer for k, o in owners.items()})
     users: dict[tuple[str, str], User] = {}
+    #: the users of present customers whose own state passed; and those kept in the state
+    present: dict[tuple[str, str], User] = {}
+    whole_users: dict[tuple[str, str], User] = {}
     for key, decl in user_decls.items():
-        owner = _owner(key[0], decl, owners, known_customers, problems)
-        if owner is not None:
-            users[key] = _user(decl, owner, locations, decls.broken_locations, problems)
+        owner = owners.get(key[0]) or _owner(key[0], decl, owners, known_customers, problems)
+        if owner is None:
+            continue
+        user = users[key] = _user(key, decl, owner, locations, decls.broken_locations, problems)
+        if owner.present and decl.ok("state"):
+            present[key] = user
+            if user.state == "present":
+                problems.extend(user_rules(user, decl, owner))
+        if not decl.bad and not owner.partial:
+            whole_users[key] = user
     for owner in owners.values():
         if owner.present:
             problems.extend(customer_rules(owner, locations, decls.broken_locations))
     problems.extend(rename_rules(locations, location_decls))
     problems.extend(location_name_rules(location_decls))
-    for key, user in users.items():
-        owner = owners[key[0]]
-        decl = user_decls[key]
-        if owner.present and decl.ok("state") and user.state == "present":
-            problems.extend(user_rules(user, decl, owner))
-    present = {k: u for k, u in users.items() if owners[k[0]].present and user_decls[k].ok("state")}
     problems.extend(number_rules(present, user_decls))
     problems.extend(calling_rules(locations, location_decls, users, user_decls))
 
@@ -116,7 +124,7 @@ def resolve(decls: Declarations, problems: list[Problem]) -> State:
         templates={k: t for k, t in templates.items() if whole(template_decls[k])},
         customers={k: o.customer for k, o in owners.items() if whole(o.decl, k)},
         locations={k: v for k, v in locations.items() if whole(location_decls[k], k[0])},
-        users={k: v for k, v in users.items() if whole(user_decls[k], k[0])},
+        users=whole_users,
         settings=settings_of(decls.settings, problems),
     )
 
@@ -329,19 +337,20 @@ def _location(
 
 
 def _user(
+    key: tuple[str, str],
     decl: Decl,
     owner: Known,
     locations: Mapping[tuple[str, str], Location],
     broken_locations: set[tuple[str, str]],
     problems: list[Problem],
 ) -> User:
-    data = decl.data
-    get = decl.value if decl.bad else data.get  # most objects passed: plain lookups
-    customer = owner.customer
-    state = _state(decl)
+    """The user of ``key`` (its customer, its lower-cased email)."""
+    # most objects passed their schema: plain lookups, and whatever is read is known
+    get = decl.value if decl.bad else decl.data.get
+    state: Presence = "absent" if get("state") == "absent" else "present"
     package = get("package")
     location = get("location")
-    ext = customer.external_id
+    ext = key[0]
     if location is not None and state == "present" and decl.ok("state"):
         found = locations.get((ext, location))
         if found is None and (ext, location) not in broken_locations:
@@ -355,18 +364,19 @@ def _user(
             )
         elif found is not None and found.state == "absent":
             problems.append(decl.problem(f"location '{location}' is marked absent", "location"))
-    if location is None and decl.ok("location") and package in CALLING_USER_PACKAGES:
-        location = customer.headquarters
+    if location is None and package in CALLING_USER_PACKAGES and decl.ok("location"):
+        location = owner.customer.headquarters
+    roles = get("roles")
     return User(
         customer=ext,
-        email=data["email"].lower(),
+        email=key[1],
         first_name=get("firstName"),
         last_name=get("lastName"),
         package=package,
         location=location,
         phone_number=get("phoneNumber"),
         extension=get("extension"),
-        roles=tuple(sorted(set(get("roles") or ()))),
+        roles=tuple(sorted(set(roles))) if roles else (),
         state=state,
         source=decl.source(),
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Docs
@@ -109,3 +111,46 @@ def test_parsing_across_processes_gives_the_same_outcome(
     same(check_directory_cached(directory, cache), expected)
     assert entries(cache)  # the workers wrote them
     same(check_directory_cached(directory, cache), expected)
+
+
+def _serial_and_forked(directory: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Checked, Checked]:
+    serial = check_directory(directory)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_CHARS", 0)
+    if parallel.workers_for(1) == 1:
+        pytest.skip("one core, another thread running, or not Linux: parsed in process")
+    return serial, check_directory(directory)
+
+
+@pytest.mark.parametrize("estate", ["desired-state", "tests/desired/broken"])
+def test_uncached_parsing_across_processes_gives_the_same_outcome(
+    estate: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = tmp_path / "estate"
+    shutil.copytree(ROOT / estate, directory)
+    serial, forked = _serial_and_forked(directory, monkeypatch)
+    same(forked, serial)
+
+
+def test_a_child_that_dies_costs_only_its_share_parsed_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = tmp_path / "estate"
+    shutil.copytree(ROOT / "desired-state", directory)
+    sent: list[int] = []
+
+    def dies(*args: object) -> None:
+        os._exit(3)  # in the child only: this process parses its own share with _chunk
+
+    monkeypatch.setattr(parallel, "_sent", dies)
+    monkeypatch.setattr(parallel, "_chunk", _counting(parallel._chunk, sent))
+    serial, forked = _serial_and_forked(directory, monkeypatch)
+    same(forked, serial)
+    assert len(sent) == 3  # serial, this process's share, the dead child's share again
+
+
+def _counting(chunk: Callable[..., Any], calls: list[int]) -> Callable[..., Any]:
+    def counted(*args: Any) -> Any:
+        calls.append(len(args[0]))
+        return chunk(*args)
+
+    return counted
