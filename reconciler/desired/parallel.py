@@ -51,8 +51,9 @@ def parse_and_check(text: str, shown: str, strings: frozenset[str]) -> Parsed:
     return out, problems
 
 
-#: Called in the process that parsed a file with its key and outcome (to cache it there).
-Keep = Callable[[str, Parsed], None]
+#: Called once in each process that parsed files, with each file's key and outcome (to cache
+#: them there).
+Keep = Callable[[list[tuple[str, Parsed]]], None]
 #: One document as it crosses between processes: its text is already on the other side.
 _Plain = tuple[Any, int, dict[tuple[str | int, ...], tuple[int, int]], bool, bool]
 
@@ -60,12 +61,9 @@ _Plain = tuple[Any, int, dict[tuple[str | int, ...], tuple[int, int]], bool, boo
 def _chunk(
     items: Sequence[tuple[str, str, str]], strings: frozenset[str], keep: Keep | None
 ) -> list[Parsed]:
-    out = []
-    for text, shown, key in items:
-        parsed = parse_and_check(text, shown, strings)
-        if keep is not None:
-            keep(key, parsed)
-        out.append(parsed)
+    out = [parse_and_check(text, shown, strings) for text, shown, _ in items]
+    if keep is not None:
+        keep([(key, parsed) for (_, _, key), parsed in zip(items, out, strict=True)])
     return out
 
 
@@ -146,7 +144,7 @@ def _collect(child: tuple[int, int]) -> list[tuple[list[_Plain], list[Problem]]]
 
 def parse_many(items: Items, strings: frozenset[str], keep: Keep | None = None) -> list[Parsed]:
     """``parse_and_check`` of each (text, shown name, key), in order; ``keep`` is called with
-    each key and outcome where the file was parsed (in a child, or here)."""
+    the keys and outcomes of the files each process parsed (in a child, or here)."""
     workers = workers_for(sum(len(text) for text, _, _ in items))
     if workers == 1:
         return _chunk(items, strings, keep)

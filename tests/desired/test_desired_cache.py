@@ -8,10 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from conftest import Docs
 
-from reconciler.desired import Checked, check_directory, parallel
+from reconciler.desired import Checked, check_directory, packs, parallel
 from reconciler.desired.cache import check_directory_cached
 from reconciler.errors import ConfigError
 
@@ -19,7 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def entries(cache: Path) -> set[Path]:
-    return set(cache.rglob("*.json"))
+    """The packs of the cache (entries are kept many to a file)."""
+    return set(cache.rglob("*.pack"))
+
+
+def held(packs: set[Path]) -> int:
+    """How many entries ``packs`` hold: their first line is the index."""
+    return sum(len(orjson.loads(p.read_bytes().split(b"\n", 1)[0])) for p in packs)
 
 
 def same(a: Checked, b: Checked) -> None:
@@ -56,7 +63,7 @@ def test_an_edited_file_is_parsed_again_and_its_problems_found(
     same(result, check_directory(directory))
     assert result.problems
     assert "extension" in str(result.problems[0])
-    assert len(entries(cache) - before) == 1  # the edited file only
+    assert held(entries(cache) - before) == 1  # the edited file only
 
 
 def test_a_file_with_parse_problems_or_odd_values_is_never_cached(
@@ -69,7 +76,7 @@ def test_a_file_with_parse_problems_or_odd_values_is_never_cached(
     result = check_directory_cached(directory, cache)
     same(result, check_directory(directory))
     assert {p.file for p in result.problems} >= {str(directory / "broken.yaml")}
-    assert len(entries(cache)) == 2  # the template and the customer file
+    assert held(entries(cache)) == 2  # the template and the customer file
 
 
 def test_a_damaged_entry_is_ignored(
@@ -154,3 +161,34 @@ def _counting(chunk: Callable[..., Any], calls: list[int]) -> Callable[..., Any]
         return chunk(*args)
 
     return counted
+
+
+def test_packs_are_merged_when_they_pile_up(
+    write: Callable[[Docs], Path], docs: Docs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(packs, "MAX_PACKS", 2)
+    directory = write(docs)
+    cache = tmp_path / "cache"
+    for i in range(6):  # each run parses one new file: one more pack
+        (directory / f"t{i}.yaml").write_text(f"kind: Template\nname: t{i}\n")
+        same(check_directory_cached(directory, cache), check_directory(directory))
+        assert len(entries(cache)) <= 3
+    files = len(list(directory.rglob("*.yaml")))
+    assert held(entries(cache)) == files  # what the last runs used, once each
+    before = entries(cache)
+    same(check_directory_cached(directory, cache), check_directory(directory))
+    assert entries(cache) == before
+
+
+def test_a_damaged_pack_costs_only_a_parse(
+    write: Callable[[Docs], Path], docs: Docs, tmp_path: Path
+) -> None:
+    directory = write(docs)
+    cache = tmp_path / "cache"
+    check_directory_cached(directory, cache)
+    (pack,) = entries(cache)
+    index, body = pack.read_bytes().split(b"\n", 1)
+    pack.write_bytes(index + b"\n" + body.replace(b'"data"', b'"dat"', 1))
+    same(check_directory_cached(directory, cache), check_directory(directory))
+    pack.write_bytes(b"not a pack")
+    same(check_directory_cached(directory, cache), check_directory(directory))
