@@ -11,6 +11,7 @@ the constructor refuses, a syntax error. The composing path then reads the file 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ _MAPPING_END = yaml.MappingEndEvent
 _SEQUENCE_END = yaml.SequenceEndEvent
 _STREAM_END = yaml.StreamEndEvent
 _NESTED = frozenset({"locations", "users"})
+intern = sys.intern
 
 Starts = dict[tuple[str | int, ...], Position]
 
@@ -36,21 +38,21 @@ class _GiveUp(Exception):
 class _Reader:
     """One file's events → plain data; one per file."""
 
-    __slots__ = ("constructor", "get", "keys", "strings")
+    __slots__ = ("constructor", "get", "strings")
 
     def __init__(self, loader: _Composer, strings: frozenset[str]) -> None:
         self.get: Callable[[], Any] = loader.get_event
         self.strings = strings
         self.constructor: yaml.constructor.SafeConstructor | None = None
-        # one object per distinct key of the file: a large estate repeats a few names 10^5 times
-        self.keys: dict[str, str] = {}
 
     def value(self, event: Any, as_text: bool, depth: int) -> Any:
         if event.anchor is not None or event.tag is not None:
             raise _GiveUp
         kind = type(event)
         if kind is _SCALAR:
-            text: str = event.value
+            # one object per distinct text: an estate repeats names, packages, locations and
+            # extensions thousands of times, and the resolved objects keep them
+            text: str = intern(event.value)
             if not event.implicit[0]:  # quoted or a block scalar: a string
                 return text
             if text in _NULL_WORDS:
@@ -76,17 +78,15 @@ class _Reader:
         filled with where each item of its ``locations:``/``users:`` starts."""
         out: dict[str, Any] = {}
         count = 0
-        keys = self.keys
         strings = self.strings
         get = self.get
         event = get()
         while type(event) is not _MAPPING_END:
             if type(event) is not _SCALAR or event.anchor is not None or event.tag is not None:
                 raise _GiveUp
-            key: str = event.value
+            key: str = intern(event.value)
             if key == "<<":  # a merge key when plain, and rare either way
                 raise _GiveUp
-            key = keys.setdefault(key, key)
             count += 1
             event = get()
             if starts is not None and key in _NESTED and type(event) is _SEQUENCE:

@@ -16,6 +16,7 @@ problem. Objects with schema problems are kept out of the returned ``State``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -75,7 +76,7 @@ def resolve(decls: Declarations, problems: list[Problem]) -> State:
     )
     user_decls = unique(
         (
-            ((ext, d.data["email"].lower()), d)
+            ((ext, _lower(d.data["email"])), d)
             for ext, d in decls.users
             if not d.path or id(d.doc) not in dropped
         ),
@@ -127,6 +128,18 @@ def resolve(decls: Declarations, problems: list[Problem]) -> State:
         users=whole_users,
         settings=settings_of(decls.settings, problems),
     )
+
+
+def _shared(value: Any) -> Any:
+    """One object per distinct text among the users (names, packages, locations, extensions
+    repeat thousands of times in an estate, and a cached load reads each as its own)."""
+    return sys.intern(value) if type(value) is str else value
+
+
+def _lower(email: str) -> str:
+    """``email`` lower-cased; the same object when it already is (one string fewer a user)."""
+    lower = email.lower()
+    return email if lower == email else lower
 
 
 def _state(decl: Decl) -> Presence:
@@ -370,12 +383,12 @@ def _user(
     return User(
         customer=ext,
         email=key[1],
-        first_name=get("firstName"),
-        last_name=get("lastName"),
-        package=package,
-        location=location,
+        first_name=_shared(get("firstName")),
+        last_name=_shared(get("lastName")),
+        package=_shared(package),
+        location=_shared(location),
         phone_number=get("phoneNumber"),
-        extension=get("extension"),
+        extension=_shared(get("extension")),
         roles=tuple(sorted(set(roles))) if roles else (),
         state=state,
         source=decl.source(),
