@@ -111,8 +111,13 @@ def _fork(share: Items, strings: frozenset[str], keep: Keep | None) -> tuple[int
     """A child parsing ``share`` into a pipe: its process id and the pipe's reading end."""
     try:
         read, write = os.pipe()
+    except OSError:
+        return None
+    try:
         pid = os.fork()
     except OSError:
+        os.close(read)
+        os.close(write)
         return None
     if pid:
         os.close(write)
@@ -137,7 +142,7 @@ def _collect(child: tuple[int, int]) -> list[tuple[list[_Plain], list[Problem]]]
         if status != 0:
             return None
         found: Any = pickle.loads(data)  # noqa: S301 - our own child, through our own pipe
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+    except Exception:  # whatever went wrong there, this process parses the share itself
         return None
     return found if isinstance(found, list) else None
 
@@ -148,7 +153,7 @@ def parse_many(items: Items, strings: frozenset[str], keep: Keep | None = None) 
     workers = workers_for(sum(len(text) for text, _, _ in items))
     if workers == 1:
         return _chunk(items, strings, keep)
-    mine, *theirs = _shares(items, workers)
+    mine, *theirs = _shares(items, min(workers, len(items)))
     children = [_fork(share, strings, keep) for share in theirs]
     try:
         out = _chunk(mine, strings, keep)
