@@ -92,7 +92,7 @@ class Packs:
 
     def tidy(self, cache: Path, used: Collection[str]) -> None:
         """Merge every pack into one of the entries ``used`` when they have piled up."""
-        held = sum(len(self.get(key)[0]) for key in used if key in self._found)
+        held = sum(self._found[key][0][3] for key in used if key in self._found)
         if len(self.files) <= MAX_PACKS and self.size <= 2 * held + (1 << 20):
             return
         merged = write_pack(cache, ((key, self.get(key)[0]) for key in used if key in self._found))
