@@ -14,11 +14,10 @@ from pathlib import Path
 from reconciler.errors import ConfigError, Problem, ValidationFailed
 from reconciler.model import State
 
-from . import schemas
-from .build import Declarations, allows_empty, declare
+from .build import Declarations, allows_empty
 from .changed import customers_changed_since, scope_changed_since
+from .collector import pausing
 from .resolve import resolve
-from .yamlio import read_directory
 
 __all__ = [
     "Checked",
@@ -40,6 +39,7 @@ class Checked:
     counts: Counter[str]
 
 
+@pausing
 def check_directory(directory: Path) -> Checked:
     """Check everything; the problems come sorted.
 
@@ -47,10 +47,10 @@ def check_directory(directory: Path) -> Checked:
     Location or User: most likely a mistyped path) without a ``Settings`` document that says
     ``allowEmpty: true``.
     """
-    docs, problems, files = read_directory(Path(directory), schemas.string_fields())
-    decls, schema_problems = declare(docs)
-    problems.extend(schema_problems)
-    return checked_of(directory, decls, problems, files)
+    from .cache import check_sources, read_sources  # it builds on this module
+
+    sources, problems = read_sources(Path(directory), b"")
+    return check_sources(directory, sources, problems, None)[0]
 
 
 def checked_of(

@@ -63,7 +63,8 @@ class Decl:
         return self.doc.problem((*self.path, *fields), message, key=key)
 
     def source(self) -> Source:
-        line, col = self.doc.position(self.path)
+        found = self.doc.starts.get(self.path)  # every object's start is kept
+        line, col = found if found is not None else self.doc.position(self.path)
         return Source(self.doc.file, line, col)
 
     def where(self, *fields: str | int) -> str:
@@ -179,6 +180,9 @@ def _blanks(data: Any) -> list[tuple[Path, str]]:
     return found
 
 
+_NOTHING: frozenset[Path] = frozenset()
+
+
 def _relative(bad: set[Path], prefix: Path) -> frozenset[Path]:
     """The bad paths under ``prefix``, relative to it; the prefix itself is not one of them."""
     n = len(prefix)
@@ -232,21 +236,22 @@ def _declare_customer(out: Declarations, decl: Decl, bad: set[Path]) -> None:
     data = decl.data
     ext = data["externalId"]
     out.customers.append(decl)
+    doc = decl.doc
     for nested, key in (("locations", "name"), ("users", "email")):
         items = data.get(nested)
         if not isinstance(items, list) or (nested,) in decl.bad:
             continue
+        declared = out.locations if nested == "locations" else out.users
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 continue
-            child = Decl(decl.doc, (nested, i), item, _relative(bad, (nested, i)))
-            if not _keys_ok(child, key):
+            path = (nested, i)
+            child = Decl(doc, path, item, _relative(bad, path) if bad else _NOTHING)
+            if not (isinstance(item.get(key), str) and (not child.bad or child.ok(key))):
                 if nested == "locations":
                     out.broken_locations.add((ext, _text(item, "name") or ""))
-            elif nested == "locations":
-                out.locations.append((ext, child))
             else:
-                out.users.append((ext, child))
+                declared.append((ext, child))
 
 
 def unique(

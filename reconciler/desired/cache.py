@@ -12,7 +12,8 @@ An entry is the documents of one file as plain JSON (data, positions of the docu
 nested items, whether the document's own checks passed), under the SHA-256 of the tool's
 version, the loader's sources and schemas, the file's name and its bytes. Files with a problem
 while parsing, or with values JSON cannot carry back unchanged (timestamps, binary, non-finite
-numbers), are never cached: they are parsed each time. The entries are data, never code, but a
+numbers), are never cached: they are parsed each time. Entries are kept many to a file
+(:mod:`reconciler.desired.packs`). The entries are data, never code, but a
 forged entry could declare a file valid: keep the cache directory as trusted as the checkout
 (the default, inside the repository's git directory, cannot come from a commit).
 """
@@ -24,7 +25,6 @@ import functools
 import hashlib
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,20 +36,23 @@ from reconciler import __version__
 from reconciler.errors import ConfigError, Problem
 
 from . import Checked, checked_of, schemas
-from .build import Declarations, _declare, _envelope, document_errors
+from .build import Declarations, _declare, _declare_key, _envelope, document_errors
+from .collector import pausing
 from .files import read_bytes, yaml_files
+from .packs import Packs, write_pack
 from .parallel import Parsed, parse_many
 from .yamlio import Document, FileText
 
 #: Bumped when an entry's shape changes; the loader's sources are part of the key as well.
-FORMAT = 2
+FORMAT = 3
 #: The folder of the cache inside a repository's git directory.
 GIT_FOLDER = "reconciler-cache"
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One YAML file as read: its bytes as text and its entry's key (None: not UTF-8)."""
+    """One YAML file as read: its bytes as text (None: not read, or not UTF-8; the problem is
+    reported) and its entry's key."""
 
     shown: str
     text: str | None
@@ -86,9 +89,10 @@ def read_sources(directory: Path, salt: bytes) -> tuple[list[Source], list[Probl
         shown = str(path)
         raw, refused = read_bytes(path, shown, root)
         if raw is None:
-            # the same refusals as an uncached load: links out of the directory, devices,
-            # FIFOs and oversized files are problems, never read
+            # links out of the directory, devices, FIFOs and oversized files are problems,
+            # never read (but counted among the files, as found)
             problems.extend([refused] if refused is not None else [])
+            sources.append(Source(shown, None, ""))
             continue
         key = hashlib.sha256(salt + shown.encode() + b"\0" + raw).hexdigest()
         try:
@@ -99,6 +103,7 @@ def read_sources(directory: Path, salt: bytes) -> tuple[list[Source], list[Probl
     return sources, problems
 
 
+@pausing
 def check_directory_cached(directory: Path, cache: Path) -> Checked:
     """``check_directory(directory)``, reading and writing entries below ``cache``; a
     directory without problems also leaves its verdict there."""
@@ -112,7 +117,7 @@ def check_directory_cached(directory: Path, cache: Path) -> Checked:
 
 
 def check_sources(
-    directory: Path, sources: list[Source], problems: list[Problem], cache: Path
+    directory: Path, sources: list[Source], problems: list[Problem], cache: Path | None
 ) -> tuple[Checked, list[Document]]:
     """The outcome of checking ``sources`` (their parse problems added), and the documents."""
     docs, clean = documents(sources, cache, problems)
@@ -123,26 +128,30 @@ def check_sources(
 
 
 def documents(
-    sources: list[Source], cache: Path, problems: list[Problem]
+    sources: list[Source], cache: Path | None, problems: list[Problem]
 ) -> tuple[list[Document], list[bool]]:
-    """The documents of ``sources`` from their entries, parsing (and caching) the others."""
+    """The documents of ``sources`` from their entries, parsing (and caching) the others;
+    ``cache`` None: parse them all, keep nothing."""
     found: dict[str, list[tuple[Document, bool]]] = {}
     missing: list[Source] = []
+    packs = Packs(cache) if cache is not None else None
     for source in sources:
         if source.text is None:
             continue
-        hit = read_entry(cache, source)
+        hit = read_entry(packs, source) if packs is not None else None
         if hit is None:
             missing.append(source)
         else:
             found[source.shown] = hit
     items = [(s.text or "", s.shown, s.key) for s in missing]
-    keep = functools.partial(_keep, cache)
+    keep = functools.partial(_keep, cache) if cache is not None else None
     for source, (parsed, file_problems) in zip(
         missing, parse_many(items, schemas.string_fields(), keep), strict=True
     ):
         found[source.shown] = parsed
         problems.extend(file_problems)
+    if packs is not None and cache is not None:
+        packs.tidy(cache, [s.key for s in sources if s.text is not None])
     docs: list[Document] = []
     clean: list[bool] = []
     for source in sources:
@@ -157,11 +166,11 @@ def declare_one(out: Declarations, doc: Document, clean: bool, problems: list[Pr
     kind = _envelope(doc, problems)
     if kind is None:
         return
-    if doc.broken:
-        bad: set[tuple[str | int, ...]] = {("kind",)}
-    elif clean:
-        bad = set()
-    else:
+    if doc.broken:  # a value was lost (already reported): keep its key only
+        _declare_key(out, kind, doc.data)
+        return
+    bad: set[tuple[str | int, ...]] = set()
+    if not clean:
         errors = document_errors(doc, kind)
         problems.extend(p for _, p in errors)
         bad = {path for path, _ in errors}
@@ -174,16 +183,12 @@ def file_salt() -> bytes:
     here = Path(__file__).resolve().parent
     strings = sorted(schemas.string_fields())
     digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{yaml.__version__}\0{strings}".encode())
-    for name in ("yamlio.py", "build.py", "schemas.py", "cache.py", "parallel.py"):
+    for name in ("loader.py", "events.py", "yamlio.py", "build.py", "schemas.py", "cache.py"):
         with contextlib.suppress(OSError):
             digest.update((here / name).read_bytes())
     for kind in sorted(schemas.KINDS):
         digest.update(orjson.dumps(schemas.load_schema(schemas.KINDS[kind])))
     return digest.digest()
-
-
-def _entry(cache: Path, key: str) -> Path:
-    return cache / key[:2] / f"{key}.json"
 
 
 def _plain(value: Any) -> bool:
@@ -201,51 +206,47 @@ def _plain(value: Any) -> bool:
     return False
 
 
-def write_atomically(path: Path, body: bytes) -> None:
-    """Write ``path`` whole or not at all (two runs at once may write the same entry); a
-    cache that cannot be written only costs time."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=".entry-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(body)
-        os.replace(name, path)
-    except OSError:
-        return
+def _keep(cache: Path, parsed: list[tuple[str, Parsed]]) -> None:
+    """Cache the files of one process in one pack, but none with problems or values JSON
+    cannot carry back."""
+    write_pack(
+        cache,
+        (
+            (key, _body(found))
+            for key, (found, problems) in parsed
+            if not problems and all(_plain(d.data) for d, _ in found)
+        ),
+    )
 
 
-def _keep(cache: Path, key: str, parsed: Parsed) -> None:
-    """Cache one parsed file, unless it had problems or values JSON cannot carry back."""
-    found, problems = parsed
-    if not problems and all(_plain(d.data) for d, _ in found):
-        _write(_entry(cache, key), found)
+def _body(found: list[tuple[Document, bool]]) -> bytes:
+    return orjson.dumps(
+        [
+            {
+                "data": doc.data,
+                "index": doc.index,
+                "starts": [[list(path), list(pos)] for path, pos in doc.starts.items()],
+                "clean": ok,
+            }
+            for doc, ok in found
+        ]
+    )
 
 
-def _write(entry: Path, found: list[tuple[Document, bool]]) -> None:
-    body = [
-        {
-            "data": doc.data,
-            "index": doc.index,
-            "starts": [[list(path), list(pos)] for path, pos in doc.starts.items()],
-            "clean": ok,
-        }
-        for doc, ok in found
-    ]
-    write_atomically(entry, orjson.dumps(body))
-
-
-def read_entry(cache: Path, source: Source) -> list[tuple[Document, bool]] | None:
-    """The cached documents of one file, or None (missing, unreadable or malformed)."""
+def read_entry(packs: Packs, source: Source) -> list[tuple[Document, bool]] | None:
+    """The cached documents of one file, or None (missing, or no copy can be read)."""
     if source.text is None:
         return None
-    try:
-        body = orjson.loads(_entry(cache, source.key).read_bytes())
-        text = FileText(source.text)
-        found = []
-        for item in body:
-            starts = {tuple(path): (int(pos[0]), int(pos[1])) for path, pos in item["starts"]}
-            doc = Document(source.shown, item["data"], text, int(item["index"]), starts)
-            found.append((doc, bool(item["clean"])))
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
-        return None
-    return found
+    for body in packs.get(source.key):
+        try:
+            items = orjson.loads(body)
+            text = FileText(source.text)
+            found = []
+            for item in items:
+                starts = {tuple(path): (int(pos[0]), int(pos[1])) for path, pos in item["starts"]}
+                doc = Document(source.shown, item["data"], text, int(item["index"]), starts)
+                found.append((doc, bool(item["clean"])))
+        except (ValueError, KeyError, TypeError, IndexError):
+            continue
+        return found
+    return None

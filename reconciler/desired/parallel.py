@@ -1,23 +1,24 @@
 """Parse and check many YAML files, across the machine's cores when that pays.
 
-Parsing with positions is the largest part of a cold load (about 60 % at 100,000 users) and
-each file is parsed on its own, so the files are split over forked worker processes. Forked,
+Parsing is the largest part of a cold load and each file is parsed on its own, so the files
+are split by size into one share per core: forked children parse theirs while this process
+parses its own, then reads the children's documents back (pickled, through a pipe). Forked,
 not spawned: a spawned worker first imports the tool again, which costs more than the parse
-of a typical directory. Only on Linux, with more than one core, with no other thread running
-(forking a threaded process is unsafe) and with enough text to pay for the workers;
-otherwise, and whenever the workers cannot be started, the files are parsed here. The outcome
-is the same either way: each file's documents and problems, in the order given.
+of a typical directory; and this process works too, since on two cores a pool of two
+workers would leave it waiting. Only on Linux, with more than one core, with no other thread
+running (forking a threaded process is unsafe) and with enough text to pay for the fork;
+otherwise, and whenever a child cannot be started or does not answer, the files are parsed
+here. The outcome is the same either way: each file's documents and problems, in order.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import pickle
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from reconciler.errors import Problem
@@ -26,11 +27,9 @@ from . import schemas
 from .build import document_errors
 from .yamlio import Document, FileText, parse
 
-#: Below this much text the workers cost more than they save (~2 ms to fork each, and the
-#: documents come back pickled).
+#: Below this much text a child costs more than it saves (a few ms to fork, and the documents
+#: come back pickled).
 PARALLEL_MIN_CHARS = 2_000_000
-#: Chunks per worker: enough to even out files of different sizes.
-CHUNKS_PER_WORKER = 4
 
 Parsed = tuple[list[tuple[Document, bool]], list[Problem]]
 
@@ -52,8 +51,9 @@ def parse_and_check(text: str, shown: str, strings: frozenset[str]) -> Parsed:
     return out, problems
 
 
-#: Called in the process that parsed a file with its key and outcome (to cache it there).
-Keep = Callable[[str, Parsed], None]
+#: Called once in each process that parsed files, with each file's key and outcome (to cache
+#: them there).
+Keep = Callable[[list[tuple[str, Parsed]]], None]
 #: One document as it crosses between processes: its text is already on the other side.
 _Plain = tuple[Any, int, dict[tuple[str | int, ...], tuple[int, int]], bool, bool]
 
@@ -61,12 +61,9 @@ _Plain = tuple[Any, int, dict[tuple[str | int, ...], tuple[int, int]], bool, boo
 def _chunk(
     items: Sequence[tuple[str, str, str]], strings: frozenset[str], keep: Keep | None
 ) -> list[Parsed]:
-    out = []
-    for text, shown, key in items:
-        parsed = parse_and_check(text, shown, strings)
-        if keep is not None:
-            keep(key, parsed)
-        out.append(parsed)
+    out = [parse_and_check(text, shown, strings) for text, shown, _ in items]
+    if keep is not None:
+        keep([(key, parsed) for (_, _, key), parsed in zip(items, out, strict=True)])
     return out
 
 
@@ -81,7 +78,7 @@ def _sent(
 
 
 def workers_for(chars: int) -> int:
-    """How many worker processes to parse ``chars`` of text with (0: parse here)."""
+    """How many processes to parse ``chars`` of text with, this one included (1: only here)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if (
         sys.platform != "linux"
@@ -89,34 +86,94 @@ def workers_for(chars: int) -> int:
         or chars < PARALLEL_MIN_CHARS
         or threading.active_count() > 1
     ):
-        return 0
+        return 1
     return min(cores or 1, 8)
 
 
-def parse_many(
-    items: Sequence[tuple[str, str, str]], strings: frozenset[str], keep: Keep | None = None
-) -> list[Parsed]:
-    """``parse_and_check`` of each (text, shown name, key), in order; ``keep`` is called with
-    each key and outcome where the file was parsed (a module-level function or a partial of
-    one: it may be sent to a worker)."""
-    workers = workers_for(sum(len(text) for text, _, _ in items))
-    if not workers:
-        return _chunk(items, strings, keep)
-    size = max(1, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+Items = Sequence[tuple[str, str, str]]
+
+
+def _shares(items: Items, count: int) -> list[Items]:
+    """``items`` cut into ``count`` runs of about equal text, in order."""
+    total = sum(len(text) for text, _, _ in items)
+    shares: list[Items] = []
+    start = done = 0
+    for i, (text, _, _) in enumerate(items):
+        done += len(text)
+        if done * count >= total * (len(shares) + 1) and len(shares) < count - 1:
+            shares.append(items[start : i + 1])
+            start = i + 1
+    shares.append(items[start:])
+    return shares
+
+
+def _fork(share: Items, strings: frozenset[str], keep: Keep | None) -> tuple[int, int] | None:
+    """A child parsing ``share`` into a pipe: its process id and the pipe's reading end."""
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            done = pool.map(_sent, chunks, [strings] * len(chunks), [keep] * len(chunks))
-            sent = [parsed for chunk in done for parsed in chunk]
-    except (OSError, BrokenProcessPool):  # no processes to be had, or one died: do it here
+        read, write = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None
+    if pid:
+        os.close(write)
+        return pid, read
+    code = 1
+    try:  # the child: never returns into the caller
+        os.close(read)
+        with os.fdopen(write, "wb") as out:
+            pickle.dump(_sent(share, strings, keep), out, pickle.HIGHEST_PROTOCOL)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _collect(child: tuple[int, int]) -> list[tuple[list[_Plain], list[Problem]]] | None:
+    """What a child sent, or None when it died or sent something else."""
+    pid, read = child
+    try:
+        with os.fdopen(read, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0:
+            return None
+        found: Any = pickle.loads(data)  # noqa: S301 - our own child, through our own pipe
+    except Exception:  # whatever went wrong there, this process parses the share itself
+        return None
+    return found if isinstance(found, list) else None
+
+
+def parse_many(items: Items, strings: frozenset[str], keep: Keep | None = None) -> list[Parsed]:
+    """``parse_and_check`` of each (text, shown name, key), in order; ``keep`` is called with
+    the keys and outcomes of the files each process parsed (in a child, or here)."""
+    workers = workers_for(sum(len(text) for text, _, _ in items))
+    if workers == 1:
         return _chunk(items, strings, keep)
-    out: list[Parsed] = []
-    for (text, shown, _), (plain, problems) in zip(items, sent, strict=True):
-        source = FileText(text)
-        docs = [
-            (Document(shown, data, source, index, starts, broken), ok)
-            for data, index, starts, broken, ok in plain
-        ]
-        out.append((docs, problems))
+    mine, *theirs = _shares(items, min(workers, len(items)))
+    children = [_fork(share, strings, keep) for share in theirs]
+    try:
+        out = _chunk(mine, strings, keep)
+    except BaseException:  # interrupted: no child is left parsing or blocked on its pipe
+        for child in children:
+            if child is not None:
+                os.kill(child[0], signal.SIGKILL)
+                os.close(child[1])
+                os.waitpid(child[0], 0)
+        raise
+    for share, child in zip(theirs, children, strict=True):
+        sent = _collect(child) if child is not None else None
+        if sent is None or len(sent) != len(share):  # parse them here after all
+            out.extend(_chunk(share, strings, keep))
+            continue
+        for (text, shown, _), (plain, problems) in zip(share, sent, strict=True):
+            source = FileText(text)
+            docs = [
+                (Document(shown, data, source, index, starts, broken), ok)
+                for data, index, starts, broken, ok in plain
+            ]
+            out.append((docs, problems))
     return out

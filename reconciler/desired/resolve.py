@@ -16,6 +16,7 @@ problem. Objects with schema problems are kept out of the returned ``State``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -75,7 +76,11 @@ def resolve(decls: Declarations, problems: list[Problem]) -> State:
         problems,
     )
     user_decls = unique(
-        (((ext, d.data["email"].lower()), d) for ext, d in decls.users if counted(d)),
+        (
+            ((ext, _lower(d.data["email"])), d)
+            for ext, d in decls.users
+            if not d.path or id(d.doc) not in dropped
+        ),
         "user",
         "email",
         problems,
@@ -92,21 +97,25 @@ def resolve(decls: Declarations, problems: list[Problem]) -> State:
             locations[key] = _location(decl, owner, templates, problems)
     locations = with_calling(locations, location_decls, {k: o.customer for k, o in owners.items()})
     users: dict[tuple[str, str], User] = {}
+    #: the users of present customers whose own state passed; and those kept in the state
+    present: dict[tuple[str, str], User] = {}
+    whole_users: dict[tuple[str, str], User] = {}
     for key, decl in user_decls.items():
-        owner = _owner(key[0], decl, owners, known_customers, problems)
-        if owner is not None:
-            users[key] = _user(decl, owner, locations, decls.broken_locations, problems)
+        owner = owners.get(key[0]) or _owner(key[0], decl, owners, known_customers, problems)
+        if owner is None:
+            continue
+        user = users[key] = _user(key, decl, owner, locations, decls.broken_locations, problems)
+        if owner.present and decl.ok("state"):
+            present[key] = user
+            if user.state == "present":
+                problems.extend(user_rules(user, decl, owner))
+        if not decl.bad and not owner.partial:
+            whole_users[key] = user
     for owner in owners.values():
         if owner.present:
             problems.extend(customer_rules(owner, locations, decls.broken_locations))
     problems.extend(rename_rules(locations, location_decls))
     problems.extend(location_name_rules(location_decls))
-    for key, user in users.items():
-        owner = owners[key[0]]
-        decl = user_decls[key]
-        if owner.present and decl.ok("state") and user.state == "present":
-            problems.extend(user_rules(user, decl, owner))
-    present = {k: u for k, u in users.items() if owners[k[0]].present and user_decls[k].ok("state")}
     problems.extend(number_rules(present, user_decls))
     problems.extend(email_rules(present, user_decls))
     problems.extend(calling_rules(locations, location_decls, users, user_decls))
@@ -118,9 +127,21 @@ def resolve(decls: Declarations, problems: list[Problem]) -> State:
         templates={k: t for k, t in templates.items() if whole(template_decls[k])},
         customers={k: o.customer for k, o in owners.items() if whole(o.decl, k)},
         locations={k: v for k, v in locations.items() if whole(location_decls[k], k[0])},
-        users={k: v for k, v in users.items() if whole(user_decls[k], k[0])},
+        users=whole_users,
         settings=settings_of(decls.settings, problems),
     )
+
+
+def _shared(value: Any) -> Any:
+    """One object per distinct text among the users (names, packages, locations, extensions
+    repeat thousands of times in an estate, and a cached load reads each as its own)."""
+    return sys.intern(value) if type(value) is str else value
+
+
+def _lower(email: str) -> str:
+    """``email`` lower-cased; the same object when it already is (one string fewer a user)."""
+    lower = email.lower()
+    return email if lower == email else lower
 
 
 def _state(decl: Decl) -> Presence:
@@ -331,19 +352,20 @@ def _location(
 
 
 def _user(
+    key: tuple[str, str],
     decl: Decl,
     owner: Known,
     locations: Mapping[tuple[str, str], Location],
     broken_locations: set[tuple[str, str]],
     problems: list[Problem],
 ) -> User:
-    data = decl.data
-    get = decl.value if decl.bad else data.get  # most objects passed: plain lookups
-    customer = owner.customer
-    state = _state(decl)
+    """The user of ``key`` (its customer, its lower-cased email)."""
+    # most objects passed their schema: plain lookups, and whatever is read is known
+    get = decl.value if decl.bad else decl.data.get
+    state: Presence = "absent" if get("state") == "absent" else "present"
     package = get("package")
     location = get("location")
-    ext = customer.external_id
+    ext = key[0]
     if location is not None and state == "present" and decl.ok("state"):
         found = locations.get((ext, location))
         if found is None and (ext, location) not in broken_locations:
@@ -357,18 +379,19 @@ def _user(
             )
         elif found is not None and found.state == "absent":
             problems.append(decl.problem(f"location '{location}' is marked absent", "location"))
-    if location is None and decl.ok("location") and package in CALLING_USER_PACKAGES:
-        location = customer.headquarters
+    if location is None and package in CALLING_USER_PACKAGES and decl.ok("location"):
+        location = owner.customer.headquarters
+    roles = get("roles")
     return User(
         customer=ext,
-        email=data["email"].lower(),
-        first_name=get("firstName"),
-        last_name=get("lastName"),
-        package=package,
-        location=location,
+        email=key[1],
+        first_name=_shared(get("firstName")),
+        last_name=_shared(get("lastName")),
+        package=_shared(package),
+        location=_shared(location),
         phone_number=get("phoneNumber"),
-        extension=get("extension"),
-        roles=tuple(sorted(set(get("roles") or ()))),
+        extension=_shared(get("extension")),
+        roles=tuple(sorted(set(roles))) if roles else (),
         state=state,
         source=decl.source(),
     )

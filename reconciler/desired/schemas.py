@@ -3,11 +3,11 @@
 The schema files live in the repository's top-level ``schemas/`` (where editors find them) and
 ship inside the package as ``reconciler/schemas`` (a link to that folder in the source tree).
 
-Two engines, one schema: fastjsonschema compiles each kind to Python code and answers "valid?"
-about ten times faster, which is what a 100,000-user estate needs; only a document it rejects
-goes through jsonschema, whose errors carry what the messages need. The schemas use only
-keywords both engines read alike (draft-07's, with ``$defs`` as a plain JSON pointer), and a
-test holds the two to the same verdicts.
+Two engines, one schema (draft 2020-12 for both): jsonschema-rs answers "valid?" in native code,
+0.08 s for the 2,000 documents of a 100,000-user estate against 0.75 s for fastjsonschema's
+generated Python (and it changes nothing in the data, where fastjsonschema filled in defaults);
+only a document it rejects goes through jsonschema, whose errors carry what the messages need.
+A test holds the two to the same verdicts.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import fastjsonschema
+import jsonschema_rs
 
 from reconciler.errors import ConfigError, Problem
 
@@ -115,10 +115,18 @@ def validator(kind: str) -> Draft202012Validator:
 
 
 @functools.cache
-def fast_validator(kind: str) -> Callable[[Any], Any]:
-    """The compiled fast check of one kind: returns, or raises ``JsonSchemaValueException``."""
-    schema = {**load_schema(KINDS[kind]), "$schema": "http://json-schema.org/draft-07/schema#"}
-    return fastjsonschema.compile(schema)
+def fast_validator(kind: str) -> jsonschema_rs.Draft202012Validator:
+    """The fast check of one kind (built once per process)."""
+    return jsonschema_rs.Draft202012Validator(load_schema(KINDS[kind]))
+
+
+def passes(kind: str, data: Any) -> bool:
+    """Whether ``data`` is valid for ``kind`` by the fast check; a value it cannot take (a date,
+    a set) is not valid, and jsonschema tells why."""
+    try:
+        return fast_validator(kind).is_valid(data)
+    except ValueError:
+        return False
 
 
 @functools.cache
@@ -154,11 +162,7 @@ def check(
 
     Missing required fields of one object make one problem, not one per field.
     """
-    try:
-        fast_validator(kind)(data)
-    except fastjsonschema.JsonSchemaValueException as fast:
-        rejected = fast
-    else:
+    if passes(kind, data):
         return []
     out: list[tuple[tuple[Any, ...], Problem]] = []
     missing: dict[tuple[Any, ...], list[str]] = {}
@@ -176,9 +180,20 @@ def check(
         plural = "s" if len(names) > 1 else ""
         out.append((path, doc.problem(path, f"{prefix}missing required field{plural} {fields}")))
     if not out:  # the engines disagree: never let the document pass unreported
-        path = tuple(rejected.path[1:])
-        out.append((path, doc.problem(path, f"{_where(path) or 'document'}: {rejected.message}")))
+        path, message = _rejected(kind, data)
+        out.append((path, doc.problem(path, f"{_where(path) or 'document'}: {message}")))
     return out
+
+
+def _rejected(kind: str, data: Any) -> tuple[tuple[Any, ...], str]:
+    """Where and why the fast check rejects ``data``."""
+    try:
+        error = next(iter(fast_validator(kind).iter_errors(data)), None)
+    except ValueError as exc:  # a value it cannot take
+        return (), str(exc)
+    if error is None:  # pragma: no cover - it passed after all
+        return (), "rejected"
+    return tuple(error.instance_path), str(error.message)
 
 
 def _where(path: tuple[Any, ...]) -> str:

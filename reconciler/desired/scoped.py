@@ -40,10 +40,11 @@ from .cache import (
     file_salt,
     read_entry,
     read_sources,
-    write_atomically,
 )
 from .changed import Declared, scope_changed_since
 from .checks import _time_zones
+from .collector import pausing
+from .packs import Packs, write_atomically
 from .resolve import resolve
 from .yamlio import Document
 
@@ -62,6 +63,7 @@ class Loaded:
     scope: frozenset[str] | None = None
 
 
+@pausing
 def load_cached(
     directory: Path,
     cache: Path | None,
@@ -166,10 +168,11 @@ def _load_scope(
     needed = set(shared) | {f for f, exts in declared.customers.items() if scope & exts}
     decls = Declarations()
     problems: list[Problem] = []
+    packs = Packs(cache)
     for source in sources:
         if source.shown not in needed:
             continue
-        found = read_entry(cache, source)
+        found = read_entry(packs, source)
         if found is None:
             return None
         for doc, ok in found:

@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,25 +33,23 @@ import yaml
 
 from reconciler.errors import ConfigError, Problem
 
+from .events import plain_documents
 from .files import read_bytes, yaml_files
+from .loader import (
+    _MAP,
+    _MERGE,
+    _NULL_WORDS,
+    _PLAIN,
+    _RESOLVER,
+    _SEQ,
+    _STR,
+    MAX_ALIASED_VALUES,
+    MAX_NESTING,
+    Position,
+    _documents,
+)
 
-_STR = "tag:yaml.org,2002:str"
-_NULL = "tag:yaml.org,2002:null"
-_BOOL = "tag:yaml.org,2002:bool"
-_MERGE = "tag:yaml.org,2002:merge"
-_SEQ = "tag:yaml.org,2002:seq"
-_MAP = "tag:yaml.org,2002:map"
-#: Tag of a plain scalar whose type is decided only when its value is needed.
-_PLAIN = "?plain"
-_NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 _NESTED = ("locations", "users")
-
-Position = tuple[int, int]
-
-#: Mappings and lists nested deeper than this are a problem (desired state nests 4 levels).
-MAX_NESTING = 64
-#: Values one file may reach through aliases; more is a problem, not a slow expansion.
-MAX_ALIASED_VALUES = 100_000
 
 
 class _Unbounded(Exception):
@@ -62,77 +59,6 @@ class _Unbounded(Exception):
         super().__init__(message)
         self.node = node
         self.message = message
-
-
-class _Resolver(yaml.resolver.Resolver):
-    """YAML 1.1 resolution, except that booleans are only true/false (as in YAML 1.2)."""
-
-
-_Resolver.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL]
-    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
-}
-_Resolver.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_RESOLVER = _Resolver()
-
-
-class _LazyResolver(yaml.resolver.BaseResolver):
-    """Leaves plain scalars untyped: most are strings by schema, and resolving costs time."""
-
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        """No path resolvers here: skip the bookkeeping the composer asks for per node."""
-
-    def ascend_resolver(self) -> None:
-        """See ``descend_resolver``."""
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is yaml.ScalarNode and implicit[0]:
-            return _PLAIN
-        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-
-
-if yaml.__with_libyaml__:
-    from yaml._yaml import CParser
-
-    class _Composer(CParser, _LazyResolver):
-        """libyaml parses (several times faster); nodes keep their marks all the same."""
-
-        def __init__(self, stream: str) -> None:
-            CParser.__init__(self, stream)
-            _LazyResolver.__init__(self)
-
-else:  # pragma: no cover - PyYAML built without libyaml
-
-    class _Composer(  # type: ignore[no-redef]
-        yaml.reader.Reader,
-        yaml.scanner.Scanner,
-        yaml.parser.Parser,
-        yaml.composer.Composer,
-        _LazyResolver,
-    ):
-        def __init__(self, stream: str) -> None:
-            yaml.reader.Reader.__init__(self, stream)
-            yaml.scanner.Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
-            yaml.composer.Composer.__init__(self)
-            _LazyResolver.__init__(self)
-
-
-def _documents(text: str) -> Iterator[yaml.Node]:
-    """The non-empty documents of ``text``; a syntax error ends it (``MarkedYAMLError``)."""
-    loader = _Composer(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None or (
-                isinstance(node, yaml.ScalarNode) and node.value in _NULL_WORDS and not node.style
-            ):
-                continue
-            yield node
-    finally:
-        loader.dispose()
 
 
 class FileText:
@@ -342,8 +268,22 @@ def parse(
     text: str, shown: str, string_fields: frozenset[str]
 ) -> tuple[list[Document], list[Problem]]:
     """Every non-empty document of ``text`` (named ``shown`` in problems), and the problems."""
-    converter = _Converter(shown, string_fields)
     source = FileText(text)
+    plain = plain_documents(text, string_fields)
+    if plain is not None:
+        return [
+            Document(shown, data, source, i, starts) for i, (data, starts) in enumerate(plain)
+        ], []
+    return composed(source, shown, string_fields)
+
+
+def composed(
+    source: FileText, shown: str, string_fields: frozenset[str]
+) -> tuple[list[Document], list[Problem]]:
+    """``parse`` by composing nodes: the way of every file, and the only one for a file with
+    anchors, tags, duplicate keys or problems."""
+    text = source.text
+    converter = _Converter(shown, string_fields)
     docs: list[Document] = []
     try:
         for node in _documents(text):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 from conftest import Docs
 
-from reconciler.desired import Checked, check_directory, parallel
+from reconciler.desired import Checked, check_directory, packs, parallel
 from reconciler.desired.cache import check_directory_cached
 from reconciler.errors import ConfigError
 
@@ -17,7 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def entries(cache: Path) -> set[Path]:
-    return set(cache.rglob("*.json"))
+    """The packs of the cache (entries are kept many to a file)."""
+    return set(cache.rglob("*.pack"))
+
+
+def held(packs: set[Path]) -> int:
+    """How many entries ``packs`` hold: their first line is the index."""
+    return sum(len(orjson.loads(p.read_bytes().split(b"\n", 1)[0])) for p in packs)
 
 
 def same(a: Checked, b: Checked) -> None:
@@ -54,7 +63,7 @@ def test_an_edited_file_is_parsed_again_and_its_problems_found(
     same(result, check_directory(directory))
     assert result.problems
     assert "extension" in str(result.problems[0])
-    assert len(entries(cache) - before) == 1  # the edited file only
+    assert held(entries(cache) - before) == 1  # the edited file only
 
 
 def test_a_file_with_parse_problems_or_odd_values_is_never_cached(
@@ -67,7 +76,7 @@ def test_a_file_with_parse_problems_or_odd_values_is_never_cached(
     result = check_directory_cached(directory, cache)
     same(result, check_directory(directory))
     assert {p.file for p in result.problems} >= {str(directory / "broken.yaml")}
-    assert len(entries(cache)) == 2  # the template and the customer file
+    assert held(entries(cache)) == 2  # the template and the customer file
 
 
 def test_a_damaged_entry_is_ignored(
@@ -109,3 +118,77 @@ def test_parsing_across_processes_gives_the_same_outcome(
     same(check_directory_cached(directory, cache), expected)
     assert entries(cache)  # the workers wrote them
     same(check_directory_cached(directory, cache), expected)
+
+
+def _serial_and_forked(directory: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Checked, Checked]:
+    serial = check_directory(directory)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_CHARS", 0)
+    if parallel.workers_for(1) == 1:
+        pytest.skip("one core, another thread running, or not Linux: parsed in process")
+    return serial, check_directory(directory)
+
+
+@pytest.mark.parametrize("estate", ["desired-state", "tests/desired/broken"])
+def test_uncached_parsing_across_processes_gives_the_same_outcome(
+    estate: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = tmp_path / "estate"
+    shutil.copytree(ROOT / estate, directory)
+    serial, forked = _serial_and_forked(directory, monkeypatch)
+    same(forked, serial)
+
+
+def test_a_child_that_dies_costs_only_its_share_parsed_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = tmp_path / "estate"
+    shutil.copytree(ROOT / "desired-state", directory)
+    sent: list[int] = []
+
+    def dies(*args: object) -> None:
+        os._exit(3)  # in the child only: this process parses its own share with _chunk
+
+    monkeypatch.setattr(parallel, "_sent", dies)
+    monkeypatch.setattr(parallel, "_chunk", _counting(parallel._chunk, sent))
+    serial, forked = _serial_and_forked(directory, monkeypatch)
+    same(forked, serial)
+    assert len(sent) == 3  # serial, this process's share, the dead child's share again
+
+
+def _counting(chunk: Callable[..., Any], calls: list[int]) -> Callable[..., Any]:
+    def counted(*args: Any) -> Any:
+        calls.append(len(args[0]))
+        return chunk(*args)
+
+    return counted
+
+
+def test_packs_are_merged_when_they_pile_up(
+    write: Callable[[Docs], Path], docs: Docs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(packs, "MAX_PACKS", 2)
+    directory = write(docs)
+    cache = tmp_path / "cache"
+    for i in range(6):  # each run parses one new file: one more pack
+        (directory / f"t{i}.yaml").write_text(f"kind: Template\nname: t{i}\n")
+        same(check_directory_cached(directory, cache), check_directory(directory))
+        assert len(entries(cache)) <= 3
+    files = len(list(directory.rglob("*.yaml")))
+    assert held(entries(cache)) == files  # what the last runs used, once each
+    before = entries(cache)
+    same(check_directory_cached(directory, cache), check_directory(directory))
+    assert entries(cache) == before
+
+
+def test_a_damaged_pack_costs_only_a_parse(
+    write: Callable[[Docs], Path], docs: Docs, tmp_path: Path
+) -> None:
+    directory = write(docs)
+    cache = tmp_path / "cache"
+    check_directory_cached(directory, cache)
+    (pack,) = entries(cache)
+    index, body = pack.read_bytes().split(b"\n", 1)
+    pack.write_bytes(index + b"\n" + body.replace(b'"data"', b'"dat"', 1))
+    same(check_directory_cached(directory, cache), check_directory(directory))
+    pack.write_bytes(b"not a pack")
+    same(check_directory_cached(directory, cache), check_directory(directory))

@@ -9,7 +9,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import fastjsonschema
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
@@ -180,11 +179,7 @@ def test_fast_and_detailed_engines_agree() -> None:
         if kind not in schemas.KINDS:
             continue
         for variant in [doc, *mutations(doc, rnd)]:
-            fast_ok = True
-            try:
-                schemas.fast_validator(kind)(variant)
-            except fastjsonschema.JsonSchemaValueException:
-                fast_ok = False
+            fast_ok = schemas.passes(kind, variant)
             assert fast_ok == schemas.validator(kind).is_valid(variant), variant
             checked += 1
     assert checked > 1000

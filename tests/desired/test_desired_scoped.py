@@ -120,7 +120,7 @@ def test_a_damaged_verdict_or_entry_only_costs_the_whole_check(
     assert load_cached(directory, cache, {"acme"}) == load_cached(directory, cache)
     verdict.unlink()
     load_cached(directory, cache)
-    for entry in cache.glob("??/*.json"):
+    for entry in cache.glob("??/*.pack"):
         entry.write_text("[")
     loaded = load_cached(directory, cache, {"acme"})
     assert not loaded.scoped
