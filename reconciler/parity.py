@@ -118,6 +118,12 @@ TABLE: tuple[Parity, ...] = (
     Parity("Person not found.", "PLAN", _LIVE),
     Parity("Unable to find location.", "PLAN", _LIVE, "location IDs come from live or a create"),
     Parity(
+        "The locationId can only be set when assigning a calling license to a user.",
+        "VALIDATE",
+        f"{_CHECKS}:user_rules",
+        "location, phoneNumber and extension are refused on a user without a calling package",
+    ),
+    Parity(
         "Unknown role '{}'.",
         "GAP",
         "",

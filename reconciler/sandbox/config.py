@@ -114,6 +114,9 @@ class SandboxConfig:
       ``added_number_state`` ``"ACTIVE"`` — state of an added number the body leaves open.
       ``people_location_change_status`` 400 — a People PUT changing a calling user's
       ``locationId`` (Webex mode only).
+      ``people_location_without_calling_status`` 400 — a People PUT setting the
+      ``locationId`` of a person without a calling line ("The locationId can only be set
+      when assigning a calling license to a user", PUT /people; the status is INFERRED).
       ``headquarters_delete_status`` 409 — DELETE of the headquarters location.
       ``headquarters_disable_blocked`` True — disabling calling at the headquarters is
       blocked even while other calling locations exist (it can never be deleted anyway).
@@ -185,6 +188,7 @@ class SandboxConfig:
     integrated_numbers_status: int = 400
     added_number_state: Literal["ACTIVE", "INACTIVE"] = "ACTIVE"
     people_location_change_status: int = 400
+    people_location_without_calling_status: int = 400
     headquarters_delete_status: int = 409
     headquarters_disable_blocked: bool = True
     number_taken_status: int = 409

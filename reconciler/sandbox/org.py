@@ -323,6 +323,16 @@ async def update_person(ctx: Ctx, request: Request) -> Response:
             "The location of a Webex Calling user is changed with the move users job "
             "(POST /telephony/config/jobs/person/moveLocation).",
         )
+    if (
+        not is_calling_user(doc)
+        and isinstance(location_id, str)
+        and location_id
+        and location_id != was_location
+    ):
+        raise ApiError(
+            ctx.cfg.people_location_without_calling_status,
+            "The locationId can only be set when assigning a calling license to a user.",
+        )
     emails = body.get("emails")
     if emails:
         new = str(emails[0]).lower()

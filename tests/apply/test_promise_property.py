@@ -44,13 +44,25 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
 # generator can then produce them too).
 
 
-@pytest.mark.xfail(strict=True, reason="a meetings-only user's location is not applied")
-def test_a_meetings_user_with_a_location_converges_in_one_apply(tmp_path: Path) -> None:
+def test_a_meetings_user_with_a_location_is_refused_at_its_line(tmp_path: Path) -> None:
+    """Webex sets a person's locationId only with a calling licence: the location of a
+    meetings-only user would be ignored at apply (and a later People PUT refused), so validate
+    refuses it where it is written."""
     doc = customer(0, 2, [(0, False, 0), (1, True, 1)])
     doc["users"][0]["location"] = "Boston Office"
+    estate = Estate(tmp_path, [doc])
+    estate.write()
+    code, out = estate.cli("validate")
+    assert code == 1
+    lines = (estate.dir / "customers" / "PT-000.yaml").read_text().splitlines()
+    line = next(
+        n for n, text in enumerate(lines, 1) if "Boston Office" in text and "location" in text
+    )
+    assert f"PT-000.yaml:{line}:" in out
+    assert "user 'u0@pt0.example' has location but package 'webex_meetings' has no calling" in out
     figures = Figures()
-    Estate(tmp_path, [doc]).round(figures, "meetings user with a location")
-    assert figures.second_applies == 0, figures.problems
+    estate.round(figures, "meetings user with a location")
+    assert figures.applies == 0
 
 
 @pytest.mark.xfail(strict=True, reason="an unmanaged live user's extension is not foreseen")

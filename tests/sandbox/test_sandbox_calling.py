@@ -279,6 +279,27 @@ async def test_webex_refuses_a_people_put_that_moves_a_calling_user(sandbox_fact
     assert same.status_code == 200
 
 
+async def test_a_people_put_cannot_give_a_user_without_calling_a_location(
+    sandbox: Sandbox,
+) -> None:
+    """PUT /people: "The locationId can only be set when assigning a calling license"."""
+    customer_id, _, _, branch = await with_branch(sandbox)
+    body = subscriber_body(customer_id, "w@acme.example.com", package="webex_meetings")
+    answer = await sandbox.client.post("/wholesale/subscribers", json=body)
+    person = (await sandbox.client.get(f"/people/{answer.json()['personId']}")).json()
+    assert "locationId" not in person
+    put = {k: person[k] for k in ("displayName", "emails")}
+    refused = await sandbox.client.put(
+        f"/people/{person['id']}", json={**put, "locationId": branch}
+    )
+    assert refused.status_code == 400
+    assert "calling license" in refused.json()["message"]
+    again = (await sandbox.client.get(f"/people/{person['id']}")).json()
+    assert "locationId" not in again
+    renamed = await sandbox.client.put(f"/people/{person['id']}", json={**put, "firstName": "Z"})
+    assert renamed.status_code == 200
+
+
 async def test_kinder_reading_enables_the_location_and_records_the_number(
     sandbox_factory: Any,
 ) -> None:
