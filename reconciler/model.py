@@ -224,7 +224,10 @@ class Duplicate:
 @dataclass(frozen=True, slots=True)
 class State:
     """A whole estate: desired (from YAML) or live (from Partner Hub). ``duplicates``: live
-    keys found more than once (only the first is in ``locations``/``users``)."""
+    keys found more than once (only the first is in ``locations``/``users``). Live only:
+    ``extensions``, (customer, location name, extension) → email of a person of the org who is
+    not a user (no subscription) and holds that extension there; ``role_names``, the role names
+    ``GET /roles`` lists (None: not read)."""
 
     templates: Mapping[str, Template] = field(default_factory=dict)
     customers: Mapping[str, Customer] = field(default_factory=dict)
@@ -232,3 +235,5 @@ class State:
     users: Mapping[tuple[str, str], User] = field(default_factory=dict)
     settings: Settings = Settings()
     duplicates: tuple[Duplicate, ...] = ()
+    extensions: Mapping[tuple[str, str, str], str] = field(default_factory=dict)
+    role_names: frozenset[str] | None = None

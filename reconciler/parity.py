@@ -192,9 +192,10 @@ TABLE: tuple[Parity, ...] = (
     ),
     Parity(
         "The extension {} is already in use at this location.",
-        "VALIDATE",
-        f"{_CHECKS}:number_rules",
-        "within the YAML; one held by a person outside it fails plan --precheck",
+        "PLAN",
+        "reconciler.planner.extensions:check_extensions",
+        "held live by a user or a person without a subscription (from the people read); "
+        "two users of the YAML: validate (reconciler.desired.checks:number_rules)",
     ),
     Parity(
         "Either packages or package field is required.", "BUILT", f"{_BODIES}:subscriber_update"

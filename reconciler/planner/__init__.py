@@ -84,9 +84,12 @@ def plan(desired: State, live: State, *, scope: frozenset[str] | None = None) ->
     parts: list[Findings] = []
     managed: Counter[Kind] = Counter()
     retry_only: set[str] = set()
+    held: dict[str, dict[tuple[str, str], str]] = {}
+    for (ext, location, number), email in live.extensions.items():
+        held.setdefault(ext, {})[(location, number)] = email
     for ext in sorted(e for e in desired.customers if in_scope(e)):
         part, counts, retry = _plan_one(
-            desired, live, ext, (desired_locs, live_locs), (desired_users, live_users)
+            desired, live, ext, (desired_locs, live_locs), (desired_users, live_users), held
         )
         parts.append(part)
         managed.update(counts)
@@ -122,6 +125,7 @@ def _plan_one(
     ext: str,
     locations: tuple[_Grouped, _Grouped],
     users: tuple[Mapping[str, Mapping[str, User]], Mapping[str, Mapping[str, User]]],
+    held_by_people: Mapping[str, Mapping[tuple[str, str], str]],
 ) -> tuple[Findings, Counter[Kind], bool]:
     """One customer and everything under it: its findings, its managed live objects per kind
     and whether its update only retries a failed provisioning."""
@@ -172,6 +176,7 @@ def _plan_one(
         renames=located.renames,
         prune=prune,
         calling_at=live_calling(scene),
+        held=held_by_people.get(ext, {}) if planned.children != "fresh" else {},
     )
     calling = plan_calling(scene)
     parts = (planned.findings, located.findings, calling, people)

@@ -9,6 +9,7 @@ from dataclasses import replace
 from reconciler.model import CALLING_USER_PACKAGES, FULL_ADMIN_ROLE, Customer, User
 from reconciler.plan import Change, FieldDiff, Notice, UserFacts, address_of
 from reconciler.planner.common import Findings, created, diff, merged, prune_or_list
+from reconciler.planner.extensions import check_extensions
 
 MOVE_NOTE = (
     "moves with the move-users job (Webex refuses a People PUT of a calling user's location)"
@@ -23,10 +24,13 @@ def plan_users(
     renames: Mapping[str, str],
     prune: bool,
     calling_at: frozenset[str] = frozenset(),
+    held: Mapping[tuple[str, str], str] | None = None,
 ) -> Findings:
     """``renames``: the customer's renamed locations (live name → desired name), so a user
     that stays in a renamed location is no change; ``calling_at``: the live calling
-    locations (a calling user leaves one through the move-users job)."""
+    locations (a calling user leaves one through the move-users job); ``held``: (live
+    location, extension) → the person without a subscription who holds it (see
+    :mod:`reconciler.planner.extensions`)."""
     ext = cust.external_id
     admin = (cust.admin_email or "").lower()
     parts: list[Findings] = []
@@ -58,7 +62,25 @@ def plan_users(
     for email in sorted(set(live) - set(desired)):
         part = prune_or_list("user", ext, email, prune=prune, leaves_location=live[email].location)
         parts.append(_releasing(part, live[email].phone_number))
-    return merged(parts)
+    found = merged(parts)
+    checked = check_extensions(
+        cust,
+        desired,
+        live,
+        held=held or {},
+        renames=renames,
+        prune=prune,
+        changes=found.changes,
+    )
+    if not checked.blocked and not checked.waits_for:
+        return found
+    changes = tuple(
+        replace(c, depends_on=c.depends_on + checked.waits_for[c.name])
+        if c.action != "delete" and c.name is not None and c.name in checked.waits_for
+        else c
+        for c in found.changes
+    )
+    return replace(found, changes=changes, blocked=found.blocked + checked.blocked)
 
 
 def _user_fields(user: User) -> tuple[FieldDiff, ...]:

@@ -19,6 +19,8 @@ A case file::
         - externalId: acme          # packages/address/status/errors/orgId (default org-EXT)
           locations: [...]
           users: [{email: ..., status: provisioned}]
+          people: [{email: ..., location: HQ, extension: "1001"}]   # no subscription
+      roles: [Full Administrator, ...]   # what GET /roles lists (absent: not read)
           # a name or email listed twice (each with its own ``id``) is a duplicate, as the
           # live read reports one: the State keeps the first
     countries: {DE: {stateRequired: false, zipCodeRequired: true, states: [], timeZones: [...]}}
@@ -120,8 +122,11 @@ def state(section: dict[str, Any] | None, *, live: bool, top: dict[str, Any]) ->
     locations: dict[tuple[str, str], Location] = {}
     users: dict[tuple[str, str], User] = {}
     twice: dict[tuple[str, str, str], list[str]] = {}
+    extensions: dict[tuple[str, str, str], str] = {}
     for c in section.get("customers", ()):
         ext = c["externalId"]
+        for p in c.get("people", ()):
+            extensions[(ext, p["location"], str(p["extension"]))] = p["email"]
         ref = None
         if live:
             status = c.get("status", "provisioned")
@@ -192,6 +197,8 @@ def state(section: dict[str, Any] | None, *, live: bool, top: dict[str, Any]) ->
             Duplicate("location" if k == "location" else "user", ext, key, tuple(sorted(ids)))
             for (k, ext, key), ids in sorted(twice.items())
         ),
+        extensions=extensions,
+        role_names=frozenset(section["roles"]) if "roles" in section else None,
     )
 
 
@@ -224,6 +231,8 @@ def shuffled(s: State, seed: int) -> State:
         users=mix(s.users),
         settings=s.settings,
         duplicates=s.duplicates,
+        extensions=mix(s.extensions),
+        role_names=s.role_names,
     )
 
 

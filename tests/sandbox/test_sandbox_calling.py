@@ -300,6 +300,23 @@ async def test_a_people_put_cannot_give_a_user_without_calling_a_location(
     assert renamed.status_code == 200
 
 
+async def test_a_people_put_cannot_take_an_extension_held_at_the_location(
+    sandbox: Sandbox,
+) -> None:
+    customer_id, _, _, _ = await with_branch(sandbox)
+    ids = []
+    for email, extension in (("x@acme.example.com", "6001"), ("y@acme.example.com", "6002")):
+        body = subscriber_body(customer_id, email, extension=extension)
+        ids.append((await sandbox.client.post("/wholesale/subscribers", json=body)).json())
+    person = (await sandbox.client.get(f"/people/{ids[1]['personId']}")).json()
+    put = {k: person[k] for k in ("displayName", "emails", "locationId")}
+    refused = await sandbox.client.put(f"/people/{person['id']}", json={**put, "extension": "6001"})
+    assert refused.status_code == 409
+    assert refused.json()["message"] == "The extension 6001 is already in use at this location."
+    kept = await sandbox.client.put(f"/people/{person['id']}", json={**put, "extension": "6002"})
+    assert kept.status_code == 200
+
+
 async def test_kinder_reading_enables_the_location_and_records_the_number(
     sandbox_factory: Any,
 ) -> None:
