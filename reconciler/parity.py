@@ -125,10 +125,10 @@ TABLE: tuple[Parity, ...] = (
     ),
     Parity(
         "Unknown role '{}'.",
-        "GAP",
-        "",
-        "apply refuses an unknown role name before sending (GET /roles); plan does not check "
-        "role names yet",
+        "PLAN",
+        "reconciler.planner.users:plan_users",
+        "a user's role names are checked against GET /roles (read once, only when a user in "
+        "scope declares roles); the client sends only the IDs that list gives",
     ),
     Parity("grant_type must be refresh_token.", "READ", "reconciler.api.auth:TokenProvider"),
     Parity("Invalid client credentials.", "READ", "reconciler.api.auth:TokenProvider"),

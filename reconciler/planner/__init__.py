@@ -42,6 +42,9 @@ Contract:
   for the customer or under it until Partner Hub clears it. Any other customer without an org
   has its locations and users wait. Users in ``pending_user_migration`` are warnings and get
   no update.
+- Users' extensions and roles: a user change taking an extension another live person holds at
+  that location, and keeps, is blocked (:mod:`reconciler.planner.extensions`); one naming a role
+  ``GET /roles`` does not list (``live.role_names``, when read) is blocked too.
 - Duplicates: live objects read twice under one key (two locations with one name, two
   subscribers with one email) are a warning each, and block the plan when a change touches
   them (:mod:`reconciler.planner.duplicates`).
@@ -177,6 +180,7 @@ def _plan_one(
         prune=prune,
         calling_at=live_calling(scene),
         held=held_by_people.get(ext, {}) if planned.children != "fresh" else {},
+        role_names=live.role_names,
     )
     calling = plan_calling(scene)
     parts = (planned.findings, located.findings, calling, people)

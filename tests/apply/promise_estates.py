@@ -1,7 +1,7 @@
-"""The promise, as a property: valid estates and sequences of edits (adds, package changes,
-moves, renames, tombstones, prune), each written as YAML and applied to the in-process sandbox
-through the CLI. Every plan that is not blocked must apply with no 4xx answer to any write and
-converge in one apply (``plan --detailed-exitcode`` 0 right after).
+"""The promise, as a property: valid estates and sequences of edits (adds, package changes, moves,
+renames, tombstones, prune, extensions taken, roles), each written as YAML and applied to the
+in-process sandbox through the CLI. Every plan that is not blocked must apply with no 4xx answer
+to any write and converge in one apply (``plan --detailed-exitcode`` 0 right after).
 
 Shared by the bounded test (``test_promise_property.py``) and the longer run
 (``tests/bench/bench_promise.py``)."""
@@ -93,7 +93,10 @@ EDITS = (
     "prune",
     "rename_customer",
     "reuse_extension",
+    "role",
 )
+#: Role names as GET /roles lists them, and one misspelt (plan blocks it).
+ROLES = ("Read-only Administrator", "Support Administrator", "Compliance Officer")
 edits = st.tuples(st.sampled_from(EDITS), st.integers(0, 2), st.integers(0, 50))
 
 
@@ -187,6 +190,11 @@ def _edit(docs: list[Doc], settings: Doc, edit: tuple[str, int, int]) -> str | N
             how = f"{holder['email']} dropped from the YAML"
         doc["users"].append(user(i, number, True, place) | {"extension": taken})
         return f"{ext}: user {number} takes extension {taken} ({how})"
+    if kind == "role" and people:
+        target = people[pick % len(people)]
+        name = "Support administrator" if pick % 5 == 0 else ROLES[pick % len(ROLES)]
+        target["roles"] = [name] if target.get("roles") != [name] else []
+        return f"{ext}: {target['email']} roles {target['roles']}"
     if kind == "rename_customer":
         doc["name"] = f"Promise Test {i} v{pick}"
         return f"{ext}: rename customer to {doc['name']!r}"

@@ -137,3 +137,25 @@ def test_a_location_inheriting_its_customers_address_drops_line2_with_it(tmp_pat
     estate.round(figures, "line2 dropped")
     assert figures.problems == []
     assert (figures.applies, figures.second_applies) == (2, 0)
+
+
+def test_an_unknown_role_is_foreseen_by_plan(tmp_path: Path) -> None:
+    """Roles are granted by the IDs GET /roles gives: a name it does not list is blocked at
+    the user's line before anything is written (here under a customer not created yet: the
+    list is read once for it), and the name it lists applies in one run."""
+    doc = customer(0, 1, [(0, True, 0)])
+    doc["users"][0]["roles"] = ["Read-only administrator"]
+    estate = Estate(tmp_path, [doc])
+    figures = Figures()
+    estate.round(figures, "a role misspelt")
+    assert (figures.applies, figures.blocked) == (0, 1)
+    code, out = estate.cli("plan")
+    lines = (estate.dir / "customers" / "PT-000.yaml").read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "u0@pt0.example" in text)
+    assert code == 3
+    assert "did you mean 'Read-only Administrator'?" in out
+    assert f"PT-000.yaml:{line}:" in out
+    estate.docs[0]["users"][0]["roles"] = ["Read-only Administrator"]
+    estate.round(figures, "the role as Webex lists it")
+    assert figures.problems == []
+    assert (figures.applies, figures.second_applies) == (1, 0)
