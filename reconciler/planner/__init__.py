@@ -172,19 +172,27 @@ def _plan_one(
         deleted=_deleted_locations(located.findings),
         prune=prune,
     )
-    people = plan_users(
-        cust,
-        want_users,
-        have_users,
-        renames=located.renames,
-        prune=prune,
-        calling_at=live_calling(scene),
-        held=held_by_people.get(ext, {}) if planned.children != "fresh" else {},
-        role_names=live.role_names,
-    )
+    people = _people(scene, held_by_people.get(ext, {}), live.role_names)
     calling = plan_calling(scene)
     parts = (planned.findings, located.findings, calling, people)
     return merged(parts), managed, planned.retry_only
+
+
+def _people(
+    scene: Scene, held: Mapping[tuple[str, str], str], role_names: frozenset[str] | None
+) -> Findings:
+    """The customer's users planned (``held``: extensions of its org's people who are not
+    users; none when its children are planned fresh)."""
+    return plan_users(
+        scene.cust,
+        scene.desired_users,
+        scene.live_users,
+        renames=scene.renames,
+        prune=scene.prune,
+        calling_at=live_calling(scene),
+        held=held if scene.live_cust is not None else {},
+        role_names=role_names,
+    )
 
 
 def _deleted_locations(findings: Findings) -> frozenset[str]:

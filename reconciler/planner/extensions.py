@@ -58,26 +58,7 @@ def check_extensions(
         if slot is not None:
             holders.setdefault(slot, []).append(email)
     others = {(renames.get(loc, loc), number): email for (loc, number), email in held.items()}
-    takers: dict[str, Slot] = {}
-    for email, user in desired.items():
-        match = live.get(email)
-        now = _live_slot(match, renames) if match is not None else None
-        place = (
-            user.location
-            or (now[0] if now else (match and match.location))
-            or (cust.headquarters if match is None else None)
-        )
-        if (
-            email not in planned
-            or user.state != "present"
-            or user.package not in CALLING_USER_PACKAGES
-            or not user.extension
-            or not place
-        ):
-            continue
-        slot = (place, user.extension)
-        if now != slot:
-            takers[email] = slot
+    takers = _takers(cust, desired, live, renames, planned)
     waiting = {
         e for e, slot in takers.items() if others.get(slot) or set(holders.get(slot, ())) - {e}
     }
@@ -108,6 +89,39 @@ def check_extensions(
         elif after:
             waits[email] = tuple(after)
     return ExtensionFindings(tuple(blocked), waits)
+
+
+def _takers(
+    cust: Customer,
+    desired: Mapping[str, User],
+    live: Mapping[str, User],
+    renames: Mapping[str, str],
+    planned: set[str | None],
+) -> dict[str, Slot]:
+    """Email → the slot a planned change gives the user, when it is not the one it holds: a
+    calling user with an extension, at its location (undeclared: where it is live, or the
+    headquarters, where Partner Hub puts a new user without one)."""
+    takers: dict[str, Slot] = {}
+    for email, user in desired.items():
+        match = live.get(email)
+        now = _live_slot(match, renames) if match is not None else None
+        place = (
+            user.location
+            or (now[0] if now else (match and match.location))
+            or (cust.headquarters if match is None else None)
+        )
+        if (
+            email not in planned
+            or user.state != "present"
+            or user.package not in CALLING_USER_PACKAGES
+            or not user.extension
+            or not place
+        ):
+            continue
+        slot = (place, user.extension)
+        if now != slot:
+            takers[email] = slot
+    return takers
 
 
 def _still_holds(

@@ -66,16 +66,26 @@ def plan_users(
         part = prune_or_list("user", ext, email, prune=prune, leaves_location=live[email].location)
         parts.append(_releasing(part, live[email].phone_number))
     found = merged(parts)
+    checks = (held or {}, renames, prune, role_names)
+    return _checked(cust, desired, live, found, *checks)
+
+
+def _checked(
+    cust: Customer,
+    desired: Mapping[str, User],
+    live: Mapping[str, User],
+    found: Findings,
+    held: Mapping[tuple[str, str], str],
+    renames: Mapping[str, str],
+    prune: bool,
+    role_names: frozenset[str] | None,
+) -> Findings:
+    """``found`` with the blocks of unknown roles and held extensions, and each change that
+    takes an extension waiting for the one that frees it."""
     if role_names is not None:
         found = replace(found, blocked=found.blocked + _unknown_roles(found, role_names))
     checked = check_extensions(
-        cust,
-        desired,
-        live,
-        held=held or {},
-        renames=renames,
-        prune=prune,
-        changes=found.changes,
+        cust, desired, live, held=held, renames=renames, prune=prune, changes=found.changes
     )
     if not checked.blocked and not checked.waits_for:
         return found
