@@ -157,6 +157,18 @@ class PlanBlocked(ReconcilerError):
         super().__init__("plan is blocked:\n" + "\n".join(f"  - {r}" for r in reasons))
 
 
+class ScopesMissing(ReconcilerError):
+    """The token's known scopes lack one the plan writes with; nothing was written."""
+
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = missing
+        super().__init__(
+            "the access token lacks scope(s) this plan writes with; nothing was applied:\n"
+            + "\n".join(f"  - {m}" for m in missing)
+            + "\ngrant them to the integration and authorise it again"
+        )
+
+
 class PlanMismatch(ReconcilerError):
     """The fresh plan is not the one that was reviewed."""
 

@@ -497,7 +497,6 @@ async def read_live(
     # Subscribers in the order listed; of two under one key the lower id wins (as if sorted
     # by id), without sorting all of them.
     state_users: dict[tuple[str, str], User] = {}
-    users_people: set[int] = set()  # the people read that are users (by object identity)
     for sub in subscribers:
         owner = ext_by_id.get(str(sub.get("customerId")))
         if owner is None or owner not in people_by_ext:
@@ -505,8 +504,6 @@ async def read_live(
         by_id, by_email = people_by_ext[owner]
         email = str(sub.get("email", "")).strip().lower()
         person = by_id.get(str(sub.get("personId"))) or by_email.get(email)
-        if person is not None:
-            users_people.add(id(person))
         user = normalise_user(
             owner, sub, person, location_names=names_by_ext[owner], role_names=role_sets
         )
@@ -516,12 +513,19 @@ async def read_live(
         if known is None or _id_of(user) < _id_of(known):
             state_users[user.key] = user
 
+    bare = {
+        email: ext
+        for ext, (_, by_email) in sorted(people_by_ext.items(), reverse=True)
+        for email in by_email
+        if (ext, email) not in state_users
+    }
     return State(
         customers=dict(sorted(state_customers.items())),
         locations=dict(sorted(state_locations.items())),
         users=dict(sorted(state_users.items())),
         duplicates=duplicates_of(seen),
-        extensions=held_extensions(org_data, names_by_ext, users_people),
+        bare_people=dict(sorted(bare.items())),
+        extensions=held_extensions(org_data, names_by_ext, state_users),
         role_names=frozenset(role_names.values()) if roles_read else None,
     )
 
@@ -529,7 +533,7 @@ async def read_live(
 def held_extensions(
     org_data: Iterable[tuple[str, list[Json], list[Json]]],
     names_by_ext: Mapping[str, Mapping[str, str]],
-    users_people: Collection[int],
+    users: Mapping[tuple[str, str], User],
 ) -> dict[tuple[str, str, str], str]:
     """(customer, location name, extension) → email of each person read who is not a user
     and holds an extension at a location: Webex refuses that extension to anyone else there
@@ -539,8 +543,9 @@ def held_extensions(
         names = names_by_ext.get(ext, {})
         for person in people:
             location_id, extension = _text(person.get("locationId")), _extension(person)
-            if id(person) in users_people or not location_id or not extension:
+            emails = list(_emails(person))
+            if not location_id or not extension or any((ext, e) in users for e in emails):
                 continue
-            email = next(iter(_emails(person)), str(person.get("id", "")))
+            email = emails[0] if emails else str(person.get("id", ""))
             out.setdefault((ext, names.get(location_id, location_id), extension), email)
     return out

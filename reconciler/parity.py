@@ -81,8 +81,10 @@ TABLE: tuple[Parity, ...] = (
     Parity(
         "The email is already associated with an existing user.",
         "PLAN",
-        _PRECHECK,
-        "an admin or user email taken elsewhere in Webex: only Partner Hub knows",
+        "reconciler.planner.emails:foreign_emails",
+        "a person of another org the plan read (a user moved between customers: Webex keeps "
+        "the person when its subscription is removed) blocks the create; an email taken "
+        "elsewhere in Webex only Partner Hub knows: plan --precheck asks it",
     ),
     Parity(
         "The customer is {}; try again later.",
@@ -231,10 +233,11 @@ TABLE: tuple[Parity, ...] = (
     Parity(
         "The server understood the request, but refused to fulfill it: the token lacks the "
         "scope {}.",
-        "GAP",
-        "",
-        "a token without a write scope fails at apply; a doctor command naming missing scopes "
-        "would foresee it",
+        "CLIENT",
+        "reconciler.scopes:missing_write_scopes",
+        "not a mistake in the YAML: apply compares the scopes a refresh grant's answer lists "
+        "with the write scopes its plan uses and stops before its first write; a token given "
+        "as is (WEBEX_TOKEN) cannot show its write scopes, which `doctor` says",
     ),
     Parity("Internal server error.", "CLIENT", _SESSION, "5xx: retried, or looked up by key"),
     Parity(

@@ -81,7 +81,7 @@ class UserFacts:
     live location it leaves (both for the order of the plan), the number it takes and the
     live number it releases (for the order of number adds and removes), and whether it changes
     location through the move-users job (a calling user: Webex refuses a People PUT of its
-    ``locationId``)."""
+    ``locationId``), and the live extension it gives up."""
 
     user: User | None = None
     adds_calling: bool = False
@@ -91,6 +91,8 @@ class UserFacts:
     sets_number: str | None = None
     leaves_number: str | None = None
     moves: bool = False
+    #: The live extension it gives up (at ``leaves_location``), so a user taking it waits.
+    leaves_extension: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

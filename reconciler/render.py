@@ -133,9 +133,28 @@ def text(plan: Plan, *, color: bool = False) -> str:
 # --- Markdown --------------------------------------------------------------------------------
 
 
-def _customer_of(address: str) -> str:
-    parts = address.split("/", 2)
-    return parts[1] if len(parts) > 1 else ""
+def _customer_of(address: str, known: frozenset[str] = frozenset()) -> str:
+    """The customer an address belongs to. An externalId may itself contain ``/``, so the
+    longest customer the plan knows that the address starts with wins; a customer's own address
+    (``customer/EXT``) is all customer; otherwise the first segment."""
+    kind, _, rest = address.partition("/")
+    if kind == "customer":
+        return rest
+    best = ""
+    for cust in known:
+        if len(cust) > len(best) and rest.startswith(cust + "/"):
+            best = cust
+    return best or rest.split("/", 1)[0]
+
+
+def _known_customers(plan: Plan) -> frozenset[str]:
+    """Every customer ID the plan names outright: its changes', its customer notices'."""
+    known = {c.customer for c in plan.changes}
+    for n in (*plan.warnings, *plan.blocked, *plan.unmanaged, *plan.prechecks):
+        kind, _, rest = n.address.partition("/")
+        if kind == "customer":
+            known.add(rest)
+    return frozenset(known)
 
 
 def _deletes(changes: list[Change]) -> bool:
@@ -191,6 +210,7 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     with deletes first), kept under ``limit`` characters: a section that does not fit whole
     shows what fits, and what does not fit is counted in a closing note."""
     prechecks = {n.address: n.message for n in plan.prechecks}
+    known = _known_customers(plan)
     per: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     changes_of: dict[str, list[Change]] = defaultdict(list)
     for c in plan.changes:
@@ -202,10 +222,10 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         ("unmanaged", plan.unmanaged),
     ):
         for n in notices:
-            per[_customer_of(n.address)][key] += 1
+            per[_customer_of(n.address, known)][key] += 1
     failed = [n for n in plan.prechecks if not n.message.startswith("ok")]
     for n in failed:
-        per[_customer_of(n.address)]["prechecks"] += 1
+        per[_customer_of(n.address, known)]["prechecks"] += 1
 
     summary = summary_line(plan, escape=md_text).removeprefix("Plan: ")
     head = [f"### reconciler plan: {summary}", ""]

@@ -9,7 +9,7 @@ import click
 
 from reconciler.cli.exits import handle_errors
 from reconciler.errors import UsageError
-from reconciler.sandbox import SandboxConfig, StoreUnusable, create_app
+from reconciler.sandbox import SandboxConfig, StoreUnusable, create_app, switches
 
 
 def _share(ctx: click.Context, param: click.Parameter, value: float) -> float:
@@ -118,6 +118,13 @@ def command() -> None:
     show_default=True,
     help="Seed for IDs and every injected fault (same seed, same run).",
 )
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set one of the sandbox's named switches (repeatable); `sandbox switches` lists them.",
+)
 @handle_errors
 def serve(
     db: str,
@@ -133,6 +140,7 @@ def serve(
     provision_error_rate: float,
     provision_partial_rate: float,
     seed: int,
+    settings: tuple[str, ...],
 ) -> None:
     """Serve the sandbox over HTTP until interrupted."""
     if token == read_token:
@@ -141,6 +149,10 @@ def serve(
         raise UsageError("--rate-limit must be above 0 (omit it for no limit)")
     if db != ":memory:" and not Path(db).parent.exists():
         raise UsageError(f"--db: folder {Path(db).parent} does not exist")
+    try:
+        chosen = switches.parse(settings)
+    except switches.SwitchError as exc:
+        raise UsageError(f"--set: {exc}") from None
     config = SandboxConfig(
         db=db,
         full_token=token,
@@ -154,8 +166,21 @@ def serve(
         provision_error_rate=provision_error_rate,
         provision_partial_rate=provision_partial_rate,
         seed=seed,
+        **chosen,  # type: ignore[arg-type]
     )
     run_server(config, host=host, port=port)
+
+
+@command.command(name="switches")
+def list_switches() -> None:
+    """The named switches `serve --set` takes, with their defaults (Webex's likeliest
+    behaviour; the others are readings the notes leave open)."""
+    defaults = SandboxConfig()
+    for name in switches.names():
+        value = getattr(defaults, name)
+        if value is None or isinstance(value, bool):
+            value = str(value).lower()
+        click.echo(f"{name}={value}")
 
 
 def run_server(config: SandboxConfig, *, host: str, port: int) -> None:

@@ -292,3 +292,29 @@ def number_rules(
             else:
                 extensions[slot] = decl
     return problems
+
+
+def email_rules(
+    users: Mapping[tuple[str, str], User], decls: Mapping[tuple[str, str], Decl]
+) -> list[Problem]:
+    """An email belongs to one Webex organization: a user present under two customers is
+    refused by Partner Hub for the second ("The email is already associated with an existing
+    user")."""
+    problems: list[Problem] = []
+    first: dict[str, tuple[str, Decl]] = {}
+    for (ext, email), user in users.items():  # in declaration (file) order
+        if user.state != "present":
+            continue
+        decl = decls[(ext, email)]
+        if email in first and first[email][0] != ext:
+            other, where = first[email][0], first[email][1].where("email")
+            problems.append(
+                decl.problem(
+                    f"user '{email}' is also a user of customer '{other}' at {where}: an email "
+                    "belongs to one Webex organization",
+                    "email",
+                )
+            )
+        else:
+            first.setdefault(email, (ext, decl))
+    return problems

@@ -40,6 +40,7 @@ from .checks import (
     check_language,
     check_time_zone,
     customer_rules,
+    email_rules,
     location_name_rules,
     number_rules,
     rename_rules,
@@ -107,6 +108,7 @@ def resolve(decls: Declarations, problems: list[Problem]) -> State:
             problems.extend(user_rules(user, decl, owner))
     present = {k: u for k, u in users.items() if owners[k[0]].present and user_decls[k].ok("state")}
     problems.extend(number_rules(present, user_decls))
+    problems.extend(email_rules(present, user_decls))
     problems.extend(calling_rules(locations, location_decls, users, user_decls))
 
     def whole(decl: Decl, ext: str | None = None) -> bool:

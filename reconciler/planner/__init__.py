@@ -48,6 +48,8 @@ Contract:
 - Duplicates: live objects read twice under one key (two locations with one name, two
   subscribers with one email) are a warning each, and block the plan when a change touches
   them (:mod:`reconciler.planner.duplicates`).
+- Emails: a user created whose email is a person of another customer's org read is blocked
+  (:mod:`reconciler.planner.emails`).
 - Order and dependencies: see :mod:`reconciler.planner.order`, which adds every
   ``depends_on`` once the whole plan is known.
 """
@@ -63,6 +65,7 @@ from reconciler.planner.calling import Scene, live_calling, plan_calling
 from reconciler.planner.common import Findings, cust_addr, group, merged
 from reconciler.planner.customers import plan_customer
 from reconciler.planner.duplicates import duplicate_findings
+from reconciler.planner.emails import foreign_emails
 from reconciler.planner.locations import plan_locations
 from reconciler.planner.order import ordered
 from reconciler.planner.safety import thresholds
@@ -112,6 +115,7 @@ def plan(desired: State, live: State, *, scope: frozenset[str] | None = None) ->
         )
     found = merged(parts)
     found = merged((found, duplicate_findings(found.changes, live.duplicates, in_scope)))
+    found = merged((found, foreign_emails(found.changes, live)))
     blocked = thresholds(found.changes, managed, retry_only, desired.settings)
     return Plan(
         changes=ordered(found.changes),

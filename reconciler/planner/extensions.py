@@ -4,10 +4,10 @@ Webex refuses an extension that another person holds at the same location (409).
 change that gives a user an extension at a location (a create, or an update that changes its
 extension or location) is blocked, at the user's FILE:LINE, when a live person other than the
 user holds it there and still will when the change runs: a person with no subscription (no YAML
-can manage it), a live user no YAML declares (prune off), a user this plan removes (removing a
-subscription leaves the person, extension and all), or a declared user who keeps it. A declared
-user who gives it up in the same plan is waited for (``depends_on`` its change) unless it waits
-itself for another user's extension (a swap or a chain, which one apply cannot order).
+can manage it), a live user no YAML declares (prune off), or a declared user who keeps it, or
+who frees it in this plan only by taking one the user holds (a swap, which one apply cannot
+order). A holder whose change frees it (removed, pruned, given another extension or location)
+is waited for instead (:mod:`reconciler.planner.order`).
 
 Only the live state already read is used: its users and ``State.extensions`` (the people
 without a subscription), no request per object.
@@ -16,21 +16,13 @@ without a subscription), no request per object.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from reconciler.model import CALLING_USER_PACKAGES, Customer, User
 from reconciler.plan import Change, Notice, address_of
 from reconciler.planner.calling import where
 
 Slot = tuple[str, str]  # (location name, extension)
-
-
-@dataclass(frozen=True, slots=True)
-class ExtensionFindings:
-    """What blocks users' extensions, and the user changes each user change must wait for."""
-
-    blocked: tuple[Notice, ...] = ()
-    waits_for: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+SWAP = "who frees it only by taking this user's (a swap: give one a free extension first)"
 
 
 def _live_slot(user: User, renames: Mapping[str, str]) -> Slot | None:
@@ -47,7 +39,7 @@ def check_extensions(
     renames: Mapping[str, str],
     prune: bool,
     changes: tuple[Change, ...],
-) -> ExtensionFindings:
+) -> tuple[Notice, ...]:
     """``held``: (live location name, extension) → email of a person without a subscription;
     ``changes``: the customer's user changes (only a planned change takes an extension)."""
     ext = cust.external_id
@@ -59,22 +51,17 @@ def check_extensions(
             holders.setdefault(slot, []).append(email)
     others = {(renames.get(loc, loc), number): email for (loc, number), email in held.items()}
     takers = _takers(cust, desired, live, renames, planned)
-    waiting = {
-        e for e, slot in takers.items() if others.get(slot) or set(holders.get(slot, ())) - {e}
-    }
     blocked: list[Notice] = []
-    waits: dict[str, tuple[str, ...]] = {}
     for email, slot in sorted(takers.items()):
-        user = desired[email]
         reasons: list[str] = []
         if slot in others:
             reasons.append(f"{others[slot]}, a person with no subscription (no YAML manages it)")
-        after: list[str] = []
+        mine = _live_slot(live[email], renames) if email in live else None
         for holder in sorted(set(holders.get(slot, ())) - {email}):
-            why = _still_holds(holder, slot, desired, live, renames, prune, planned, waiting)
-            if why is None:
-                after.append(address_of("user", ext, holder))
-            else:
+            why = _still_holds(holder, slot, desired, live, renames, prune, planned)
+            if why is None and mine is not None and takers.get(holder) == mine:
+                why = SWAP
+            if why is not None:
                 reasons.append(f"{holder}, {why}")
         if reasons:
             location, number = slot
@@ -83,12 +70,10 @@ def check_extensions(
                     address_of("user", ext, email),
                     f"extension {number} at location '{location}' is held by "
                     f"{'; and by '.join(reasons)}: Webex refuses a second holder there; free "
-                    f"it first, or give this user another extension{where(user)}",
+                    f"it first, or give this user another extension{where(desired[email])}",
                 )
             )
-        elif after:
-            waits[email] = tuple(after)
-    return ExtensionFindings(tuple(blocked), waits)
+    return tuple(blocked)
 
 
 def _takers(
@@ -132,23 +117,17 @@ def _still_holds(
     renames: Mapping[str, str],
     prune: bool,
     planned: set[str | None],
-    waiting: set[str],
 ) -> str | None:
-    """Why ``holder`` still holds ``slot`` when the taker's change runs; None: it gives it up
-    in a change of this plan that the taker can wait for."""
+    """Why ``holder`` still holds ``slot`` when the taker's change runs; None: a change of this
+    plan frees it (removing a subscription releases its calling line)."""
     want = desired.get(holder)
     if want is None:
-        if prune:
-            return "whose subscription this plan removes (the person keeps its extension)"
-        return "a live user no YAML declares (prune off: left alone)"
+        return None if prune else "a live user no YAML declares (prune off: left alone)"
     if want.state != "present":
-        return "whose subscription this plan removes (the person keeps its extension)"
-    have = live[holder]
-    now = _live_slot(have, renames)
+        return None
+    now = _live_slot(live[holder], renames)
     assert now is not None
     then = (want.location or now[0], want.extension or now[1])
     if then == slot or holder not in planned:
         return "who keeps it"
-    if holder in waiting:
-        return "who gives it up in this plan but waits itself for another extension (apply twice)"
     return None

@@ -18,7 +18,10 @@ Dependencies (``depends_on`` names the addresses of changes in the same plan):
   calling at its location; a user change that puts the user in a location, or gives it a
   number, waits for calling there and for that number's add;
 - removing a number, and disabling calling at a location, wait for the changes of the users
-  that release the number / leave the location.
+  that release the number / leave the location;
+- a user change that takes a number or an extension (at its location) waits for the user
+  changes that release it: Webex refuses one another user still holds. Two users swapping
+  numbers would wait for each other, so between such a pair no dependency is added.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ def ordered(changes: Iterable[Change]) -> tuple[Change, ...]:
             releasing.setdefault((c.customer, c.facts.leaves_number), []).append(c.address)
         if isinstance(c.facts, NumberFacts) and c.action == "create":
             adding[(c.customer, c.facts.number)] = c.address
+    holds = _released_lines(planned)
 
     def needs(c: Change) -> tuple[str, ...]:
         if c.kind == "customer":
@@ -100,9 +104,61 @@ def ordered(changes: Iterable[Change]) -> tuple[Change, ...]:
         number = c.facts.sets_number if isinstance(c.facts, UserFacts) else None
         if number is not None and (c.customer, number) in adding:
             found.add(adding[(c.customer, number)])
+        found.update(_waits_for_lines(c, holds))
         return tuple(sorted((found & addresses) | set(c.depends_on)))
 
     with_deps = [replace(c, depends_on=needs(c)) for c in planned]
     return tuple(
         sorted(with_deps, key=lambda c: (_PHASE[(c.action, c.kind)], c.customer, c.name or ""))
     )
+
+
+Line = tuple[str, str]  # ("number", E164) or ("extension", "location name|extension")
+
+
+def _taken(c: Change) -> set[Line]:
+    """The number and extension a user change gives its user (only what it changes)."""
+    facts = c.facts
+    if c.kind != "user" or c.action == "delete" or not isinstance(facts, UserFacts):
+        return set()
+    taken: set[Line] = set()
+    if facts.sets_number is not None:
+        taken.add(("number", facts.sets_number))
+    user, fields = facts.user, {f.field for f in c.fields}
+    moved = c.action == "create" or bool(fields & {"extension", "location"})
+    if user is not None and user.extension and user.location and moved:
+        taken.add(("extension", f"{user.location.lower()}|{user.extension}"))
+    return taken
+
+
+def _released(c: Change) -> set[Line]:
+    """The live number and extension a user change gives up."""
+    facts = c.facts
+    if c.kind != "user" or not isinstance(facts, UserFacts):
+        return set()
+    released: set[Line] = set()
+    if facts.leaves_number is not None:
+        released.add(("number", facts.leaves_number))
+    if facts.leaves_extension is not None and facts.leaves_location is not None:
+        released.add(("extension", f"{facts.leaves_location.lower()}|{facts.leaves_extension}"))
+    return released
+
+
+def _released_lines(planned: list[Change]) -> dict[tuple[str, Line], list[Change]]:
+    """(customer, line) → the user changes that release it."""
+    holds: dict[tuple[str, Line], list[Change]] = {}
+    for c in planned:
+        for line in _released(c):
+            holds.setdefault((c.customer, line), []).append(c)
+    return holds
+
+
+def _waits_for_lines(c: Change, holds: dict[tuple[str, Line], list[Change]]) -> set[str]:
+    """The changes releasing what ``c`` takes, except one that takes what ``c`` releases."""
+    mine = _released(c)
+    return {
+        r.address
+        for line in _taken(c)
+        for r in holds.get((c.customer, line), ())
+        if r.address != c.address and not (_taken(r) & mine)
+    }

@@ -42,7 +42,10 @@ def plan_users(
         if user.state == "absent":
             if match is not None:
                 facts = UserFacts(
-                    user, leaves_location=match.location, leaves_number=match.phone_number
+                    user,
+                    leaves_location=match.location,
+                    leaves_number=match.phone_number,
+                    leaves_extension=match.extension,
                 )
                 notes = ("state: absent",)
                 parts.append(
@@ -64,7 +67,7 @@ def plan_users(
         parts.append(_update(ext, email, user, match, renames, calling_at))
     for email in sorted(set(live) - set(desired)):
         part = prune_or_list("user", ext, email, prune=prune, leaves_location=live[email].location)
-        parts.append(_releasing(part, live[email].phone_number))
+        parts.append(_releasing(part, live[email]))
     found = merged(parts)
     checks = (held or {}, renames, prune, role_names)
     return _checked(cust, desired, live, found, *checks)
@@ -80,22 +83,14 @@ def _checked(
     prune: bool,
     role_names: frozenset[str] | None,
 ) -> Findings:
-    """``found`` with the blocks of unknown roles and held extensions, and each change that
-    takes an extension waiting for the one that frees it."""
+    """``found`` with the blocks of unknown roles and of extensions held live (a change that
+    takes an extension another change frees waits for it: :mod:`reconciler.planner.order`)."""
     if role_names is not None:
         found = replace(found, blocked=found.blocked + _unknown_roles(found, role_names))
-    checked = check_extensions(
+    blocked = check_extensions(
         cust, desired, live, held=held, renames=renames, prune=prune, changes=found.changes
     )
-    if not checked.blocked and not checked.waits_for:
-        return found
-    changes = tuple(
-        replace(c, depends_on=c.depends_on + checked.waits_for[c.name])
-        if c.action != "delete" and c.name is not None and c.name in checked.waits_for
-        else c
-        for c in found.changes
-    )
-    return replace(found, changes=changes, blocked=found.blocked + checked.blocked)
+    return replace(found, blocked=found.blocked + blocked) if blocked else found
 
 
 def _user_fields(user: User) -> tuple[FieldDiff, ...]:
@@ -112,12 +107,18 @@ def _user_fields(user: User) -> tuple[FieldDiff, ...]:
     )
 
 
-def _releasing(part: Findings, number: str | None) -> Findings:
-    """A pruned user's change with the live number it releases (for the number's removal)."""
-    if number is None:
+def _releasing(part: Findings, match: User) -> Findings:
+    """A pruned user's change with the live number and extension it releases (for the
+    number's removal, and for a user taking either)."""
+    if match.phone_number is None and match.extension is None:
         return part
     changes = tuple(
-        replace(c, facts=replace(c.facts, leaves_number=number))
+        replace(
+            c,
+            facts=replace(
+                c.facts, leaves_number=match.phone_number, leaves_extension=match.extension
+            ),
+        )
         if isinstance(c.facts, UserFacts)
         else c
         for c in part.changes
@@ -198,6 +199,7 @@ def _update_facts(
         sets_number=user.phone_number if "phoneNumber" in changed else None,
         leaves_number=match.phone_number if "phoneNumber" in changed else None,
         moves=moves,
+        leaves_extension=match.extension if changed & {"extension", "location"} else None,
     )
 
 

@@ -128,6 +128,12 @@ class SandboxConfig:
       to the target location's inventory (the extract: "the existing phone number will be
       moved"); False refuses the move (the number must be given and in the target).
       ``job_seconds`` — how long a telephony job runs on the injected clock.
+      ``subscriber_remove_releases_calling`` True — removing a subscriber ("Removes the
+      mapping between Wholesale Subscriber and a Webex user") leaves the person in the org
+      without its package's licences: its number and extension are released and it is no
+      longer a calling user of its location (INFERRED from Control Hub, where taking a
+      user's Webex Calling licence removes its number and extension); False keeps both, so
+      the number stays owned and the person still blocks its calling location's delete.
       ``countries`` — the country table behind ``GET /telephony/config/countries/{code}``
       (see ``countries.py`` for each entry's source or INFERRED mark); a code not in it is
       answered 404 (INFERRED).
@@ -196,6 +202,7 @@ class SandboxConfig:
     disable_calling_blocked: Literal["job_fails", "refuse"] = "job_fails"
     move_keeps_number: bool = True
     job_seconds: float = 1.0
+    subscriber_remove_releases_calling: bool = True
     countries: Mapping[str, Country] = field(default_factory=lambda: COUNTRIES)
     location_address_by_country: bool = True
     max_body_bytes: int = 1 << 20

@@ -95,7 +95,13 @@ def delete_check(store: Store, cfg: SandboxConfig, location: Doc) -> dict[str, A
     (INFERRED; Webex documents only the last calling location as blocking)."""
     org_id = location["orgId"]
     others = [d for d in store.select("locations", {"org_id": org_id}) if d.get("_calling")]
-    users = store.count("people", {"org_id": org_id, "location_id": location["id"]})
+    # calling users: a person at the location with a number or an extension
+    users = sum(
+        1
+        for person in store.select("people", {"org_id": org_id, "location_id": location["id"]})
+        if person.get("extension")
+        or any(p.get("type") == "work" for p in person.get("phoneNumbers", []))
+    )
     last = len(others) <= 1
     numbers = store.count("numbers", {"location_id": location["id"]})
     hq = cfg.headquarters_disable_blocked and headquarters_id(store, org_id) == location["id"]

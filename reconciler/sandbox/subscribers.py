@@ -264,7 +264,21 @@ async def update(ctx: Ctx, request: Request) -> Response:
 async def remove(ctx: Ctx, request: Request) -> Response:
     doc = _load(ctx, request)
     ctx.store.delete("subscribers", doc["id"])
+    person = ctx.store.get("people", doc["personId"]) if doc.get("personId") else None
+    if person is not None and ctx.cfg.subscriber_remove_releases_calling:
+        _release_calling(ctx, person)
     return empty(204)
+
+
+def _release_calling(ctx: Ctx, person: Doc) -> None:
+    """The person stays in the org; without its licences it holds no number or extension."""
+    numbers = [p for p in person.get("phoneNumbers", []) if p.get("type") != "work"]
+    if numbers == person.get("phoneNumbers", []) and "extension" not in person:
+        return
+    person["phoneNumbers"] = numbers
+    person.pop("extension", None)
+    person["lastModified"] = iso(ctx.now())
+    ctx.store.update("people", person, **person_cols(person))
 
 
 async def precheck(ctx: Ctx, request: Request) -> Response:

@@ -13,12 +13,13 @@ from pathlib import Path
 from reconciler import review as coverage_of
 from reconciler.api import WebexClient
 from reconciler.apply import ApplyResult, Reporter, apply_plan
-from reconciler.errors import PlanBlocked, PlanMismatch, UsageError
+from reconciler.errors import PlanBlocked, PlanMismatch, ScopesMissing, UsageError
 from reconciler.journal import Journal, change_context
 from reconciler.live import Progress
 from reconciler.model import CUSTOMER_IN_FLIGHT, Settings, State
 from reconciler.operations import ApiOperations
 from reconciler.plan import Change, Plan
+from reconciler.scopes import missing_write_scopes
 from reconciler.workflow.connect import Target
 from reconciler.workflow.plan import Planned, plan_with
 from reconciler.workflow.seams import REAL_SEAMS, Seams
@@ -225,6 +226,9 @@ async def apply_directory(
             raise PlanBlocked([f"{n.address}: {n.message}" for n in plan.blocked])
         if plan.is_empty:
             return ApplyRun(plan, ApplyResult())
+        granted = getattr(run.client.session.tokens, "scopes", None)
+        if granted is not None and (missing := missing_write_scopes(plan, granted)):
+            raise ScopesMissing(missing)
         if confirm is not None and not confirm(plan):
             return ApplyRun(plan, None)
         return ApplyRun(plan, await _execute(run, planned, concurrency, reporter))

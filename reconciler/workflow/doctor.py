@@ -31,6 +31,7 @@ from reconciler import bodies
 from reconciler.api import RefreshGrant, WebexClient
 from reconciler.errors import ApiError, AuthError, BadRequest, Conflict, NotFound
 from reconciler.model import State, has_calling
+from reconciler.scopes import CALLING_READS, CALLING_WRITES, READS, WRITES
 from reconciler.workflow.connect import SandboxTarget, Target
 from reconciler.workflow.ratewatch import RateWatch
 from reconciler.workflow.seams import REAL_SEAMS, Seams
@@ -60,29 +61,6 @@ class Diagnosis:
     def failed(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if c.status == "FAIL")
 
-
-#: scope → what needs it; the read ones are what ``plan`` needs.
-READS: Mapping[str, str] = {
-    "spark-admin:wholesale_customers_read": "read customers",
-    "spark-admin:wholesale_subscribers_read": "read users' packages",
-    "spark-admin:locations_read": "read locations",
-    "spark-admin:people_read": "read users",
-    "spark-admin:roles_read": "read admin roles",
-    "spark-admin:organizations_read": "read customer names",
-}
-WRITES: Mapping[str, str] = {
-    "spark-admin:wholesale_customers_write": "provision, update and remove customers",
-    "spark-admin:wholesale_subscribers_write": "provision and remove users",
-    "spark-admin:locations_write": "create, update and remove locations",
-    "spark-admin:people_write": "update users",
-    "identity:organizations_rw": "rename customers",
-}
-CALLING_READS: Mapping[str, str] = {
-    "spark-admin:telephony_config_read": "read Webex Calling locations, numbers and countries",
-}
-CALLING_WRITES: Mapping[str, str] = {
-    "spark-admin:telephony_config_write": "enable Webex Calling at locations, add numbers",
-}
 
 #: The one read that proves each read scope (a 403 on it: the scope is missing).
 PROBES: Mapping[str, tuple[str, dict[str, str]]] = {

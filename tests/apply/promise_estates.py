@@ -174,8 +174,8 @@ def _edit(docs: list[Doc], settings: Doc, edit: tuple[str, int, int]) -> str | N
         return f"{ext}: rename location {old!r} to {new!r}"
     if kind == "reuse_extension":
         # a new user takes a calling user's extension at its location: the holder is dropped
-        # from the YAML (left alone, or pruned: the person keeps it, so blocked) or gives it
-        # up in the same plan (the new user waits for that change)
+        # from the YAML (left alone: blocked; pruned: it frees it) or gives it up in the same
+        # plan (the new user waits for that change)
         holders = [u for u in people if u["package"] == CALLING and u.get("extension")]
         number = 100 + pick + 10 * len(doc["users"])
         if not holders or any(u["email"] == f"u{number}@pt{i}.example" for u in doc["users"]):

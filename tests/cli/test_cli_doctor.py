@@ -163,6 +163,38 @@ def test_a_read_only_refresh_grant_fails_apply_unless_doctor_is_for_plan(
     assert lines_of(out)["scopes for apply"][0] == "warn"
 
 
+def test_apply_with_a_grant_lacking_write_scopes_stops_before_any_write(
+    estate: Path, tmp_path: Path
+) -> None:
+    seen: list[str] = []
+    rt = tampered(api_runtime(tmp_path / "s.sqlite"), seen=seen)
+    env = {**GRANT, "WEBEX_REFRESH_TOKEN": "sandbox-read-refresh"}
+    code, out, err = invoke(rt, "apply", str(estate), *API, "--yes", env=env)
+    assert code == 1, (out, err)
+    assert "the access token lacks scope(s) this plan writes with; nothing was applied" in err
+    assert (
+        "  - spark-admin:wholesale_customers_write (provision, update and remove customers), "
+        "first needed by customer/" in err
+    )
+    assert "spark-admin:locations_write" in err
+    assert "spark-admin:telephony_config_write" in err
+    assert "identity:organizations_rw" not in err  # no rename in this plan
+    assert "Traceback" not in err
+    writes = [r for r in seen if not r.startswith("GET ") and "/access_token" not in r]
+    assert writes == []
+    # the full grant applies the same estate past that check
+    code, out, err = invoke(
+        rt,
+        "apply",
+        str(estate),
+        *API,
+        "--yes",
+        env={**env, "WEBEX_REFRESH_TOKEN": "sandbox-refresh"},
+    )
+    assert "lacks scope" not in err
+    assert any(r.startswith("POST /v1/wholesale/customers") for r in seen)
+
+
 @pytest.mark.parametrize(
     "env",
     [

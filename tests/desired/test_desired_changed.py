@@ -31,8 +31,10 @@ def git(root: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=ENV)
 
 
-def _own_number(user: dict[str, Any]) -> dict[str, Any]:
-    return {"phoneNumber": user["phoneNumber"][:-1] + "9"} if "phoneNumber" in user else {}
+def _own_lines(user: dict[str, Any]) -> dict[str, Any]:
+    """An email and a phone number are one user's in all of Partner Hub: a copy's own."""
+    own = {"email": user["email"].replace("@acme.", "@globex.")}
+    return own | ({"phoneNumber": user["phoneNumber"][:-1] + "9"} if "phoneNumber" in user else {})
 
 
 @pytest.fixture
@@ -43,9 +45,7 @@ def repo(write: Write, docs: dict[str, Any]) -> Path:
     users = globex.pop("users")
     estate["customers/globex.yaml"] = [globex]
     estate["customers/globex-users.yaml"] = [
-        # a phone number is one user's in all of Partner Hub: globex's copies get their own
-        {"kind": "User", "customer": "globex", **u, **_own_number(u)}
-        for u in users
+        {"kind": "User", "customer": "globex", **u, **_own_lines(u)} for u in users
     ]
     estate["templates/other.yaml"] = [{"kind": "Template", "name": "other"}]
     root = write(estate)

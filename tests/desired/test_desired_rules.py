@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -72,14 +73,18 @@ def test_user_email_is_unique_per_customer_ignoring_case(
     assert "customers/acme.yaml:" in problem.message
 
 
-def test_same_email_under_two_customers_is_fine(write: Write, docs: dict[str, Any]) -> None:
+def test_same_email_under_two_customers_is_refused(write: Write, docs: dict[str, Any]) -> None:
     other = dict(acme(docs), externalId="globex", name="Globex")
-    # the same emails; a phone number, though, is one user's in all of Partner Hub
+    # a phone number is one user's in all of Partner Hub, and so is an email: one org's
     other["users"] = [
         dict(u, phoneNumber="+12145550199") if "phoneNumber" in u else u for u in other["users"]
     ]
     docs["customers/globex.yaml"] = [other]
-    assert problems(write, docs) == []
+    found = problems(write, docs)
+    assert [p.message.split(" at ")[0] for p in found] == [
+        f"user '{u['email'].lower()}' is also a user of customer 'acme'" for u in other["users"]
+    ]
+    assert all(p.file.endswith("customers/globex.yaml") for p in found)
 
 
 def test_duplicate_location_name(write: Write, docs: dict[str, Any]) -> None:
@@ -553,6 +558,27 @@ def test_an_extension_belongs_to_one_user_per_location(write: Write, docs: dict[
     assert problems(write, docs) == []  # Ann is at Dallas (the headquarters), Bob at Austin
     users[1]["location"] = "Dallas"
     assert only(write, docs).message.startswith("extension 1001 is also the extension of the user")
+
+
+def test_an_email_belongs_to_one_customer(write: Write, docs: dict[str, Any]) -> None:
+    beta = {
+        **copy.deepcopy(acme(docs)),
+        "externalId": "beta",
+        "adminEmail": "admin@beta.example",
+        "users": [{"email": "BOB@acme.example", "package": "webex_meetings"}],
+    }
+    beta["packages"] = ["webex_meetings"]
+    for key in ("locations", "headquarters"):
+        beta.pop(key, None)
+    docs["customers/beta.yaml"] = [beta]
+    problem = only(write, docs)
+    assert problem.message.startswith(
+        "user 'bob@acme.example' is also a user of customer 'acme' at "
+    )
+    assert problem.message.endswith("an email belongs to one Webex organization")
+    assert str(problem).split(":")[0].endswith("customers/beta.yaml")
+    beta["users"][0]["state"] = "absent"
+    assert problems(write, docs) == []
 
 
 def test_location_names_differ_in_more_than_case(write: Write, docs: dict[str, Any]) -> None:

@@ -76,13 +76,15 @@ def test_role_names_are_read_once_and_only_when_asked_or_already_needed(
 
 
 def test_people_without_a_subscription_hold_extensions_the_state_lists() -> None:
-    """A person whose subscription was removed keeps its extension: the state lists it
-    (from the people already read), so a plan can tell who holds it."""
+    """A person of the org with an extension and no subscription (here: one whose removed
+    subscription left its line, the sandbox's other reading) is listed by the state, from
+    the people already read, so a plan can tell who holds it."""
 
     async def run() -> tuple[State, State]:
         with tempfile.TemporaryDirectory() as tmp:
             db = str(Path(tmp) / "sandbox.sqlite")
-            async with open_client(sandbox(db), read_only=False) as admin:
+            keeps = sandbox(db, subscriber_remove_releases_calling=False)
+            async with open_client(keeps, read_only=False) as admin:
                 await sandbox_admin(admin, "POST", "/seed", estate(1, 2, 2))
                 before = await read_live(admin)
                 gone = before.users[("cust-00000", "user1@cust-00000.example.com")]

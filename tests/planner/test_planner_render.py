@@ -106,6 +106,19 @@ def test_markdown_escapes_pipes_in_table_cells() -> None:
     assert "| a\\|b | 1 |" in render.markdown(plan)
 
 
+def test_markdown_counts_notices_under_a_customer_whose_id_holds_a_slash() -> None:
+    plan = Plan(
+        changes=(Change("create", "user", "ACME/01", "ann@acme.example"),),
+        warnings=(Notice("user/ACME/01/bob@acme.example", "held"),),
+        blocked=(Notice("location/ACME/01/Depot/North", "no"),),
+        unmanaged=(Notice("customer/ACME/02", "live only"),),
+    )
+    md = render.markdown(plan)
+    assert "| ACME/01 | 1 | 0 | 0 | 1 | 1 | 0 |" in md
+    assert "| ACME/02 | 0 | 0 | 0 | 0 | 0 | 1 |" in md
+    assert "| ACME |" not in md
+
+
 def big_plan(customers: int, users: int) -> Plan:
     changes = []
     for i in range(customers):

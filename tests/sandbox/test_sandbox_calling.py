@@ -406,3 +406,28 @@ async def test_an_integrated_provider_pushes_its_numbers_when_calling_starts(
         customer_id, "p@acme.example.com", primaryPhoneNumber="+15125551202", locationId=branch
     )
     assert (await box.client.post("/wholesale/subscribers", json=body)).status_code == 200
+
+
+@pytest.mark.parametrize("releases", [True, False])
+async def test_removing_a_subscriber_releases_its_number_and_extension(
+    sandbox_factory: Any, releases: bool
+) -> None:
+    box = await sandbox_factory(subscriber_remove_releases_calling=releases)
+    customer_id, org, hq, _ = await with_branch(box)
+    await add_numbers(box, org, hq, "+15125550601")
+    body = subscriber_body(
+        customer_id, "r@acme.example.com", primaryPhoneNumber="+15125550601", extension="601"
+    )
+    made = await box.client.post("/wholesale/subscribers", json=body)
+    assert made.status_code == 200, made.text
+    gone = await box.client.delete(f"/wholesale/subscribers/{made.json()['id']}")
+    assert gone.status_code == 204
+    number = (await inventory(box, org))["+15125550601"]
+    person = (await box.client.get(f"/people/{made.json()['personId']}")).json()
+    if releases:  # the person stays, without the calling line
+        assert "owner" not in number
+        assert person["phoneNumbers"] == []
+        assert "extension" not in person
+    else:
+        assert number["owner"]["id"] == person["id"]
+        assert person["extension"] == "601"

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from sandbox_fuzz import fuzz
 from sandbox_helpers import FULL, customer_body
 from served import serve_command, served
 
+from reconciler.cli import cli
 from reconciler.sandbox import SandboxConfig
 
 pytestmark = pytest.mark.e2e
@@ -83,3 +85,50 @@ def test_cli_serve_refuses_bad_options() -> None:
     )
     assert same.returncode == 64
     assert "must differ" in same.stderr
+
+
+def _admin_stats_from_a_web_page(*options: str) -> int:
+    with serve_command(*options) as (origin, _line):
+        answer = httpx.get(
+            origin + "/_sandbox/stats", headers={**FULL, "Origin": "https://elsewhere.example"}
+        )
+        return answer.status_code
+
+
+def test_cli_serve_sets_named_switches() -> None:
+    options = ("--set", "admin_cross_origin=true", "--set", "max_body_bytes=64")
+    with serve_command(*options) as (origin, _line):
+        big = httpx.post(
+            origin + "/v1/wholesale/customers", headers=FULL, content=b"{" + b" " * 100 + b"}"
+        )
+        assert big.status_code == 413
+    assert _admin_stats_from_a_web_page(*options) == 200
+    assert _admin_stats_from_a_web_page() == 403
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("no_such_switch=1", "no switch 'no_such_switch'; the switches are: "),
+        ("admin_cross_origin=yes", "admin_cross_origin takes true or false, not 'yes'"),
+        ("max_body_bytes=lots", "max_body_bytes takes a whole number, not 'lots'"),
+        ("put_extra_fields=keep", "put_extra_fields takes one of ignore, reject, not 'keep'"),
+        ("max_body_bytes", "'max_body_bytes' is not NAME=VALUE"),
+        ("job_seconds=-1", "job_seconds must not be negative"),
+    ],
+)
+def test_cli_serve_refuses_a_bad_switch(setting: str, message: str) -> None:
+    result = CliRunner().invoke(cli, ["sandbox", "serve", "--port", "0", "--set", setting])
+    assert result.exit_code == 64, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_sandbox_switches_lists_every_switch_with_its_default() -> None:
+    result = CliRunner().invoke(cli, ["sandbox", "switches"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert "implicit_calling_locations=false" in lines
+    assert "duplicate_location_name_status=409" in lines
+    assert "put_extra_fields=ignore" in lines
+    assert lines == sorted(lines)
