@@ -134,6 +134,11 @@ class SandboxConfig:
       longer a calling user of its location (INFERRED from Control Hub, where taking a
       user's Webex Calling licence removes its number and extension); False keeps both, so
       the number stays owned and the person still blocks its calling location's delete.
+      ``leaving_calling_releases_line`` True — a subscriber PUT onto a package without
+      calling (e.g. ``webex_meetings``) releases the person's number and extension, as
+      taking the Webex Calling licence does in Control Hub (INFERRED, like the above); a
+      later calling package then provisions a new line where its parameters say. False
+      keeps the line (the person stays a calling user of its old location).
       ``countries`` — the country table behind ``GET /telephony/config/countries/{code}``
       (see ``countries.py`` for each entry's source or INFERRED mark); a code not in it is
       answered 404 (INFERRED).
@@ -203,6 +208,7 @@ class SandboxConfig:
     move_keeps_number: bool = True
     job_seconds: float = 1.0
     subscriber_remove_releases_calling: bool = True
+    leaving_calling_releases_line: bool = True
     countries: Mapping[str, Country] = field(default_factory=lambda: COUNTRIES)
     location_address_by_country: bool = True
     max_body_bytes: int = 1 << 20

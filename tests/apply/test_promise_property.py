@@ -155,3 +155,18 @@ def test_an_unknown_role_is_foreseen_by_plan(tmp_path: Path) -> None:
     estate.round(figures, "the role as Webex lists it")
     assert figures.problems == []
     assert (figures.applies, figures.second_applies) == (1, 0)
+
+
+def test_a_user_back_on_calling_at_another_location_converges(tmp_path: Path) -> None:
+    """Leaving calling takes the user's line (Webex removes number and extension with the
+    licence): back on calling elsewhere it is provisioned there, not refused as a move."""
+    estate = Estate(tmp_path, [customer(0, 2, [(0, True, 0)])])
+    figures = Figures()
+    estate.round(figures, "initial")
+    users = estate.docs[0]["users"]
+    users[0] = user(0, 0, False, "Austin Office")
+    estate.round(figures, "u0 to meetings")
+    users[0] = user(0, 0, True, "Boston Office")
+    estate.round(figures, "u0 back to calling, at Boston")
+    assert figures.problems == []
+    assert (figures.applies, figures.second_applies) == (3, 0)

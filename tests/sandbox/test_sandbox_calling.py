@@ -317,6 +317,22 @@ async def test_a_people_put_cannot_take_an_extension_held_at_the_location(
     assert kept.status_code == 200
 
 
+@pytest.mark.parametrize("releases", [True, False])
+async def test_leaving_calling_takes_the_line_with_the_licence(
+    sandbox_factory: Any, releases: bool
+) -> None:
+    box = await sandbox_factory(leaving_calling_releases_line=releases)
+    customer_id, _, _, _ = await with_branch(box)
+    body = subscriber_body(customer_id, "l@acme.example.com", extension="7001")
+    sub = (await box.client.post("/wholesale/subscribers", json=body)).json()
+    down = await box.client.put(
+        f"/wholesale/subscribers/{sub['id']}", json={"packages": ["webex_meetings"]}
+    )
+    assert down.status_code == 200
+    person = (await box.client.get(f"/people/{sub['personId']}")).json()
+    assert ("extension" in person) is not releases
+
+
 async def test_kinder_reading_enables_the_location_and_records_the_number(
     sandbox_factory: Any,
 ) -> None:
