@@ -16,7 +16,10 @@ each attempt)::
 
 Never written: headers (so never a token), request or response bodies. Reads (GET/HEAD), the
 provisioning prechecks (``…/validate``), token refreshes (``/access_token``) and the local
-sandbox's admin calls (``/_sandbox/…``) are not writes.
+sandbox's admin calls (``/_sandbox/…``) are not writes. One read is journaled: a telephony
+job's errors list (``GET /telephony/config/jobs/…/{jobId}/errors``) that names errors, with
+``outcome`` ``job errors: <code>: <description>; …``, the job's own report of what it failed
+to do, under the change that started or waited for it.
 
 The journal sees requests through a transport wrapper (:meth:`Journal.transport`), handed to
 ``reconciler.workflow.connect.open_client`` as ``wrap_transport``, so it records each attempt,
@@ -69,6 +72,31 @@ def is_write(request: httpx.Request) -> bool:
         and not path.endswith(_NOT_WRITES)
         and not path.startswith(_SANDBOX_ADMIN)
     )
+
+
+def is_job_errors(request: httpx.Request) -> bool:
+    """A read of a telephony job's errors list (journaled when it names errors)."""
+    path = request.url.path
+    return (
+        request.method == "GET" and "/telephony/config/jobs/" in path and path.endswith("/errors")
+    )
+
+
+def _job_errors(response: httpx.Response) -> str:
+    """``<code>: <description>; …`` of an errors list (empty when it names none)."""
+    try:
+        data: Any = response.json()
+    except ValueError:
+        return ""
+    items = data.get("items") if isinstance(data, dict) else None
+    parts = []
+    for item in items if isinstance(items, list) else ():
+        error = item.get("error") if isinstance(item, dict) else None
+        messages = error.get("message") if isinstance(error, dict) else None
+        for m in messages if isinstance(messages, list) else ():
+            if isinstance(m, dict):
+                parts.append(f"{m.get('code')}: {m.get('description')}")
+    return "; ".join(parts)[:_MAX_MESSAGE]
 
 
 def _utc_now() -> datetime:
@@ -139,6 +167,16 @@ class Journal:
         """Send ``request`` through ``send`` and journal it if it is a write."""
         if not is_write(request):
             response: httpx.Response = await send()
+            if is_job_errors(request) and response.is_success:
+                await response.aread()
+                if errors := _job_errors(response):
+                    self.record(
+                        method=request.method,
+                        path=request.url.raw_path.decode("ascii", "replace"),
+                        status=response.status_code,
+                        tracking_id=response.headers.get("trackingid"),
+                        outcome=f"job errors: {errors}",
+                    )
             return response
         path = request.url.raw_path.decode("ascii", "replace")
         sent_id = request.headers.get("trackingid")

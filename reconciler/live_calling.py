@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.api import WebexClient
+from reconciler.errors import AuthError, NotFound
 from reconciler.live import _together
 from reconciler.model import Location, State, has_calling
 
@@ -21,11 +22,12 @@ Json = dict[str, Any]
 @dataclasses.dataclass(frozen=True)
 class CallingLive:
     """What the calling reads found: per customer (externalId) its calling locations and its
-    number inventory as listed; per country code its calling configuration."""
+    number inventory as listed; per country code its calling configuration, ``None`` for a
+    country Webex Calling does not serve (its configuration read answered 404)."""
 
     locations: Mapping[str, tuple[Json, ...]]
     numbers: Mapping[str, tuple[Json, ...]]
-    countries: Mapping[str, Json]
+    countries: Mapping[str, Json | None]
 
 
 def calling_orgs(state: State) -> dict[str, str]:
@@ -49,7 +51,7 @@ async def read_calling(
     found = await _together(
         *(client.list_calling_locations(orgs[ext]) for ext in order),
         *(client.list_numbers(orgs[ext]) for ext in order),
-        *(client.get_country(code) for code in codes),
+        *(_country(client, code) for code in codes),
     )
     n = len(order)
     return CallingLive(
@@ -59,9 +61,40 @@ async def read_calling(
     )
 
 
+async def read_pstn(
+    client: WebexClient, targets: Mapping[tuple[str, str], tuple[str, str]]
+) -> dict[tuple[str, str], str | None]:
+    """The ``pstnConnectionType`` of each location in ``targets`` (key → (orgId,
+    locationId); see ``reconciler.planner.pstn.pstn_to_read``), one read each, concurrent;
+    None where the answer names none or the token may not read it (403: the plan cannot
+    foresee that refusal, and says nothing rather than fail)."""
+    order = sorted(targets)
+    found = await _together(*(_connection(client, *targets[key]) for key in order))
+    return dict(zip(order, found, strict=True))
+
+
+async def _connection(client: WebexClient, org_id: str, location_id: str) -> str | None:
+    try:
+        answer = await client.get_pstn_connection(location_id, org_id)
+    except AuthError:
+        return None
+    kind = answer.get("pstnConnectionType")
+    return str(kind) if kind else None
+
+
+async def _country(client: WebexClient, code: str) -> Json | None:
+    """A country's calling configuration; None when Webex has none for it (404: a country
+    Webex Calling does not serve, which the planner blocks instead of failing the read)."""
+    try:
+        return await client.get_country(code)
+    except NotFound:
+        return None
+
+
 def with_calling(state: State, calling: CallingLive) -> State:
     """The live ``state`` with each read location's ``calling`` (listed among its org's
-    calling locations) and ``numbers`` (its inventory numbers, sorted) filled in."""
+    calling locations), ``numbers`` (its inventory numbers, sorted) and ``main_number`` (the
+    one listed with ``mainNumber: true``) filled in."""
     locations: dict[tuple[str, str], Location] = {}
     for key, location in state.locations.items():
         listed = calling.locations.get(location.customer)
@@ -69,12 +102,16 @@ def with_calling(state: State, calling: CallingLive) -> State:
             locations[key] = location
             continue
         ids = {str(raw.get("id")) for raw in listed}
-        inventory = sorted(
-            str(n["phoneNumber"])
+        here = [
+            n
             for n in calling.numbers.get(location.customer, ())
             if n.get("phoneNumber") and (n.get("location") or {}).get("id") == location.live.id
-        )
+        ]
+        main = next((str(n["phoneNumber"]) for n in here if n.get("mainNumber") is True), None)
         locations[key] = dataclasses.replace(
-            location, calling=location.live.id in ids, numbers=tuple(inventory)
+            location,
+            calling=location.live.id in ids,
+            numbers=tuple(sorted(str(n["phoneNumber"]) for n in here)),
+            main_number=main,
         )
     return dataclasses.replace(state, locations=locations)

@@ -172,6 +172,10 @@ class Location:
     #: E.164 numbers the partner manages here, sorted; None: not managed (only checked
     #: against the inventory). Not compared until the planner can add or remove numbers.
     numbers: tuple[str, ...] | None = field(default=None, compare=False)
+    #: Live only: the inventory number listed as ``mainNumber`` (the calling line ID), which
+    #: Webex refuses to remove, and the PSTN connection type when it was read (``None``: not).
+    main_number: str | None = field(default=None, compare=False)
+    pstn: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -207,6 +211,9 @@ class Settings:
     max_update_percent: float = 30.0
     concurrency: int = 8
     max_requests_per_second: float = 10.0
+    #: How long apply waits at a location whose calling it enabled for the numbers its PSTN
+    #: provider supplies (``providerNumbersWaitSeconds``), before failing the users that take them.
+    provider_numbers_wait: float = 600.0
 
 
 @dataclass(frozen=True, slots=True)

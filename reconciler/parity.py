@@ -370,7 +370,11 @@ TABLE: tuple[Parity, ...] = (
         "The phone number, {}, is not available in the location {}.",
         "PLAN",
         _CALLING_PLAN,
-        "a number in no inventory of the user's location, nor added by the plan, is blocked",
+        "a number in no inventory of the user's location, nor added by the plan, is blocked; at "
+        "a location whose calling the plan enables (its inventory is empty until then) the "
+        "plan warns with the numbers the PSTN provider must supply, and apply waits for them "
+        "(reconciler.operations.provider:ProviderNumbers) and fails the user unsent if they "
+        "do not arrive",
     ),
     Parity(
         "The phone number {} is in use.",
@@ -410,10 +414,11 @@ TABLE: tuple[Parity, ...] = (
     Parity("Job not found.", "PLAN", _CALLING_OPS, "job IDs come from the answer that started it"),
     Parity(
         "Safe delete checks failed.",
-        "GAP",
-        "",
-        "users or the last calling location block a disable; the plan moves or removes the "
-        "users first, but does not run the pre-delete check (precheckForDeletion) itself",
+        "PLAN",
+        _PRECHECK,
+        "plan --precheck runs precheckForDeletion for each planned disable (a POST that "
+        "changes nothing, the one ID-carrying path the read-only client allows); blocking "
+        "counts other than the users the plan itself moves out or removes first fail it",
     ),
     Parity(
         "Location Not Found",
@@ -450,17 +455,19 @@ TABLE: tuple[Parity, ...] = (
             "Numbers of location {} come from its PSTN provider ({}); they cannot be added or "
             "removed by API."
         ),
-        "GAP",
-        "",
-        "a location declaring numbers whose PSTN is integrated fails at apply; plan would need "
-        "the location's PSTN connection (GET /telephony/config/locations/{id}) to block it",
+        "PLAN",
+        "reconciler.planner.pstn:with_pstn",
+        "plan reads the PSTN connection (GET /telephony/pstn/locations/{id}/connection, as "
+        "wxc_sdk reads it) of each live calling location whose numbers it changes and blocks "
+        "an integrated one at its FILE:LINE; a location the plan enables has none to read "
+        "yet: apply reads it after the enable and fails the adds unsent",
     ),
     Parity(
         "A location's main number cannot be removed.",
-        "GAP",
-        "",
-        "a main number left out of a location's numbers is removed at apply and refused; plan "
-        "would need the calling location's callingLineId to keep it",
+        "PLAN",
+        _CALLING_PLAN,
+        "the inventory read marks the mainNumber; a main number left out of a location's "
+        "numbers is never planned for removal and blocks at the location's FILE:LINE",
     ),
     Parity("state must be ACTIVE or INACTIVE.", "BUILT", _CLIENT_NUMBERS),
     Parity(
@@ -490,10 +497,10 @@ TABLE: tuple[Parity, ...] = (
     ),
     Parity(
         "Country {} is not supported for Webex Calling.",
-        "GAP",
-        "",
-        "plan reads each country's configuration, but a country Webex Calling does not serve "
-        "fails that read rather than blocking the location at its FILE:LINE",
+        "PLAN",
+        _COUNTRIES,
+        "a country whose configuration read answers 404 (INFERRED: how Webex answers a "
+        "country it does not serve) blocks enabling calling at the location's FILE:LINE",
     ),
     Parity("{} must look like en_us.", "VALIDATE", f"{_CHECKS}:check_language"),
     Parity("order must sort by name, asc or desc.", "READ", _PAGES),

@@ -81,7 +81,9 @@ class UserFacts:
     live location it leaves (both for the order of the plan), the number it takes and the
     live number it releases (for the order of number adds and removes), and whether it changes
     location through the move-users job (a calling user: Webex refuses a People PUT of its
-    ``locationId``), and the live extension it gives up."""
+    ``locationId``), the live extension it gives up, and whether its number is one the
+    location's PSTN provider supplies once the plan enables calling there (apply waits for it
+    to reach the inventory first)."""
 
     user: User | None = None
     adds_calling: bool = False
@@ -93,6 +95,7 @@ class UserFacts:
     moves: bool = False
     #: The live extension it gives up (at ``leaves_location``), so a user taking it waits.
     leaves_extension: str | None = None
+    provider_number: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -558,6 +558,38 @@ class WebexClient:
         response = await self._call("PATCH", f"/identity/organizations/{uuid}", json=body)
         return _json(response, "PATCH", path)
 
+    # -- telephony job lists and job errors ---------------------------------------------
+    #
+    # Lists answer ``{items}`` most recent first, running or finished, ``Link`` paged; the
+    # errors of a job ``{items: [{itemNumber, item?, error{key, message[{description,
+    # code, location|locationId}]}}]}`` (none for a job that completed).
+
+    async def list_move_users_jobs(self, org_id: str) -> list[Json]:
+        """The org's move-users jobs (no job names the users it moves)."""
+        path = f"{TELEPHONY}/jobs/person/moveLocation"
+        return await self._link_list(path, {"orgId": org_id}, None)
+
+    async def list_disable_calling_jobs(self, org_id: str) -> list[Json]:
+        """The org's disable-calling jobs, each naming its location by ``locationName``."""
+        path = f"{TELEPHONY}/jobs/locations/deleteCallingLocation"
+        return await self._link_list(path, {"orgId": org_id}, None)
+
+    async def list_move_users_job_errors(self, job_id: str, org_id: str) -> list[Json]:
+        path = f"{TELEPHONY}/jobs/person/moveLocation/{job_id}/errors"
+        return await self._link_list(path, {"orgId": org_id}, None)
+
+    async def list_disable_calling_job_errors(self, job_id: str, org_id: str) -> list[Json]:
+        path = f"{TELEPHONY}/jobs/locations/deleteCallingLocation/{job_id}/errors"
+        return await self._link_list(path, {"orgId": org_id}, None)
+
+    async def get_pstn_connection(self, location_id: str, org_id: str) -> Json:
+        """A calling location's PSTN connection (``GET /telephony/pstn/locations/{id}/
+        connection``, scope ``spark-admin:telephony_pstn_read``): ``pstnConnectionType`` is
+        ``LOCAL_GATEWAY``, ``NON_INTEGRATED_CCP``, ``INTEGRATED_CCP`` or ``CISCO_PSTN``."""
+        path = f"/telephony/pstn/locations/{location_id}/connection"
+        response = await self._call("GET", path, params={"orgId": org_id})
+        return _json(response, "GET", "/telephony/pstn/locations/{id}/connection")
+
 
 def move_job_of(answer: Json) -> Json | None:
     """The job of a move-users answer, whichever shape it has: the spec's ``{response: job}``

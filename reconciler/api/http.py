@@ -42,6 +42,7 @@ log traces every exchange (headers, and errors quoting them), logs nothing below
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -66,6 +67,18 @@ log = logging.getLogger("reconciler.api")
 
 #: The only POSTs a read-only session may send: provisioning prechecks, which change nothing.
 READ_ONLY_POSTS = frozenset({"/wholesale/customers/validate", "/wholesale/subscribers/validate"})
+#: ... and the safe-delete check of a calling location, whose path carries the location's ID
+#: (documented under ``spark-admin:telephony_config_read``; it answers what would block a
+#: disable and changes nothing). One ID segment of ID characters, nothing else.
+READ_ONLY_POST_PATTERN = re.compile(
+    r"/telephony/config/locations/[A-Za-z0-9_=-]+/actions/precheckForDeletion/invoke"
+)
+
+
+def is_read_only_post(path: str) -> bool:
+    """A POST a read-only session may send (a check that changes nothing)."""
+    return path in READ_ONLY_POSTS or READ_ONLY_POST_PATTERN.fullmatch(path) is not None
+
 
 #: Transport errors raised before any byte of the request left: always safe to retry.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -229,7 +242,7 @@ class ApiSession:
 
     def allowed(self, method: str, path: str) -> bool:
         return (
-            not self.read_only or method == "GET" or (method == "POST" and path in READ_ONLY_POSTS)
+            not self.read_only or method == "GET" or (method == "POST" and is_read_only_post(path))
         )
 
     async def request(
@@ -250,7 +263,7 @@ class ApiSession:
                 method,
                 path,
             )
-        replayable = method in ("GET", "PUT", "DELETE") or path in READ_ONLY_POSTS
+        replayable = method in ("GET", "PUT", "DELETE") or is_read_only_post(path)
         failures = 0
         limited = 0
         progress = self.limiter.answered  # answers to any call since this one began

@@ -68,7 +68,8 @@ def write_plan(path: Path, text: str) -> None:
 @click.option(
     "--precheck",
     is_flag=True,
-    help="Run Webex's provisioning prechecks (/validate) for planned customer and user creates.",
+    help="Run Webex's prechecks: provisioning (/validate) for planned customer and user "
+    "creates, the safe-delete check (precheckForDeletion) for planned calling disables.",
 )
 @click.option(
     "--force",

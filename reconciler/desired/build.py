@@ -292,6 +292,9 @@ def settings_of(decls: list[Decl], problems: list[Problem]) -> Settings:
         max_requests_per_second=float(
             get("maxRequestsPerSecond", defaults.max_requests_per_second)
         ),
+        provider_numbers_wait=float(
+            get("providerNumbersWaitSeconds", defaults.provider_numbers_wait)
+        ),
     )
 
 

@@ -24,11 +24,14 @@ API allows it, and said so where it does not:
   name, with a note in the file.
 
 Everything else (packages, address, locations, users with names, numbers, location and roles)
-is written as read. Output is deterministic: customers, locations and users sorted, one file
-per customer. After writing, the export checks itself: the directory is validated and planned
-against the very live state it came from (no further requests); whatever would still be a
-change is reported (:mod:`reconciler.workflow.export` reads, writes and checks; this module
-only turns what was read into documents).
+is written as read; of a calling customer's locations also ``calling`` where it is not the
+default and ``numbers`` (each calling location's inventory, with a note: the lists do not say
+which numbers an integrated PSTN provider assigns rather than the partner). Output is
+deterministic: customers, locations and users sorted, one file per customer. After writing,
+the export checks itself: the directory is validated and planned against the very live state
+it came from (no further requests); whatever would still be a change is reported
+(:mod:`reconciler.workflow.export` reads, writes and checks; this module only turns what was
+read into documents).
 """
 
 from __future__ import annotations
@@ -192,7 +195,11 @@ def headquarters(customer: Customer, locations: list[Location]) -> tuple[str | N
 # --- documents -------------------------------------------------------------------------------
 
 
-def location_yaml(location: Location) -> Json:
+def location_yaml(location: Location, *, calling_default: bool = False) -> Json:
+    """A location as YAML. ``calling`` only where it differs from the customer's default
+    (``calling_default``: the customer holds a calling package) and is known; ``numbers``
+    (the location's inventory as read) only at a calling location with numbers: absent
+    means "not managed, only checked", which an empty list would not say."""
     out: Json = {"name": location.name}
     for key, value in (
         ("timeZone", location.time_zone),
@@ -203,7 +210,19 @@ def location_yaml(location: Location) -> Json:
             out[key] = value
     if location.address is not None:
         out["address"] = location.address.to_data()
+    if location.calling is not None and location.calling != calling_default:
+        out["calling"] = location.calling
+    if location.calling and location.numbers:
+        out["numbers"] = list(location.numbers)
     return out
+
+
+#: The note of a customer whose export declares ``numbers``.
+NUMBERS_NOTE = (
+    "numbers: each calling location's number inventory as read; Partner Hub's lists do not "
+    "say whose numbers the partner manages (Local Gateway, non-integrated PSTN) and whose an "
+    "integrated PSTN provider assigns: drop `numbers` at the latter"
+)
 
 
 def user_yaml(user: User) -> Json:
@@ -336,7 +355,12 @@ def build_export(
         if hq is not None:
             data["headquarters"] = hq
         if locations.get(ext):
-            data["locations"] = [location_yaml(loc) for loc in locations[ext]]
+            calling = has_calling(cust.packages)
+            data["locations"] = [
+                location_yaml(loc, calling_default=calling) for loc in locations[ext]
+            ]
+            if any("numbers" in loc for loc in data["locations"]):
+                notes.append(NUMBERS_NOTE)
         if users.get(ext):
             data["users"] = [user_yaml(u) for u in users[ext]]
         documents.append(

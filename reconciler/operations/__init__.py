@@ -4,7 +4,8 @@ Built from the live State the plan was computed from (server IDs) and a ``WebexC
 request bodies come from the facts each change carries (:func:`reconciler.bodies.for_change`).
 One module per kind of change: ``customers`` (create/update/delete and waiting for the
 provisioning job), ``locations``, ``users`` and ``calling`` (calling and number steps, the
-telephony jobs); ``ids`` resolves server IDs (learnt during the
+telephony jobs), ``provider`` (a user's number the PSTN provider supplies is waited for
+before the user is sent); ``ids`` resolves server IDs (learnt during the
 run, from the live state, or looked up by key), ``calls`` holds the create-once rule and the
 poll policy.
 
@@ -34,6 +35,7 @@ from reconciler.operations.calls import PollPolicy
 from reconciler.operations.customers import CustomerOperations
 from reconciler.operations.ids import ORG_READY, Client, ServerIds
 from reconciler.operations.locations import LocationOperations
+from reconciler.operations.provider import ProviderNumbers
 from reconciler.operations.users import UserOperations
 from reconciler.plan import Change
 
@@ -70,6 +72,7 @@ class ApiOperations:
         self.locations = LocationOperations(self.ids)
         self.calling = CallingOperations(self.ids, poll=poll, clock=clock, sleep=sleep)
         self.users = UserOperations(self.ids, self.calling)
+        self.provider = ProviderNumbers(self.ids, poll=poll, clock=clock, sleep=sleep)
 
     async def run(self, change: Change) -> str:
         kinds: dict[str, KindOperations] = {
@@ -85,7 +88,9 @@ class ApiOperations:
             "update": operations.update,
             "delete": operations.delete,
         }[change.action]
-        return await handler(change)
+        # a number the PSTN provider supplies must be in the inventory before the user is sent
+        waited = await self.provider.wait(change) if change.kind == "user" else ""
+        return await handler(change) + waited
 
     async def settle(self, externals: Collection[str]) -> None:
         """Wait (concurrently, within the poll deadline) until none of these customers is in

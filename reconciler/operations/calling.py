@@ -9,9 +9,15 @@ disable-calling job, and the move-users job (a calling user changing location).
   an add whose outcome is unknown is resolved by listing the location's inventory.
 - Jobs (disable, move) are started, then polled with the customer jobs' ``PollPolicy``
   (clock and sleep injected) until ``latestExecutionStatus`` is final; a ``FAILED`` job, or
-  one completed with errors, fails its change with the job's exit code and errors. A re-run
-  re-plans from live state: a job that finished left nothing to plan (the location is no
-  calling location any more, the user is at its target), so it is never repeated.
+  one completed with errors, fails its change with the job's exit code and its own errors
+  (``errorCode: message`` from ``…/{jobId}/errors``).
+- Before starting a job, the org's jobs of that kind are listed (once per org and kind per
+  run, only when a change needs it): a running one that may be this change's (any move job of
+  the org, since no move job names its users; a disable job with the location's name) is
+  waited for, then live state decides whether a job is still needed, so a job an interrupted
+  run left running is neither repeated nor lost. A job that finished left its effect in live
+  state (the user at its target, the location no calling location), which the re-run's plan
+  and these checks read, so it is never repeated either.
 """
 
 from __future__ import annotations
@@ -23,13 +29,15 @@ from typing import Any
 
 from reconciler import calling_bodies
 from reconciler.api.client import move_job_of
-from reconciler.errors import Conflict, JobFailed, JobTimeout, NotFound
+from reconciler.errors import AuthError, Conflict, JobFailed, JobTimeout, NotFound
 from reconciler.operations.calls import PollPolicy, create_once
 from reconciler.operations.ids import ServerIds
 from reconciler.plan import Change, NumberFacts
+from reconciler.planner.pstn import integrated
 
 Json = dict[str, Any]
 GetJob = Callable[[str, str], Awaitable[Json]]
+ListErrors = Callable[[str, str], Awaitable[list[Json]]]
 
 #: Final ``latestExecutionStatus`` values of a telephony job.
 FINAL = frozenset({"COMPLETED", "FAILED", "ABANDONED"})
@@ -47,6 +55,11 @@ class CallingOperations:
         self.ids = ids
         self.poll = poll or PollPolicy()
         self.clock, self.sleep = clock, sleep
+        # (kind, org) -> the org's jobs of that kind, listed once; job id -> its final state
+        self._listed: dict[tuple[str, str], asyncio.Task[list[Json]]] = {}
+        self._waited: dict[str, asyncio.Task[Json | None]] = {}
+        #: locationId → PSTN connection type read during this run ("": not known)
+        self._pstn: dict[str, str] = {}
 
     async def _location(self, ext: str, name: str) -> tuple[str, str]:
         _, org_id = await self.ids.org(ext)
@@ -85,9 +98,23 @@ class CallingOperations:
             return "already gone"
         if not await self._is_calling(org_id, location_id):
             return "calling already disabled"
-        job = await self.ids.client.disable_calling_location(location_id, org_id, name=name)
+        client = self.ids.client
+
+        def same_location(job: Json) -> bool:
+            return job.get("locationName") == name
+
+        earlier = await self._earlier_jobs("disable", org_id, change, same_location)
+        if earlier and not await self._is_calling(org_id, location_id):
+            return "calling disabled (by an earlier job)"
+        job = await client.disable_calling_location(location_id, org_id, name=name)
         try:
-            await self.wait(job, org_id, self.ids.client.get_disable_calling_job, change)
+            await self.wait(
+                job,
+                org_id,
+                client.get_disable_calling_job,
+                change,
+                client.list_disable_calling_job_errors,
+            )
         except JobFailed:
             # a job an interrupted run started may have disabled it meanwhile
             if await self._is_calling(org_id, location_id):
@@ -112,6 +139,7 @@ class CallingOperations:
         facts, location_id, org_id, have = await self._inventory(change)
         if facts.number in have:
             return "already in the location's inventory"
+        await self._managed_here(change, facts, org_id, location_id)
         client = self.ids.client
 
         async def post() -> bool:
@@ -125,6 +153,29 @@ class CallingOperations:
         _, note = await create_once(post, listed)
         return "number added" + note
 
+    async def _managed_here(
+        self, change: Change, facts: NumberFacts, org_id: str, location_id: str
+    ) -> None:
+        """Refuse, unsent, a number add at a location whose PSTN provider supplies its
+        numbers. The plan read the connection of every live calling location; one this run
+        enabled had none to read then, so it is read here, once per location."""
+        live = self.ids.live.locations.get((change.customer, facts.location))
+        if live is not None and live.calling:
+            return
+        if location_id not in self._pstn:
+            try:
+                answer = await self.ids.client.get_pstn_connection(location_id, org_id)
+                self._pstn[location_id] = str(answer.get("pstnConnectionType") or "")
+            except AuthError:  # the token may not read it: let Webex answer
+                self._pstn[location_id] = ""
+        connection = self._pstn[location_id]
+        if connection and integrated(connection):
+            raise JobFailed(
+                f"numbers of location '{facts.location}' come from its PSTN provider "
+                f"({connection}): Webex refuses adding {facts.number} by API, so it was not "
+                "sent; drop `numbers:` from the location and have the provider assign them"
+            )
+
     async def _remove_number(self, change: Change) -> str:
         try:
             facts, location_id, org_id, have = await self._inventory(change)
@@ -137,16 +188,80 @@ class CallingOperations:
 
     # jobs ------------------------------------------------------------------------------------
     async def move(self, change: Change, org_id: str, body: Json) -> Json:
-        """Start a move-users job and wait for it; the finished job."""
-        answer = await self.ids.client.move_users(org_id, body)
+        """Start a move-users job and wait for it; the finished job. A running move job of the
+        org (an interrupted run's, perhaps this one's) is waited for first; when the user is
+        then at its target, that job is the answer and none is started."""
+        client = self.ids.client
+        earlier = await self._earlier_jobs("move", org_id, change, lambda job: True)
+        if earlier and await self._moved(body):
+            return earlier[-1]
+        answer = await client.move_users(org_id, body)
         job = move_job_of(answer)
         if job is None:
             return answer  # moved synchronously
-        return await self.wait(job, org_id, self.ids.client.get_move_users_job, change)
+        return await self.wait(
+            job, org_id, client.get_move_users_job, change, client.list_move_users_job_errors
+        )
 
-    async def wait(self, job: Json, org_id: str, get: GetJob, change: Change) -> Json:
-        """Poll ``job`` until it is final; JobFailed with its exit code and errors, JobTimeout
-        after the poll deadline (a re-run finds its effect, or lack of it, in live state)."""
+    async def _moved(self, body: Json) -> bool:
+        """True when every user of a move body is at the body's target location."""
+        for group in body.get("usersList") or ():
+            for user in group.get("users") or ():
+                person = await self.ids.client.get_person(str(user.get("userId")))
+                if person.get("locationId") != group.get("locationId"):
+                    return False
+        return True
+
+    async def _earlier_jobs(
+        self, kind: str, org_id: str, change: Change, matches: Callable[[Json], bool]
+    ) -> list[Json]:
+        """Wait for the org's running jobs of ``kind`` that ``matches``; those jobs, finished
+        (empty when none was running). JobTimeout when one outlives the poll deadline: a new
+        job is not started while an earlier one may still make the change."""
+        key = (kind, org_id)
+        if key not in self._listed:
+            client = self.ids.client
+            lister = (
+                client.list_move_users_jobs if kind == "move" else client.list_disable_calling_jobs
+            )
+            self._listed[key] = asyncio.ensure_future(lister(org_id))
+        running = [
+            j
+            for j in await self._listed[key]
+            if matches(j) and j.get("latestExecutionStatus") not in FINAL
+        ]
+        finished = []
+        for job in running:
+            job_id = str(job.get("id"))
+            if job_id not in self._waited:
+                self._waited[job_id] = asyncio.ensure_future(
+                    self._finish(kind, job, org_id, change)
+                )
+            done = await self._waited[job_id]
+            if done is not None:
+                finished.append(done)
+        return finished
+
+    async def _finish(self, kind: str, job: Json, org_id: str, change: Change) -> Json | None:
+        """``job`` once final; None when it failed (its effect, if any, is in live state)."""
+        client = self.ids.client
+        get = client.get_move_users_job if kind == "move" else client.get_disable_calling_job
+        try:
+            return await self.wait(job, org_id, get, change)
+        except JobFailed:
+            return None
+
+    async def wait(
+        self,
+        job: Json,
+        org_id: str,
+        get: GetJob,
+        change: Change,
+        errors: ListErrors | None = None,
+    ) -> Json:
+        """Poll ``job`` until it is final; JobFailed with its exit code and its own errors
+        (read with ``errors`` when given), JobTimeout after the poll deadline (a re-run finds
+        its effect, or lack of it, in live state)."""
         job_id, start = str(job.get("id")), self.clock()
         for wait in self.poll.intervals():
             if job.get("latestExecutionStatus") in FINAL:
@@ -164,14 +279,24 @@ class CallingOperations:
             "COMPLETED",
             None,
         ):
-            raise JobFailed(f"job {job_id} ended {job.get('latestExecutionStatus')}{_errors(job)}")
+            listed = await errors(job_id, org_id) if errors is not None else []
+            raise JobFailed(
+                f"job {job_id} ended {job.get('latestExecutionStatus')}{_errors(job, listed)}"
+            )
         return job
 
 
-def _errors(job: Json) -> str:
-    """`` (exit code …; errorCode: message …)`` of a finished job."""
+def _errors(job: Json, listed: list[Json]) -> str:
+    """`` (exit code …; errorCode: message …)`` of a finished job: the errors its status
+    carries and those its errors list gives (``error.message[].code`` / ``description``)."""
     parts = [f"exit code {job.get('latestExecutionExitCode')}"]
     for e in job.get("errors") or ():
         if isinstance(e, dict):
             parts.append(f"{e.get('errorCode') or e.get('code')}: {e.get('message')}")
+    for item in listed:
+        error = item.get("error")
+        messages = error.get("message") if isinstance(error, dict) else None
+        for m in messages if isinstance(messages, list) else ():
+            if isinstance(m, dict):
+                parts.append(f"{m.get('code')}: {m.get('description')}")
     return f" ({'; '.join(parts)})"

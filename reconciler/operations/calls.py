@@ -30,6 +30,10 @@ class PollPolicy:
     #: Real provisioning takes seconds to minutes; a job still running after this is reported
     #: (JobTimeout) and picked up by the next run, which sees it in flight.
     deadline: float = 900.0
+    #: How long a location waits for the numbers its PSTN provider supplies once calling is
+    #: enabled there (``reconciler.operations.provider``); a user whose number has not
+    #: arrived by then fails, unsent, and the next run picks it up.
+    numbers_deadline: float = 600.0
 
     def intervals(self) -> Iterator[float]:
         wait = self.initial

@@ -68,6 +68,7 @@ from reconciler.planner.duplicates import duplicate_findings
 from reconciler.planner.emails import foreign_emails
 from reconciler.planner.locations import plan_locations
 from reconciler.planner.order import ordered
+from reconciler.planner.provider import with_provider_numbers
 from reconciler.planner.safety import thresholds
 from reconciler.planner.users import plan_users
 
@@ -177,9 +178,9 @@ def _plan_one(
         prune=prune,
     )
     people = _people(scene, held_by_people.get(ext, {}), live.role_names)
-    calling = plan_calling(scene)
-    parts = (planned.findings, located.findings, calling, people)
-    return merged(parts), managed, planned.retry_only
+    wait = desired.settings.provider_numbers_wait
+    both = with_provider_numbers(scene, plan_calling(scene), people, wait)
+    return merged((planned.findings, located.findings, both)), managed, planned.retry_only
 
 
 def _people(

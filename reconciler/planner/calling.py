@@ -14,10 +14,19 @@ nothing, and a live location whose calling state was not read (``None``) counts 
 calling only when its customer holds no calling package live (nothing was read because
 there is nothing to read).
 
-Blocked, each at the object's FILE:LINE: a delete of the headquarters location; a user's
+Blocked, each at the object's FILE:LINE: a delete of the headquarters location; leaving a
+location's main number (its calling line ID, which Webex never removes) out of its declared
+``numbers``; a user's
 number that is in no inventory of its location (when that inventory is known) and not added
 by the plan; a number another person holds and keeps; enabling calling without a time zone or
 a language.
+
+A user's number at a location whose calling this plan enables (or whose customer's
+provisioning makes it a calling location), and that the plan does not add, can only come
+from the location's PSTN provider (Cisco Calling Plans, an integrated cloud-connected PSTN):
+its inventory is empty until then, so nothing can be checked. Such a user change is marked
+(``UserFacts.provider_number``: apply waits for the number to arrive before sending it) and
+the plan warns once per location, naming the numbers (:mod:`reconciler.planner.provider`).
 """
 
 from __future__ import annotations
@@ -189,8 +198,18 @@ def _numbers_of(ext: str, loc: Location, live: Location | None, scene: Scene) ->
     want = set(loc.numbers) - scene.travelling()
     have -= scene.travelling()
     changes = [_number("create", ext, loc.name, n) for n in sorted(want - have)]
-    changes += [_number("delete", ext, loc.name, n) for n in sorted(have - want)]
-    return Findings(changes=tuple(changes))
+    main = live.main_number if live is not None else None
+    changes += [_number("delete", ext, loc.name, n) for n in sorted(have - want) if n != main]
+    if main is None or main not in have - want:
+        return Findings(changes=tuple(changes))
+    # Webex refuses to remove the calling line ID: plan no removal that must fail
+    message = (
+        f"number {main} is the main number (calling line ID) of location '{loc.name}' and "
+        "cannot be removed: keep it in the location's numbers, or make another number the "
+        f"location's main number in Control Hub first{where(loc)}"
+    )
+    blocked = (Notice(address_of("location", ext, loc.name), message),)
+    return Findings(changes=tuple(changes), blocked=blocked)
 
 
 def _number(action: str, ext: str, location: str, number: str) -> Change:

@@ -3,7 +3,9 @@
 ``GET /telephony/config/countries/{code}`` answers ``stateRequired``, ``zipCodeRequired``,
 the valid ``states`` and ``timeZones``. A planned location create or update, or enabling
 calling at a location, whose address or time zone breaks its country's configuration is
-blocked at the location's FILE:LINE, so apply never meets Webex's refusal.
+blocked at the location's FILE:LINE, so apply never meets Webex's refusal. So is enabling
+calling in a country Webex Calling does not serve (its configuration read answers 404, given
+here as ``None``); a plain location there (no calling) is left alone.
 """
 
 from __future__ import annotations
@@ -54,9 +56,32 @@ def problems(country: Json, address: Address, time_zone: str | None) -> list[str
     return found
 
 
-def with_countries(plan: Plan, countries: Mapping[str, Json]) -> Plan:
+def _unserved(kind: str, code: str, address: Address) -> str:
+    """What blocks a change placed in a country Webex Calling does not serve: enabling
+    calling there; a location without both ``state`` and ``postalCode`` (with no country
+    configuration to say otherwise, the /locations request schema requires both)."""
+    if kind == "calling":
+        return (
+            f"country {code} is not supported for Webex Calling (Webex has no calling "
+            "configuration for it): declare calling: false on the location, or place it in a "
+            "country Webex Calling serves"
+        )
+    missing = [
+        k for k, v in (("state", address.state), ("postalCode", address.postal_code)) if not v
+    ]
+    if not missing:
+        return ""
+    return (
+        f"country {code} has no Webex Calling configuration, so a location there needs both "
+        f"state and postalCode (the /locations request schema): declare {' and '.join(missing)}"
+        " in the location's address"
+    )
+
+
+def with_countries(plan: Plan, countries: Mapping[str, Json | None]) -> Plan:
     """``plan`` with a blocked reason for each location whose address or time zone breaks
-    its country's configuration (``countries``: code → configuration, as read)."""
+    its country's configuration, or whose calling it enables in a country Webex Calling does
+    not serve (``countries``: code → configuration as read, None: not served)."""
     blocked: list[Notice] = []
     for change in plan.changes:
         placed = _placed(change)
@@ -65,8 +90,18 @@ def with_countries(plan: Plan, countries: Mapping[str, Json]) -> Plan:
         location, address = placed
         if address is None:
             continue
-        country = countries.get(address.country.upper())
+        code = address.country.upper()
+        if code not in countries:
+            continue
+        country = countries[code]
         if country is None:
+            message = _unserved(change.kind, code, address)
+            if message:
+                blocked.append(
+                    Notice(
+                        f"location/{location.customer}/{location.name}", message + where(location)
+                    )
+                )
             continue
         found = problems(country, address, location.time_zone)
         if found:

@@ -48,12 +48,42 @@ def pstn_of(ctx: Ctx, location: Doc) -> str:
 def sync_provider_numbers(store: Store, cfg: SandboxConfig, location_id: str | None) -> None:
     """What an integrated provider does once a location is a calling location: push its
     numbers (``SandboxConfig.provider_numbers``, by externalId and location name) into the
-    location's inventory. A number some inventory holds already is left where it is."""
+    location's inventory, at once or, with ``provider_sync_seconds``, that long later (the
+    location is marked and :func:`settle_provider_numbers` pushes them when due). A number
+    some inventory holds already is left where it is."""
     if not cfg.provider_numbers or not location_id:
         return
     location = store.get("locations", location_id)
     if location is None or not location.get("_calling"):
         return
+    if cfg.provider_sync_seconds > 0 and not location.get("_provider_synced"):
+        if location.get("_provider_due") is None:
+            location["_provider_due"] = cfg.clock() + cfg.provider_sync_seconds
+            store.update("locations", location, **location_cols(location))
+        return
+    _push(store, cfg, location)
+
+
+def settle_provider_numbers(store: Store, cfg: SandboxConfig, now: float) -> None:
+    """Push the provider numbers whose delayed sync is due (a no-op without the delay)."""
+    if cfg.provider_sync_seconds <= 0 or not cfg.provider_numbers:
+        return
+    for ext, name in cfg.provider_numbers:
+        rows = store.rows("customers", {"external_id": ext})
+        org_id = rows[0]["doc"].get("orgId") if rows else None
+        if not org_id:
+            continue
+        for location in store.select("locations", {"org_id": org_id}):
+            due = location.get("_provider_due")
+            if location["name"] == name and due is not None and due <= now:
+                location.update(_provider_due=None, _provider_synced=True)
+                store.update("locations", location, **location_cols(location))
+                _push(store, cfg, location)
+                store.commit()
+
+
+def _push(store: Store, cfg: SandboxConfig, location: Doc) -> None:
+    location_id = str(location["id"])
     key = (_external_id(store, location["orgId"]), str(location["name"]))
     for number in cfg.provider_numbers.get(key, ()):
         if store.get("numbers", number) is None:

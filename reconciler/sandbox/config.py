@@ -110,6 +110,9 @@ class SandboxConfig:
       ``provider_numbers`` — (externalId, location name) → the numbers an integrated
       provider pushes into that location's inventory once it is a calling location (the
       provider's sync, which no API call of the partner's makes).
+      ``provider_sync_seconds`` 0.0 — how long after calling is enabled those numbers
+      arrive, on the injected clock (INFERRED: no source says how long a provider's sync
+      takes; 0 pushes them with the enable).
       ``integrated_numbers_status`` 400 — add/remove numbers at an integrated location.
       ``added_number_state`` ``"ACTIVE"`` — state of an added number the body leaves open.
       ``people_location_change_status`` 400 — a People PUT changing a calling user's
@@ -196,6 +199,7 @@ class SandboxConfig:
     default_pstn: str = "LOCAL_GATEWAY"
     customer_pstn: Mapping[str, str] = field(default_factory=dict)
     provider_numbers: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    provider_sync_seconds: float = 0.0
     integrated_numbers_status: int = 400
     added_number_state: Literal["ACTIVE", "INACTIVE"] = "ACTIVE"
     people_location_change_status: int = 400

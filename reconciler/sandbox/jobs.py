@@ -1,5 +1,6 @@
 """Telephony jobs: move users (``/telephony/config/jobs/person/moveLocation``), disable a
-calling location (``…/jobs/locations/deleteCallingLocation``) and the pre-delete check.
+calling location (``…/jobs/locations/deleteCallingLocation``) and the pre-delete check; each
+job kind's list (most recent first, under ``items``) and its errors (``…/{jobId}/errors``).
 
 A job runs for ``job_seconds`` on the injected clock; ``jobrun.settle_jobs`` (run before
 every request, like the customer lifecycle) finishes the due ones. Checks that Webex makes when
@@ -16,15 +17,18 @@ from starlette.responses import Response
 from reconciler.sandbox import rules
 from reconciler.sandbox.calling import calling_location, is_calling_user
 from reconciler.sandbox.errors import ApiError, not_found
-from reconciler.sandbox.ids import encode, fixed_uuid
+from reconciler.sandbox.ids import decode, encode, fixed_uuid
 from reconciler.sandbox.jobrun import apply_move, blocking_errors, delete_check, move_errors
 from reconciler.sandbox.objects import iso
 from reconciler.sandbox.org import org_of
 from reconciler.sandbox.shapes import DISABLE_CALLING_POST, MOVE_USERS_POST
 from reconciler.sandbox.store import Doc, Store
-from reconciler.sandbox.web import Ctx, json_response
+from reconciler.sandbox.web import Ctx, int_param, json_response, next_link, page_size
 
 MOVE_MAX = 100
+#: the job lists' ``max``: "Default is 2000" (the list-move-users-jobs reference); no maximum
+#: is documented, so none above the default is granted
+JOBS_PAGE = (2000, 2000)
 #: who "ran" a job: the partner administrator the sandbox tokens stand for
 PARTNER_ADMIN = encode("PEOPLE", fixed_uuid("partner-admin"))
 
@@ -189,3 +193,65 @@ async def disable_calling(ctx: Ctx, request: Request) -> Response:
 
 async def get_disable_job(ctx: Ctx, request: Request) -> Response:
     return json_response(_public(_load(ctx, request, "disable")))
+
+
+# lists and errors ----------------------------------------------------------------------
+async def _list(ctx: Ctx, request: Request, kind: str) -> Response:
+    org_id = org_of(ctx, request)
+    size = page_size(request, JOBS_PAGE)
+    start = int_param(request, "start", 0)
+    docs = ctx.store.select("jobs", {"org_id": org_id, "kind": kind}, order="rowid DESC")
+    page = [_public(d) for d in docs[start : start + size]]
+    headers = next_link(ctx, request, start + size, size) if start + size < len(docs) else None
+    return json_response({"items": page}, 200, headers)
+
+
+async def list_move_jobs(ctx: Ctx, request: Request) -> Response:
+    """``GET /telephony/config/jobs/person/moveLocation``: the org's move-users jobs."""
+    return await _list(ctx, request, "move")
+
+
+async def list_disable_jobs(ctx: Ctx, request: Request) -> Response:
+    """``GET /telephony/config/jobs/locations/deleteCallingLocation``: the org's jobs."""
+    return await _list(ctx, request, "disable")
+
+
+def _message(error: Doc, where: str, location_id: str) -> Doc:
+    return {"description": error["message"], "code": str(error["code"]), where: location_id}
+
+
+async def move_job_errors(ctx: Ctx, request: Request) -> Response:
+    """``GET …/moveLocation/{jobId}/errors``: one item per user the job could not move
+    (``item`` the user's UUID, as in the published example); none while it runs."""
+    job = _load(ctx, request, "move")
+    targets = {m["userId"]: m["locationId"] for m in job["_moves"]}
+    items = []
+    for number, error in enumerate(job.get("_errors") or (), start=1):
+        decoded = decode(error["userId"])
+        items.append(
+            {
+                "itemNumber": number,
+                "item": decoded[1] if decoded else error["userId"],
+                "trackingId": job["trackingId"],
+                "error": {
+                    "key": "400",
+                    "message": [_message(error, "location", targets[error["userId"]])],
+                },
+            }
+        )
+    return json_response({"items": items})
+
+
+async def disable_job_errors(ctx: Ctx, request: Request) -> Response:
+    """``GET …/deleteCallingLocation/{jobId}/errors``: the failed job's ``BATCH-…`` errors."""
+    job = _load(ctx, request, "disable")
+    items = [
+        {
+            "itemNumber": number,
+            "errorType": "ERROR",
+            "trackingId": job["trackingId"],
+            "error": {"key": "400", "message": [_message(e, "locationId", job["_locationId"])]},
+        }
+        for number, e in enumerate(job.get("_errors") or (), start=1)
+    ]
+    return json_response({"items": items})

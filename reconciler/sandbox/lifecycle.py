@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.sandbox.calling import sync_provider_numbers
+from reconciler.sandbox.calling import settle_provider_numbers, sync_provider_numbers
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.ids import decode, encode
 from reconciler.sandbox.jobrun import settle_jobs
@@ -41,8 +41,10 @@ def package_details(packages: list[str], status: str) -> dict[str, Any]:
 
 
 def advance(store: Store, cfg: SandboxConfig, now: float) -> None:
-    """Settle every customer whose pending transition is due, then every due telephony job."""
+    """Settle every due telephony job and delayed provider sync, then every customer whose
+    pending transition is due."""
     settle_jobs(store, cfg, now)
+    settle_provider_numbers(store, cfg, now)
     due = store.due_customers(now)
     if not due:
         return

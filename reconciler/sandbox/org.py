@@ -301,8 +301,12 @@ async def update_person(ctx: Ctx, request: Request) -> Response:
     flags = ctx.flags(request, "callingData", "showAllTypes", "minResponse")
     body = await ctx.body(request, shapes.PERSON_PUT)
     problems = rules.person_body(body)
-    unknown_roles = [r for r in body.get("roles") or [] if r not in ROLE_IDS]
-    problems += [f"Unknown role '{r}'." for r in unknown_roles if isinstance(r, str)]
+    roles = body.get("roles")
+    # a ``roles`` that is no list of strings is refused by person_body; only strings are
+    # looked up (a float or a nested list is not iterable or not hashable)
+    listed = roles if isinstance(roles, list) else []
+    unknown_roles = [r for r in listed if isinstance(r, str) and r not in ROLE_IDS]
+    problems += [f"Unknown role '{r}'." for r in unknown_roles]
     location_id = body.get("locationId")
     if isinstance(location_id, str) and location_id:
         location = ctx.store.get("locations", location_id)

@@ -156,3 +156,20 @@ async def get_country(ctx: Ctx, request: Request) -> Response:
     if country is None:
         raise not_found("Country")
     return json_response(country.answer())
+
+
+async def get_pstn_connection(ctx: Ctx, request: Request) -> Response:
+    """``GET /telephony/pstn/locations/{locationId}/connection``: the location's PSTN
+    connection (the path and ``pstnConnectionType`` values are wxc_sdk's ``PSTNApi.read``; no
+    extract has it). 404 for a location that is no calling location (INFERRED: a PSTN
+    connection is chosen for a calling location)."""
+    org_id = org_of(ctx, request)
+    location = calling_location(ctx, org_id, request.path_params["locationId"])
+    pstn = pstn_of(ctx, location)
+    kind = "CISCO_PSTN" if pstn == "CISCO_CALLING_PLAN" else pstn
+    out: Doc = {"pstnConnectionType": kind, "displayName": kind.replace("_", " ").title()}
+    if pstn == "LOCAL_GATEWAY":
+        out.update(routeType="TRUNK", routeId=encode("TRUNK", fixed_uuid(location["id"])))
+    else:
+        out["id"] = f"pstn-{pstn.lower()}"
+    return json_response(out)

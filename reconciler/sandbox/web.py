@@ -39,6 +39,7 @@ READ_SCOPES = frozenset(
         "spark-admin:licenses_read",
         "spark-admin:organizations_read",
         "spark-admin:telephony_config_read",
+        "spark-admin:telephony_pstn_read",
     }
 )
 ALL_SCOPES = READ_SCOPES | {

@@ -237,10 +237,12 @@ async def apply_directory(
 async def _execute(
     run: Session, planned: Planned, concurrency: int | None, reporter: Reporter | None
 ) -> ApplyResult:
-    cap = concurrency or DEFAULT_CONCURRENCY_FACTOR * max(1, run.desired.settings.concurrency)
+    settings = run.desired.settings
+    cap = concurrency or DEFAULT_CONCURRENCY_FACTOR * max(1, settings.concurrency)
+    poll = replace(run.seams.poll, numbers_deadline=settings.provider_numbers_wait)
     return await apply_plan(
         planned.plan,
-        _operations(run.client, planned.live, run.seams),
+        _operations(run.client, planned.live, replace(run.seams, poll=poll)),
         concurrency=cap,
         reporter=reporter,
         clock=run.seams.clock,

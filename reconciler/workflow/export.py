@@ -4,7 +4,9 @@ directory, and check the result: validated and planned against the very live sta
 from (no further requests).
 
 Requests: those of :func:`reconciler.live.read_live` (full or scoped), whose
-``GET /organizations`` gives the customer names.
+``GET /organizations`` gives the customer names, then, for each calling customer, its calling
+locations and number inventory (:func:`reconciler.live_calling.read_calling`, as plan reads
+them), so ``calling`` and ``numbers`` are written as live has them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from reconciler.errors import UsageError
 from reconciler.export import writer
 from reconciler.export.documents import Export, build_export
 from reconciler.live import Progress, read_live
+from reconciler.live_calling import calling_orgs, read_calling, with_calling
 from reconciler.model import Settings, State
 from reconciler.workflow.connect import Target, limits_for
 from reconciler.workflow.seams import REAL_SEAMS, Seams
@@ -95,9 +98,10 @@ async def read_estate(
     progress: Progress | None = None,
     concurrency: int = Settings().concurrency,
 ) -> tuple[State, dict[str, list[Json]], list[Json] | None]:
-    """The live state (all customers, or those named), each org's people (with role names)
-    and the organizations list (None if refused), read concurrently. Unknown ``customers``
-    → ``UsageError``."""
+    """The live state (all customers, or those named; calling customers with their calling
+    locations and number inventory), each org's people (with role names) and the
+    organizations list (None if refused), read concurrently. Unknown ``customers`` →
+    ``UsageError``."""
     people: dict[str, list[Json]] = {}
     listed: list[Json] = []
     live = await read_live(
@@ -116,6 +120,9 @@ async def read_estate(
         missing = sorted(set(customers) - set(live.customers))
         if missing:
             raise UsageError("--customer names no customer in Partner Hub: " + ", ".join(missing))
+    calling = calling_orgs(live)
+    if calling:
+        live = with_calling(live, await read_calling(client, calling))
     return live, people, orgs
 
 

@@ -13,10 +13,11 @@ from pathlib import Path
 from reconciler import planner
 from reconciler.api import WebexClient
 from reconciler.live import Progress, read_live
-from reconciler.live_calling import calling_orgs, read_calling, with_calling
+from reconciler.live_calling import calling_orgs, read_calling, read_pstn, with_calling
 from reconciler.model import Settings, State
 from reconciler.plan import Plan
 from reconciler.planner.countries import countries_to_read, with_countries
+from reconciler.planner.pstn import pstn_to_read, with_pstn
 from reconciler.workflow.connect import Target
 from reconciler.workflow.prechecks import run_prechecks
 from reconciler.workflow.seams import REAL_SEAMS, Seams
@@ -44,8 +45,8 @@ async def make_plan(
     seams: Seams = REAL_SEAMS,
 ) -> Planned:
     """Load ``directory``, read Partner Hub (the customers ``selection`` names) through a
-    read-only client, and plan; with ``precheck``, run Webex's provisioning prechecks for the
-    planned customer and user creates."""
+    read-only client, and plan; with ``precheck``, run Webex's prechecks for the plan (see
+    ``reconciler.workflow.prechecks``)."""
     async with open_session(directory, target, selection, read_only=True, seams=seams) as run:
         return await plan_with(
             run.client,
@@ -69,7 +70,8 @@ async def plan_with(
     """Read live state through ``client`` (``concurrency``: its in-flight cap) and plan
     against ``desired`` (shared with apply): the core estate, then the calling locations and
     number inventory of each live calling customer in scope, then the configuration of each
-    distinct country the plan places a location in."""
+    distinct country the plan places a location in and the PSTN connection of each live
+    calling location whose numbers it changes."""
     live = await read_for_plan(
         client, desired, scope=scope, progress=progress, concurrency=concurrency
     )
@@ -85,6 +87,9 @@ async def plan_with(
     if codes:
         # once per distinct country of a planned location create/update or calling enable
         plan = with_countries(plan, (await read_calling(client, {}, codes)).countries)
+    if pstn := pstn_to_read(plan, live):
+        # once per live calling location the plan adds numbers to or removes numbers from
+        plan = with_pstn(plan, await read_pstn(client, pstn), desired)
     if precheck and plan.changes:
         plan = replace(plan, prechecks=await run_prechecks(client, live, plan))
     return Planned(desired, live, plan, scope)

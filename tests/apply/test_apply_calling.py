@@ -7,12 +7,15 @@ fake clock, so the jobs' polling costs no real time."""
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 from pathlib import Path
 from typing import Any
 
 from admin_client import sandbox_admin
 from apply_helpers import FakeClock, fast_limits
 
+from reconciler.journal import Journal
 from reconciler.operations import PollPolicy
 from reconciler.sandbox import SandboxConfig
 from reconciler.workflow.apply import ApplyRun, apply_directory
@@ -212,9 +215,79 @@ def test_a_failed_move_job_fails_its_change_with_the_job_outcome(tmp_path: Path)
         lab=[*LAB_NUMBERS, HQ_NUMBERS[0]],
         user=f"location: Lab, phoneNumber: '{HQ_NUMBERS[0]}'",
     )
+    journal = io.StringIO()
+    run = asyncio.run(
+        apply_directory(estate, hub.target(), journal=Journal(journal), seams=hub.seams())
+    )
+    assert run.result is not None
+    (failed,) = run.result.failed
+    assert failed.address == "user/acme/ann@acme.example"
+    # the job's own errors (from its errors list), not only its exit code
+    assert failed.message.endswith(
+        "ended FAILED (exit code FAILED; 27966: A number of the new group must be given.)"
+    )
+    lines = [json.loads(line) for line in journal.getvalue().splitlines()]
+    (reported,) = [line for line in lines if line["outcome"].startswith("job errors:")]
+    assert reported["address"] == "user/acme/ann@acme.example"
+    assert reported["outcome"] == "job errors: 27966: A number of the new group must be given."
+    assert reported["path"].split("?")[0].endswith("/errors")
+    assert not hub.plan_is_empty(estate)  # nothing lost: the next run plans the move again
+
+
+def _start_move(hub: Hub, org: str, person_id: str, target: str) -> str:
+    """Start a move-users job as an interrupted run would have; its id."""
+
+    async def go() -> str:
+        async with open_client(hub.target(), read_only=False) as client:
+            user = {"userId": person_id, "phoneNumber": LAB_NUMBERS[0]}
+            body = {"usersList": [{"locationId": target, "validate": False, "users": [user]}]}
+            answer = await client.move_users(org, body)
+            return str(answer["response"]["id"])
+
+    return asyncio.run(go())
+
+
+def _moved_estate(tmp_path: Path, hub: Hub) -> tuple[Path, dict[str, Any]]:
+    estate = tmp_path / "estate"
+    write(
+        estate, hq=HQ_NUMBERS, lab=LAB_NUMBERS, user=f"location: HQ, phoneNumber: '{HQ_NUMBERS[0]}'"
+    )
+    converge(hub, estate)
+    write(
+        estate,
+        hq=HQ_NUMBERS,
+        lab=LAB_NUMBERS,
+        user=f"location: Lab, phoneNumber: '{LAB_NUMBERS[0]}'",
+    )
+    return estate, hub.dump()
+
+
+def test_a_move_job_an_interrupted_run_left_running_is_waited_for_not_repeated(
+    tmp_path: Path,
+) -> None:
+    hub = Hub(tmp_path, job_seconds=30.0)
+    estate, before = _moved_estate(tmp_path, hub)
+    ann = person(before, "ann@acme.example")
+    job_id = _start_move(hub, ann["orgId"], ann["id"], location_id(before, "Lab"))
+    run = converge(hub, estate)
+    assert "moved (move-users job)" in results(run)["user/acme/ann@acme.example"]
+    after = hub.dump()
+    assert [j["id"] for j in after["jobs"]] == [job_id]  # the earlier job, and no other
+    assert person(after, "ann@acme.example")["locationId"] == location_id(after, "Lab")
+
+
+def test_an_earlier_job_outliving_the_deadline_fails_the_change_and_starts_none(
+    tmp_path: Path,
+) -> None:
+    # the job runs longer than apply waits (deadline 600 s): the change fails with a timeout,
+    # and no second job is started while the first may still move the user
+    hub = Hub(tmp_path, job_seconds=5000.0)
+    estate, before = _moved_estate(tmp_path, hub)
+    ann = person(before, "ann@acme.example")
+    job_id = _start_move(hub, ann["orgId"], ann["id"], location_id(before, "Lab"))
     run = hub.apply(estate)
     assert run.result is not None
     (failed,) = run.result.failed
     assert failed.address == "user/acme/ann@acme.example"
-    assert "ended FAILED (exit code FAILED)" in failed.message
-    assert not hub.plan_is_empty(estate)  # nothing lost: the next run plans the move again
+    assert f"job {job_id} still STARTED" in failed.message
+    assert [j["id"] for j in hub.dump()["jobs"]] == [job_id]

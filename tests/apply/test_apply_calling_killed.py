@@ -2,13 +2,15 @@
 of a calling user (during its move-users job), a calling-location delete with its user moved
 out first (during the disable-calling job) and a managed-number change (right after the
 number's add) each converge on the re-run, which then leaves nothing to plan, and the effect
-is there exactly once.
+is there exactly once: the re-run finds the killed run's job in the org's job list, waits for
+it and starts none (the two runs' journals hold one POST of the job).
 
 The sandbox is served in a thread in Webex mode with jobs that run 3 s, longer than a re-run
 takes to start and read, so the re-run finds the killed run's job still running."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -54,8 +56,9 @@ def cli(api: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def converged(api: str, estate: Path) -> None:
-    run = cli(api, "apply", str(estate), "--yes")
+def converged(api: str, estate: Path, journal: Path | None = None) -> None:
+    extra = ("--journal", str(journal)) if journal is not None else ()
+    run = cli(api, "apply", str(estate), "--yes", *extra)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     check = cli(api, "plan", str(estate), "--detailed-exitcode")
     assert check.returncode == 0, check.stdout[-2000:]
@@ -80,6 +83,30 @@ def kill_during(api: str, estate: Path, journal: Path, marker: str) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def posts(journals: list[Path], path: str) -> int:
+    """How many POSTs to ``path`` (its query aside) the journals record, answered or not."""
+    count = 0
+    for journal in journals:
+        for line in journal.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            count += entry["method"] == "POST" and entry["path"].split("?")[0].endswith(path)
+    return count
+
+
+def reads(api: str) -> dict[str, int]:
+    """Requests by route since the last :func:`reset`."""
+    stats = httpx.get(f"{api.removesuffix('/v1')}/_sandbox/stats", timeout=30).json()
+    return dict(stats["byRoute"])
+
+
+def reset(api: str) -> None:
+    httpx.post(f"{api.removesuffix('/v1')}/_sandbox/stats/reset", timeout=30).raise_for_status()
+
+
+MOVE_JOBS = "GET /v1/telephony/config/jobs/person/moveLocation"
+DISABLE_JOBS = "GET /v1/telephony/config/jobs/locations/deleteCallingLocation"
 
 
 def dump(api: str) -> dict[str, Any]:
@@ -122,8 +149,12 @@ def test_a_move_killed_during_its_job_converges(api: str, tmp_path: Path) -> Non
     directory = estate(tmp_path, ext, **base, user=f"location: HQ, phoneNumber: '{HQ_NUMBERS[0]}'")
     converged(api, directory)
     estate(tmp_path, ext, **base, user=f"location: Lab, phoneNumber: '{LAB_NUMBERS[0]}'")
-    kill_during(api, directory, tmp_path / "move.jsonl", "moveLocation")
-    converged(api, directory)
+    journals = [tmp_path / "move.jsonl", tmp_path / "move-again.jsonl"]
+    kill_during(api, directory, journals[0], "moveLocation")
+    reset(api)
+    converged(api, directory, journals[1])
+    # one list of the org's move jobs, and none of disable jobs (the plan has none)
+    assert (reads(api).get(MOVE_JOBS), reads(api).get(DISABLE_JOBS)) == (1, None)
     data = dump(api)
     org = org_of(data, ext)
     (lab,) = [
@@ -134,11 +165,10 @@ def test_a_move_killed_during_its_job_converges(api: str, tmp_path: Path) -> Non
     ]
     assert ann["locationId"] == lab
     moves = [j for j in data["jobs"] if j["targetCustomerId"] == org and j["name"] == "moveusers"]
-    # the killed run's job completed: the move happened once. Nothing in live state names a
-    # running job's users (no job list in the extracts), so the re-run, finding ann still at
-    # HQ, starts a second job; it ends failed (already there) and the change is done.
-    assert moves[0]["latestExecutionExitCode"] == "COMPLETED"
-    assert [j["latestExecutionExitCode"] for j in moves[1:]] in ([], ["FAILED"])
+    # the re-run found the killed run's job running in the org's move-jobs list and waited
+    # for it: one job, completed, never started twice
+    assert [j["latestExecutionExitCode"] for j in moves] == ["COMPLETED"]
+    assert posts(journals, "/jobs/person/moveLocation") == 1
 
 
 def test_a_calling_location_delete_killed_during_the_disable_job_converges(
@@ -156,8 +186,11 @@ def test_a_calling_location_delete_killed_during_the_disable_job_converges(
     estate(
         tmp_path, ext, hq=HQ_NUMBERS, lab=None, user=f"location: HQ, phoneNumber: '{HQ_NUMBERS[1]}'"
     )
-    kill_during(api, directory, tmp_path / "delete.jsonl", "deleteCallingLocation")
-    converged(api, directory)
+    journals = [tmp_path / "delete.jsonl", tmp_path / "delete-again.jsonl"]
+    kill_during(api, directory, journals[0], "deleteCallingLocation")
+    reset(api)
+    converged(api, directory, journals[1])
+    assert (reads(api).get(MOVE_JOBS), reads(api).get(DISABLE_JOBS)) == (None, 1)
     data = dump(api)
     org = org_of(data, ext)
     assert [loc["name"] for loc in data["locations"] if loc["orgId"] == org] == ["HQ"]
@@ -166,8 +199,9 @@ def test_a_calling_location_delete_killed_during_the_disable_job_converges(
         for j in data["jobs"]
         if j["targetCustomerId"] == org and j["name"] == "deletecallinglocation"
     ]
-    assert disables[0]["latestExecutionExitCode"] == "COMPLETED"
-    assert [j["latestExecutionExitCode"] for j in disables[1:]] in ([], ["FAILED"])
+    # the re-run waited for the killed run's job (its locationName is the location's)
+    assert [j["latestExecutionExitCode"] for j in disables] == ["COMPLETED"]
+    assert posts(journals, "/jobs/locations/deleteCallingLocation") == 1
 
 
 def test_a_number_change_killed_after_the_add_converges(api: str, tmp_path: Path) -> None:
@@ -189,7 +223,10 @@ def test_a_number_change_killed_after_the_add_converges(api: str, tmp_path: Path
         user=f"location: HQ, phoneNumber: '{new}'",
     )
     kill_during(api, directory, tmp_path / "number.jsonl", "/numbers")
+    reset(api)
     converged(api, directory)
+    # no job in the plan: no job list is read
+    assert not {MOVE_JOBS, DISABLE_JOBS} & set(reads(api))
     data = dump(api)
     org = org_of(data, ext)
     held = sorted(n["id"] for n in data["numbers"] if n["orgId"] == org)

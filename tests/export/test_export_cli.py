@@ -12,6 +12,8 @@ import pytest
 import yaml
 from export_helpers import ESTATE, run_cli, seed
 
+from reconciler.model import has_calling
+
 TOKENS = ("sandbox-full", "sandbox-read")
 
 
@@ -73,6 +75,12 @@ def test_export_of_applied_example_plans_clean(
         assert sorted(exported["packages"]) == sorted(
             original.get("packages", exported["packages"])
         )
+        # calling and numbers as live has them: a declared list comes back as declared
+        for declared in original.get("locations", ()):
+            (written,) = [loc for loc in exported["locations"] if loc["name"] == declared["name"]]
+            assert written.get("calling", True) == declared.get("calling", True)
+            if "numbers" in declared:
+                assert written["numbers"] == sorted(declared["numbers"])
 
     template = yaml.safe_load((out / "templates.yaml").read_text(encoding="utf-8"))
     assert template == {
@@ -96,8 +104,11 @@ def test_export_of_applied_example_plans_clean(
     assert "GET /v1/wholesale/customers/{customerId}" not in stats["byRoute"]
     assert stats["byRoute"]["GET /v1/locations"] == len(originals)
     # plan's full read (two customers pages, locations and people per org, one subscribers
-    # page, roles) plus the organizations list
-    assert stats["total"] == 2 + 2 * len(originals) + 1 + 1 + 1
+    # page, roles) plus the organizations list, plus the calling locations and the number
+    # inventory of each calling customer
+    calling = [ext for ext in originals if has_calling(tuple(read_customer(out, ext)["packages"]))]
+    assert stats["byRoute"]["GET /v1/telephony/config/numbers"] == len(calling)
+    assert stats["total"] == 2 + 2 * len(originals) + 1 + 1 + 1 + 2 * len(calling)
     assert set(stats["byStatus"]) == {"200"}
 
 
@@ -133,8 +144,10 @@ def test_customer_scope(applied: Path, tmp_path: Path, export_requests: list[Any
     plans_clean(out, applied)
     stats = export_requests[0]["stats"]
     assert writes(stats) == {}
-    # a scoped read: the customer by externalId, its org's lists, roles, the org list
-    assert stats["total"] == 6, stats
+    # a scoped read: the customer by externalId, its org's lists, roles, the org list, and (a
+    # calling customer) its calling locations and number inventory
+    assert stats["total"] == 8, stats
+    assert stats["byRoute"]["GET /v1/telephony/config/locations"] == 1
 
 
 def test_no_token_in_output_or_files(applied: Path, tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ A case file::
         - externalId: acme          # name/adminEmail/template/language/packages/address/
           ...                       # headquarters/meetingsTimeZone/state
           locations: [{name: HQ, address: {...}, timeZone: ..., previously: [...], ...}]
-                                    # calling: true/false, numbers: [...] (live: as read)
+                                    # calling: true/false, numbers: [...] (live: as read,
+                                    # with mainNumber: +E164 and pstn: INTEGRATED_CCP ...)
           users: [{email: a@x, firstName: ..., package: ..., location: HQ, roles: [...]}]
     live:
       customers:
@@ -86,6 +87,8 @@ def _location(ext: str, data: dict[str, Any], live: bool) -> Location:
         else None,
         calling=data.get("calling"),
         numbers=tuple(sorted(data["numbers"])) if "numbers" in data else None,
+        main_number=data.get("mainNumber") if live else None,
+        pstn=data.get("pstn") if live else None,
     )
 
 

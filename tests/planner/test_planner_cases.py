@@ -17,6 +17,7 @@ from reconciler import planner
 from reconciler.cli.exits import plan_exit_code
 from reconciler.plan import Plan
 from reconciler.planner.countries import with_countries
+from reconciler.planner.pstn import pstn_to_read, with_pstn
 
 REGEN = os.environ.get("RECONCILER_REGEN_CASES") == "1"
 
@@ -32,6 +33,10 @@ def run(path: Path) -> tuple[dict[str, object], Plan]:
     plan = planner.plan(desired, live, scope=scope)
     if "countries" in top:  # as GET /telephony/config/countries/{code} answers them
         plan = with_countries(plan, top["countries"])
+    # the connection of each live calling location whose numbers the plan changes, as GET
+    # /telephony/pstn/locations/{id}/connection answers it (the live side's ``pstn``)
+    connections = {key: live.locations[key].pstn for key in pstn_to_read(plan, live)}
+    plan = with_pstn(plan, connections, desired)
     return top, plan
 
 

@@ -61,7 +61,11 @@ def test_plan_on_an_empty_sandbox_lists_every_object_as_a_create(sandbox_db: str
         assert (f"location/{key[0]}/{key[1]}" in addresses) != (key in carried), key
     assert plan.to_json() == planner.plan(desired, State()).to_json()
     assert not plan.blocked
-    assert not plan.warnings
+    # the only warnings: the numbers Southern Cross Health's PSTN provider supplies
+    assert {n.address for n in plan.warnings} == {
+        "calling/SCH-80365/Melbourne Clinic",
+        "location/SCH-80365/Sydney Head Office",
+    }
     assert not plan.unmanaged
 
 

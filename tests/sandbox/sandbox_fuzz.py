@@ -13,6 +13,10 @@ a malformed raw body is never accepted; every 4xx carries the standard error bod
 ``trackingid`` header; every 2xx answer validates against the spec
 (``contract.check_exchange``).
 
+The Webex Calling routes (calling locations, numbers, countries, the move-users and
+disable-calling jobs, their lists and errors, the safe-delete check) are drawn like the others
+over an estate with calling locations, calling users and jobs (``fuzz_calling``).
+
 Run: ``python tests/sandbox/sandbox_fuzz.py --examples 2000 [--seed N] [--url URL]``
 (without ``--url`` it serves its own sandbox with uvicorn on loopback). Prints the figures
 and a JSON line; exits 1 when a property failed.
@@ -37,6 +41,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import fuzz_calling
 from contract import _spec, check_exchange, response_problems
 
 from reconciler.sandbox.parsing import MAX_DEPTH
@@ -69,6 +74,7 @@ OPERATIONS: list[tuple[str, str, str]] = [
     ("DELETE", "/people/{personId}", "admin"),
     ("GET", "/roles", "admin"),
     ("GET", "/roles/{roleId}", "admin"),
+    *fuzz_calling.OPERATIONS,
 ]
 DROP = {"description", "example", "examples", "x-nullable", "readOnly"}
 #: the body limit of the sandbox fuzzed (``SandboxConfig.max_body_bytes`` default)
@@ -157,6 +163,9 @@ class Estate:
     locations: list[str] = field(default_factory=list)
     people: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
+    jobs: list[str] = field(default_factory=list)
+    #: the calling customers' orgs, the one holding the jobs first
+    calling_orgs: list[str] = field(default_factory=list)
 
 
 def seed_estate(client: httpx.Client) -> Estate:
@@ -174,6 +183,7 @@ def seed_estate(client: httpx.Client) -> Estate:
         }
         for i in range(3)
     ]
+    customers += [fuzz_calling.customers(i) for i in range(2)]
     client.post(
         f"{base}/_sandbox/seed",
         json={
@@ -182,15 +192,24 @@ def seed_estate(client: httpx.Client) -> Estate:
             "freeAccounts": ["free@fz.example.com"],
         },
     ).raise_for_status()
+    jobs = fuzz_calling.seed_jobs(client, base)
     dump = client.get(f"{base}/_sandbox/dump").json()
     roles = client.get("roles").json()["items"]
     return Estate(
-        customers=[c["id"] for c in dump["customers"]],
+        # the calling customers are left out of the customer IDs drawn, so no drawn DELETE
+        # takes the calling estate (and its jobs) away early
+        customers=[c["id"] for c in dump["customers"] if not c["externalId"].startswith("fzc")],
         orgs=[c["orgId"] for c in dump["customers"] if c.get("orgId")],
         subscribers=[s["id"] for s in dump["subscribers"]],
         locations=[loc["id"] for loc in dump["locations"]],
         people=[p["id"] for p in dump["people"]],
         roles=[r["id"] for r in roles],
+        jobs=jobs,
+        calling_orgs=[
+            c["orgId"]
+            for c in sorted(dump["customers"], key=lambda c: c["externalId"])
+            if c["externalId"].startswith("fzc")
+        ],
     )
 
 
@@ -307,6 +326,8 @@ def requests_strategy(estate: Estate) -> st.SearchStrategy[tuple[str, str, dict[
         "locationId": estate.locations,
         "personId": estate.people,
         "roleId": estate.roles,
+        "jobId": estate.jobs,
+        "countryCode": fuzz_calling.COUNTRIES,
     }
     emails = st.sampled_from(
         [
@@ -343,8 +364,11 @@ def requests_strategy(estate: Estate) -> st.SearchStrategy[tuple[str, str, dict[
             for p in op.get("parameters", [])
             if p.get("in") == "query"
         }
+        # a telephony route mostly names the calling org whose IDs (jobs, numbers) it holds:
+        # without it a partner's request is refused before the route's own checks
+        telephony = spec_name == "calling" and "orgId" in query_params
         declared = st.fixed_dictionaries(
-            {},
+            {"orgId": fuzz_calling.org_ids(estate.orgs, estate.calling_orgs)} if telephony else {},
             optional={
                 name: (
                     st.sampled_from(estate.orgs)
@@ -352,6 +376,7 @@ def requests_strategy(estate: Estate) -> st.SearchStrategy[tuple[str, str, dict[
                     else from_schema(resolve(_spec(spec_name), schema_)).map(_as_query)
                 )
                 for name, schema_ in query_params.items()
+                if not (telephony and name == "orgId")
             },
         )
         odd_names = sorted(
@@ -407,6 +432,7 @@ def valid_bodies(estate: Estate) -> dict[tuple[str, str], st.SearchStrategy[dict
         }
     )
     return {
+        **fuzz_calling.valid_bodies(estate.locations, estate.people),
         ("POST", "/wholesale/customers"): customer,
         ("POST", "/wholesale/customers/validate"): customer,
         ("PUT", "/wholesale/customers/{customerId}"): st.just(

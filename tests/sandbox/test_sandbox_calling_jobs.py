@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -163,6 +164,10 @@ async def test_disable_calling_then_delete_the_location(sandbox: Sandbox) -> Non
     sandbox.clock.advance(sandbox.config.job_seconds)
     failed = (await sandbox.client.get(f"{DISABLE}/{job['id']}", params={"orgId": org})).json()
     assert failed["latestExecutionExitCode"] == "FAILED"
+    errors = await sandbox.client.get(f"{DISABLE}/{job['id']}/errors", params={"orgId": org})
+    (item,) = errors.json()["items"]
+    assert (item["errorType"], item["error"]["message"][0]["code"]) == ("ERROR", "BATCH-1012007")
+    assert item["error"]["message"][0]["locationId"] == branch
     assert (
         await sandbox.client.delete(f"/locations/{branch}", params={"orgId": org})
     ).status_code == 409
@@ -339,3 +344,59 @@ async def test_headquarters_disable_switch(sandbox_factory: Any) -> None:
     # still the headquarters: never deleted
     deleted = await box.client.delete(f"/locations/{hq}", params={"orgId": org})
     assert deleted.status_code == 409
+
+
+async def test_job_lists_name_every_job_most_recent_first(sandbox: Sandbox) -> None:
+    """The list of each job kind: the org's own jobs, newest first, running or finished, a
+    disable job naming its location by ``locationName``; another org sees none of them."""
+    customer_id, org, hq, branch = await with_branch(sandbox)
+    await enable(sandbox, org, branch)
+    person = await _calling_user(sandbox, customer_id, "l@acme.example.com", extension="5300")
+    assert (await sandbox.client.get(MOVE, params={"orgId": org})).json() == {"items": []}
+    first = await sandbox.client.post(
+        MOVE, params={"orgId": org}, json=_move(branch, {"userId": person})
+    )
+    sandbox.clock.advance(sandbox.config.job_seconds)
+    second = await sandbox.client.post(
+        MOVE, params={"orgId": org}, json=_move(hq, {"userId": person})
+    )
+    listed = (await sandbox.client.get(MOVE, params={"orgId": org})).json()["items"]
+    assert [j["id"] for j in listed] == [
+        second.json()["response"]["id"],
+        first.json()["response"]["id"],
+    ]
+    assert [j["latestExecutionStatus"] for j in listed] == ["STARTED", "COMPLETED"]
+    paged = await sandbox.client.get(MOVE, params={"orgId": org, "max": 1})
+    assert len(paged.json()["items"]) == 1
+    assert 'rel="next"' in paged.headers["link"]
+    sandbox.clock.advance(sandbox.config.job_seconds)
+    disable = await sandbox.client.post(
+        DISABLE, params={"orgId": org}, json={"locationId": branch, "locationName": "Branch"}
+    )
+    (job,) = (await sandbox.client.get(DISABLE, params={"orgId": org})).json()["items"]
+    assert (job["id"], job["locationName"]) == (disable.json()["id"], "Branch")
+    other_org = (await sandbox.customer("other"))[1]
+    assert (await sandbox.client.get(MOVE, params={"orgId": other_org})).json()["items"] == []
+    assert (await sandbox.client.get(DISABLE, params={"orgId": other_org})).json()["items"] == []
+
+
+async def test_a_failed_move_job_lists_its_errors(sandbox: Sandbox) -> None:
+    """``…/{jobId}/errors``: none while the job runs or when it completed; one item per user it
+    could not move, with the code and message the validation would have given."""
+    customer_id, org, hq, branch = await with_branch(sandbox)
+    await enable(sandbox, org, branch)
+    await add_numbers(sandbox, org, hq, "+15125550611")
+    person = await _calling_user(sandbox, customer_id, "e@acme.example.com", extension="5400")
+    body = _move(branch, {"userId": person, "phoneNumber": "+15125550611"})
+    job = (await sandbox.client.post(MOVE, params={"orgId": org}, json=body)).json()["response"]
+    url = f"{MOVE}/{job['id']}/errors"
+    assert (await sandbox.client.get(url, params={"orgId": org})).json()["items"] == []
+    sandbox.clock.advance(sandbox.config.job_seconds)
+    (item,) = (await sandbox.client.get(url, params={"orgId": org})).json()["items"]
+    (message,) = item["error"]["message"]
+    assert (message["code"], message["location"]) == ("27966", branch)
+    assert "+15125550611" in message["description"]
+    raw = base64.b64decode(person + "=" * (-len(person) % 4)).decode()
+    assert raw.endswith(f"/PEOPLE/{item['item']}")  # the user's UUID
+    other_org = (await sandbox.customer("other"))[1]
+    assert (await sandbox.client.get(url, params={"orgId": other_org})).status_code == 404

@@ -344,3 +344,17 @@ async def test_refresh_token_grant(sandbox: Sandbox) -> None:
     assert (
         await sandbox.client.post("/access_token", data={**form, "grant_type": "password"})
     ).status_code == 400
+
+
+@pytest.mark.parametrize("roles", [1.5, 7, [[1]], [{"a": 1}], "admin"])
+async def test_person_put_with_roles_not_a_list_of_strings_is_a_400(
+    sandbox: Sandbox, roles: object
+) -> None:
+    """Found by the sandbox fuzz: a float ``roles`` answered 500."""
+    _, org = await sandbox.customer()
+    people = (await sandbox.client.get("/people", params={"orgId": org})).json()["items"]
+    person = people[0]
+    body = {"displayName": "X", "emails": person["emails"], "roles": roles}
+    answer = await sandbox.client.put(f"/people/{person['id']}", json=body)
+    assert answer.status_code == 400
+    assert "roles must be a list of strings." in answer.text
