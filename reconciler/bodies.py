@@ -250,14 +250,22 @@ def location_create(location: Location) -> Body:
     )
 
 
+#: The optional parts of a ``/locations`` address: an update sends each one the location does
+#: not have as ``""``, since a PUT keeps the address parts its body leaves out (a line2 dropped
+#: from the YAML, or from the customer address a location inherits, would stay live).
+LOCATION_ADDRESS_CLEARED = {"address2": "", "state": "", "postalCode": ""}
+
+
 def location_update(location: Location) -> Body:
-    """``PUT /locations/{id}?orgId=`` (also how a rename is sent)."""
+    """``PUT /locations/{id}?orgId=`` (also how a rename is sent); an address is sent whole
+    (see :data:`LOCATION_ADDRESS_CLEARED`)."""
+    address = location.address
     return _drop_none(
         {
             "name": location.name,
             "timeZone": location.time_zone,
             "preferredLanguage": location.preferred_language,
-            "address": location_address(location.address) if location.address else None,
+            "address": LOCATION_ADDRESS_CLEARED | location_address(address) if address else None,
         }
     )
 

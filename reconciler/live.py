@@ -25,9 +25,12 @@ scope, ``P`` of them with an org (``orgId``), ``S`` subscribers in all, ``S_i`` 
     full read   = customers + Σ_o [links(L_o, 1000) + links(N_o, 100)]
                   + [P > 0] · (pages(S, 100) + 2)          (all subscribers; one GET /roles,
                                                       one GET /organizations)
+                  + [P = 0 ∧ R]                    (R: a user in scope declares roles, whose
+                                                      names the plan checks: GET /roles)
     customers   = pages(C, M_c) + [0 < C < M_c]     (a short first page might be a clamp:
                                                       one more page tells)
     scoped read = k + Σ_o [pages(S_o, 100) + links(L_o, 1000) + links(N_o, 100)] + 2·[P > 0]
+                  + [P = 0 ∧ R]
                   (k ≤ SCOPED_LOOKUP_MAX: one lookup by externalId per customer, subscribers
                   per customer with an org; /roles and /organizations once)
 
@@ -366,6 +369,7 @@ async def read_live(
     org_people: dict[str, list[Json]] | None = None,
     organizations: list[Json] | None = None,
     concurrency: int = 8,
+    roles: bool = False,
 ) -> State:
     """The live State of the customers in scope (all when ``customers`` is None), with at
     most ``concurrency`` reads in flight (the client's cap: its limiter holds back the rest).
@@ -379,6 +383,8 @@ async def read_live(
     resolved to names), at no extra request: e.g. to find an org's administrators.
     ``organizations``, when given, receives the ``GET /organizations`` list as read (left empty
     when refused, or not read because no customer in scope has an org).
+    ``roles``: read ``GET /roles`` even when no customer in scope has an org (a plan whose
+    users declare roles checks their names); ``State.role_names`` is None when not read.
     """
     scope = None if customers is None else frozenset(customers)
     report = progress or (lambda phase, done, total: None)
@@ -430,15 +436,17 @@ async def read_live(
     async def read_all_subscribers() -> list[Json]:
         return await client.list_subscribers(keep=_slim_subscriber) if chain else []
 
+    roles_read = bool(orgs) or roles
+
     async def read_roles() -> list[Json]:
-        return await client.list_roles() if orgs else []
+        return await client.list_roles() if roles_read else []
 
     async def read_organizations() -> list[Json]:
         return await list_organizations(client) if orgs else []
 
     limit = concurrency
     workers = min(len(jobs), max(1, limit - 1) if chain else limit)
-    subscribers, roles, listed_orgs, *_ = await _together(
+    subscribers, role_list, listed_orgs, *_ = await _together(
         read_all_subscribers(),
         read_roles(),
         read_organizations(),
@@ -449,7 +457,7 @@ async def read_live(
     if orgs:
         report("subscribers", len(subscribers), len(subscribers))
     org_data = [(ext, results["locations", ext], results["people", ext]) for ext in sorted(orgs)]
-    role_names = {str(r.get("id")): str(r.get("name")) for r in roles if r.get("name")}
+    role_names = {str(r.get("id")): str(r.get("name")) for r in role_list if r.get("name")}
     if org_people is not None:
         for ext, _, listed in org_data:
             org_people[ext] = [{**p, "roleNames": _role_names(p, role_names)} for p in listed]
@@ -489,7 +497,6 @@ async def read_live(
     # Subscribers in the order listed; of two under one key the lower id wins (as if sorted
     # by id), without sorting all of them.
     state_users: dict[tuple[str, str], User] = {}
-    roles = role_sets
     for sub in subscribers:
         owner = ext_by_id.get(str(sub.get("customerId")))
         if owner is None or owner not in people_by_ext:
@@ -498,7 +505,7 @@ async def read_live(
         email = str(sub.get("email", "")).strip().lower()
         person = by_id.get(str(sub.get("personId"))) or by_email.get(email)
         user = normalise_user(
-            owner, sub, person, location_names=names_by_ext[owner], role_names=roles
+            owner, sub, person, location_names=names_by_ext[owner], role_names=role_sets
         )
         known = state_users.get(user.key)
         if known is not None and _id_of(known) != _id_of(user):
@@ -518,4 +525,27 @@ async def read_live(
         users=dict(sorted(state_users.items())),
         duplicates=duplicates_of(seen),
         bare_people=dict(sorted(bare.items())),
+        extensions=held_extensions(org_data, names_by_ext, state_users),
+        role_names=frozenset(role_names.values()) if roles_read else None,
     )
+
+
+def held_extensions(
+    org_data: Iterable[tuple[str, list[Json], list[Json]]],
+    names_by_ext: Mapping[str, Mapping[str, str]],
+    users: Mapping[tuple[str, str], User],
+) -> dict[tuple[str, str, str], str]:
+    """(customer, location name, extension) → email of each person read who is not a user
+    and holds an extension at a location: Webex refuses that extension to anyone else there
+    (from the people already read, no request)."""
+    out: dict[tuple[str, str, str], str] = {}
+    for ext, _, people in org_data:
+        names = names_by_ext.get(ext, {})
+        for person in people:
+            location_id, extension = _text(person.get("locationId")), _extension(person)
+            emails = list(_emails(person))
+            if not location_id or not extension or any((ext, e) in users for e in emails):
+                continue
+            email = emails[0] if emails else str(person.get("id", ""))
+            out.setdefault((ext, names.get(location_id, location_id), extension), email)
+    return out

@@ -232,7 +232,9 @@ class Duplicate:
 class State:
     """A whole estate: desired (from YAML) or live (from Partner Hub). ``duplicates``: live
     keys found more than once (only the first is in ``locations``/``users``); ``bare_people``:
-    see below."""
+    see below. Live only too: ``extensions``, (customer, location name, extension) → email of a
+    person of the org who is not a user (no subscription) and holds that extension there;
+    ``role_names``, the role names ``GET /roles`` lists (None: not read)."""
 
     templates: Mapping[str, Template] = field(default_factory=dict)
     customers: Mapping[str, Customer] = field(default_factory=dict)
@@ -244,3 +246,5 @@ class State:
     #: subscriber there (the admin provisioning made; a user whose subscription was removed,
     #: since Webex keeps the person). An email belongs to one org, so it cannot join another.
     bare_people: Mapping[str, str] = field(default_factory=dict)
+    extensions: Mapping[tuple[str, str, str], str] = field(default_factory=dict)
+    role_names: frozenset[str] | None = None

@@ -120,11 +120,17 @@ TABLE: tuple[Parity, ...] = (
     Parity("Person not found.", "PLAN", _LIVE),
     Parity("Unable to find location.", "PLAN", _LIVE, "location IDs come from live or a create"),
     Parity(
+        "The locationId can only be set when assigning a calling license to a user.",
+        "VALIDATE",
+        f"{_CHECKS}:user_rules",
+        "location, phoneNumber and extension are refused on a user without a calling package",
+    ),
+    Parity(
         "Unknown role '{}'.",
-        "GAP",
-        "",
-        "apply refuses an unknown role name before sending (GET /roles); plan does not check "
-        "role names yet",
+        "PLAN",
+        "reconciler.planner.users:plan_users",
+        "a user's role names are checked against GET /roles (read once, only when a user in "
+        "scope declares roles); the client sends only the IDs that list gives",
     ),
     Parity("grant_type must be refresh_token.", "READ", "reconciler.api.auth:TokenProvider"),
     Parity("Invalid client credentials.", "READ", "reconciler.api.auth:TokenProvider"),
@@ -188,9 +194,10 @@ TABLE: tuple[Parity, ...] = (
     ),
     Parity(
         "The extension {} is already in use at this location.",
-        "VALIDATE",
-        f"{_CHECKS}:number_rules",
-        "within the YAML; one held by a person outside it fails plan --precheck",
+        "PLAN",
+        "reconciler.planner.extensions:check_extensions",
+        "held live by a user or a person without a subscription (from the people read); "
+        "two users of the YAML: validate (reconciler.desired.checks:number_rules)",
     ),
     Parity(
         "Either packages or package field is required.", "BUILT", f"{_BODIES}:subscriber_update"

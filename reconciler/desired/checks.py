@@ -184,6 +184,8 @@ def user_rules(user: User, decl: Decl, owner: Known) -> list[Problem]:
     if package is None:  # missing (reported by the schema) or unreadable
         return problems
     numbers_read = decl.ok("phoneNumber") and decl.ok("extension")
+    if package not in CALLING_USER_PACKAGES:
+        problems.extend(_calling_only(user, decl, package))
     if (
         package in CALLING_USER_PACKAGES
         and numbers_read
@@ -210,6 +212,28 @@ def user_rules(user: User, decl: Decl, owner: Known) -> list[Problem]:
             )
         problems.append(decl.problem(message, "package"))
     return problems
+
+
+def _calling_only(user: User, decl: Decl, package: str) -> list[Problem]:
+    """``location``, ``phoneNumber`` and ``extension`` of a user without a calling package:
+    Webex sets a person's ``locationId`` only when assigning a calling licence, and its work
+    number and extension need one (People API, PUT /people); the wholesale subscriber takes
+    them only with a calling package. Sent anyway, they would be ignored or refused."""
+    declared = {
+        "location": user.location,
+        "phoneNumber": user.phone_number,
+        "extension": user.extension,
+    }
+    return [
+        decl.problem(
+            f"user '{user.email}' has {field} but package '{package}' has no calling: Webex "
+            "sets it only for a user with a calling licence; remove it, or give the user a "
+            "calling package",
+            field,
+        )
+        for field, value in declared.items()
+        if value is not None and decl.ok(field)
+    ]
 
 
 def location_name_rules(decls: Mapping[tuple[str, str], Decl]) -> list[Problem]:

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.model import (
+    CALLING_USER_PACKAGES,
     FULL_ADMIN_ROLE,
     Address,
     Customer,
@@ -225,14 +226,18 @@ NUMBERS_NOTE = (
 
 
 def user_yaml(user: User) -> Json:
+    """A user as YAML; a user without a calling package gets no location, number or extension
+    (a person keeps them after a downgrade, but validate refuses them: Webex sets them only
+    with a calling licence)."""
     out: Json = {"email": user.email}
+    calling = user.package in CALLING_USER_PACKAGES
     for key, value in (
         ("firstName", user.first_name),
         ("lastName", user.last_name),
         ("package", user.package),
-        ("location", user.location),
-        ("phoneNumber", user.phone_number),
-        ("extension", user.extension),
+        ("location", user.location if calling else None),
+        ("phoneNumber", user.phone_number if calling else None),
+        ("extension", user.extension if calling else None),
     ):
         if value is not None:
             out[key] = value

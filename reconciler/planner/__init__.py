@@ -42,6 +42,9 @@ Contract:
   for the customer or under it until Partner Hub clears it. Any other customer without an org
   has its locations and users wait. Users in ``pending_user_migration`` are warnings and get
   no update.
+- Users' extensions and roles: a user change taking an extension another live person holds at
+  that location, and keeps, is blocked (:mod:`reconciler.planner.extensions`); one naming a role
+  ``GET /roles`` does not list (``live.role_names``, when read) is blocked too.
 - Duplicates: live objects read twice under one key (two locations with one name, two
   subscribers with one email) are a warning each, and block the plan when a change touches
   them (:mod:`reconciler.planner.duplicates`).
@@ -88,9 +91,12 @@ def plan(desired: State, live: State, *, scope: frozenset[str] | None = None) ->
     parts: list[Findings] = []
     managed: Counter[Kind] = Counter()
     retry_only: set[str] = set()
+    held: dict[str, dict[tuple[str, str], str]] = {}
+    for (ext, location, number), email in live.extensions.items():
+        held.setdefault(ext, {})[(location, number)] = email
     for ext in sorted(e for e in desired.customers if in_scope(e)):
         part, counts, retry = _plan_one(
-            desired, live, ext, (desired_locs, live_locs), (desired_users, live_users)
+            desired, live, ext, (desired_locs, live_locs), (desired_users, live_users), held
         )
         parts.append(part)
         managed.update(counts)
@@ -127,6 +133,7 @@ def _plan_one(
     ext: str,
     locations: tuple[_Grouped, _Grouped],
     users: tuple[Mapping[str, Mapping[str, User]], Mapping[str, Mapping[str, User]]],
+    held_by_people: Mapping[str, Mapping[tuple[str, str], str]],
 ) -> tuple[Findings, Counter[Kind], bool]:
     """One customer and everything under it: its findings, its managed live objects per kind
     and whether its update only retries a failed provisioning."""
@@ -170,17 +177,27 @@ def _plan_one(
         deleted=_deleted_locations(located.findings),
         prune=prune,
     )
-    people = plan_users(
-        cust,
-        want_users,
-        have_users,
-        renames=located.renames,
-        prune=prune,
-        calling_at=live_calling(scene),
-    )
+    people = _people(scene, held_by_people.get(ext, {}), live.role_names)
     wait = desired.settings.provider_numbers_wait
     both = with_provider_numbers(scene, plan_calling(scene), people, wait)
     return merged((planned.findings, located.findings, both)), managed, planned.retry_only
+
+
+def _people(
+    scene: Scene, held: Mapping[tuple[str, str], str], role_names: frozenset[str] | None
+) -> Findings:
+    """The customer's users planned (``held``: extensions of its org's people who are not
+    users; none when its children are planned fresh)."""
+    return plan_users(
+        scene.cust,
+        scene.desired_users,
+        scene.live_users,
+        renames=scene.renames,
+        prune=scene.prune,
+        calling_at=live_calling(scene),
+        held=held if scene.live_cust is not None else {},
+        role_names=role_names,
+    )
 
 
 def _deleted_locations(findings: Findings) -> frozenset[str]:

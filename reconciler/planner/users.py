@@ -8,7 +8,9 @@ from dataclasses import replace
 
 from reconciler.model import CALLING_USER_PACKAGES, FULL_ADMIN_ROLE, Customer, User
 from reconciler.plan import Change, FieldDiff, Notice, UserFacts, address_of
+from reconciler.planner.calling import where
 from reconciler.planner.common import Findings, created, diff, merged, prune_or_list
+from reconciler.planner.extensions import check_extensions
 
 MOVE_NOTE = (
     "moves with the move-users job (Webex refuses a People PUT of a calling user's location)"
@@ -23,10 +25,15 @@ def plan_users(
     renames: Mapping[str, str],
     prune: bool,
     calling_at: frozenset[str] = frozenset(),
+    held: Mapping[tuple[str, str], str] | None = None,
+    role_names: frozenset[str] | None = None,
 ) -> Findings:
     """``renames``: the customer's renamed locations (live name → desired name), so a user
     that stays in a renamed location is no change; ``calling_at``: the live calling
-    locations (a calling user leaves one through the move-users job)."""
+    locations (a calling user leaves one through the move-users job); ``held``: (live
+    location, extension) → the person without a subscription who holds it (see
+    :mod:`reconciler.planner.extensions`); ``role_names``: the roles ``GET /roles`` lists
+    (None: not read, not checked)."""
     ext = cust.external_id
     admin = (cust.admin_email or "").lower()
     parts: list[Findings] = []
@@ -61,7 +68,29 @@ def plan_users(
     for email in sorted(set(live) - set(desired)):
         part = prune_or_list("user", ext, email, prune=prune, leaves_location=live[email].location)
         parts.append(_releasing(part, live[email]))
-    return merged(parts)
+    found = merged(parts)
+    checks = (held or {}, renames, prune, role_names)
+    return _checked(cust, desired, live, found, *checks)
+
+
+def _checked(
+    cust: Customer,
+    desired: Mapping[str, User],
+    live: Mapping[str, User],
+    found: Findings,
+    held: Mapping[tuple[str, str], str],
+    renames: Mapping[str, str],
+    prune: bool,
+    role_names: frozenset[str] | None,
+) -> Findings:
+    """``found`` with the blocks of unknown roles and of extensions held live (a change that
+    takes an extension another change frees waits for it: :mod:`reconciler.planner.order`)."""
+    if role_names is not None:
+        found = replace(found, blocked=found.blocked + _unknown_roles(found, role_names))
+    blocked = check_extensions(
+        cust, desired, live, held=held, renames=renames, prune=prune, changes=found.changes
+    )
+    return replace(found, blocked=found.blocked + blocked) if blocked else found
 
 
 def _user_fields(user: User) -> tuple[FieldDiff, ...]:
@@ -183,3 +212,28 @@ def _adds_calling_note(user: User) -> str:
     return "adds calling: provisioningParameters sent with the package change: " + (
         ", ".join(p for p in params if p) or "none declared"
     )
+
+
+def _unknown_roles(found: Findings, known: frozenset[str]) -> tuple[Notice, ...]:
+    """A planned user change whose roles are not all ones ``GET /roles`` lists: apply grants
+    roles by the IDs that list gives, so it could not send them. The role set is the API's
+    (the docs fix no list, and Control Hub spells the names its own way), hence read, not
+    validated."""
+    by_lower = {name.lower(): name for name in known}
+    blocked: list[Notice] = []
+    for change in found.changes:
+        user = change.facts.user if isinstance(change.facts, UserFacts) else None
+        if change.action == "delete" or user is None:
+            continue
+        for name in (r for r in user.roles if r not in known):
+            near = by_lower.get(name.lower())
+            hint = f" (did you mean '{near}'?)" if near else ""
+            listed = ", ".join(sorted(known)) or "none"
+            blocked.append(
+                Notice(
+                    change.address,
+                    f"role '{name}' is not one Webex lists{hint}: GET /roles lists {listed}"
+                    f"{where(user)}",
+                )
+            )
+    return tuple(blocked)

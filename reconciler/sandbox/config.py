@@ -117,6 +117,9 @@ class SandboxConfig:
       ``added_number_state`` ``"ACTIVE"`` — state of an added number the body leaves open.
       ``people_location_change_status`` 400 — a People PUT changing a calling user's
       ``locationId`` (Webex mode only).
+      ``people_location_without_calling_status`` 400 — a People PUT setting the
+      ``locationId`` of a person without a calling line ("The locationId can only be set
+      when assigning a calling license to a user", PUT /people; the status is INFERRED).
       ``headquarters_delete_status`` 409 — DELETE of the headquarters location.
       ``headquarters_disable_blocked`` True — disabling calling at the headquarters is
       blocked even while other calling locations exist (it can never be deleted anyway).
@@ -134,6 +137,11 @@ class SandboxConfig:
       longer a calling user of its location (INFERRED from Control Hub, where taking a
       user's Webex Calling licence removes its number and extension); False keeps both, so
       the number stays owned and the person still blocks its calling location's delete.
+      ``leaving_calling_releases_line`` True — a subscriber PUT onto a package without
+      calling (e.g. ``webex_meetings``) releases the person's number and extension, as
+      taking the Webex Calling licence does in Control Hub (INFERRED, like the above); a
+      later calling package then provisions a new line where its parameters say. False
+      keeps the line (the person stays a calling user of its old location).
       ``countries`` — the country table behind ``GET /telephony/config/countries/{code}``
       (see ``countries.py`` for each entry's source or INFERRED mark); a code not in it is
       answered 404 (INFERRED).
@@ -195,6 +203,7 @@ class SandboxConfig:
     integrated_numbers_status: int = 400
     added_number_state: Literal["ACTIVE", "INACTIVE"] = "ACTIVE"
     people_location_change_status: int = 400
+    people_location_without_calling_status: int = 400
     headquarters_delete_status: int = 409
     headquarters_disable_blocked: bool = True
     number_taken_status: int = 409
@@ -203,6 +212,7 @@ class SandboxConfig:
     move_keeps_number: bool = True
     job_seconds: float = 1.0
     subscriber_remove_releases_calling: bool = True
+    leaving_calling_releases_line: bool = True
     countries: Mapping[str, Country] = field(default_factory=lambda: COUNTRIES)
     location_address_by_country: bool = True
     max_body_bytes: int = 1 << 20

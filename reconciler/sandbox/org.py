@@ -327,6 +327,17 @@ async def update_person(ctx: Ctx, request: Request) -> Response:
             "The location of a Webex Calling user is changed with the move users job "
             "(POST /telephony/config/jobs/person/moveLocation).",
         )
+    if (
+        not is_calling_user(doc)
+        and isinstance(location_id, str)
+        and location_id
+        and location_id != was_location
+    ):
+        raise ApiError(
+            ctx.cfg.people_location_without_calling_status,
+            "The locationId can only be set when assigning a calling license to a user.",
+        )
+    _extension_free(ctx, doc, body)
     emails = body.get("emails")
     if emails:
         new = str(emails[0]).lower()
@@ -364,6 +375,18 @@ async def update_person(ctx: Ctx, request: Request) -> Response:
     if flags["minResponse"]:
         return empty(204)
     return json_response(doc)
+
+
+def _extension_free(ctx: Ctx, doc: Doc, body: dict[str, Any]) -> None:
+    """An extension is one person's at a location (as the subscriber calls refuse it)."""
+    extension, location_id = body.get("extension") or "", body.get("locationId") or ""
+    if not extension or not location_id:
+        return
+    if (extension, location_id) == (doc.get("extension"), doc.get("locationId")):
+        return
+    where = {"org_id": doc["orgId"], "extension": extension, "location_id": location_id}
+    if [i for i in ctx.store.ids("people", where) if i != doc["id"]]:
+        raise ApiError(409, f"The extension {extension} is already in use at this location.")
 
 
 async def delete_person(ctx: Ctx, request: Request) -> Response:

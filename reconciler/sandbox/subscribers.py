@@ -248,7 +248,10 @@ async def update(ctx: Ctx, request: Request) -> Response:
     customer = _customer_for(ctx, doc["customerId"])
     _check_package(ctx, customer, package)
     person = ctx.store.get("people", doc["personId"]) if doc.get("personId") else None
-    if person is not None:
+    leaves = package not in ctx.cfg.calling_subscriber_packages
+    if person is not None and leaves and ctx.cfg.leaving_calling_releases_line:
+        _release_calling(ctx, person)  # the calling licence goes, and the line with it
+    elif person is not None:
         location_id = _check_calling(ctx, customer["orgId"], package, params, person)
         if location_id:
             _apply_calling(ctx, person, params, location_id)

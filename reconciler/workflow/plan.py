@@ -108,12 +108,17 @@ async def read_for_plan(
     An unscoped plan reads the locations and users of the customers the YAML names only; the
     other live customers come without them, just to be shown as unmanaged.
     """
+    # role names are checked against GET /roles, read once only when a user in scope has roles
+    roles = any(u.roles for u in desired.users.values() if scope is None or u.customer in scope)
     if scope is not None:
-        return await read_live(client, customers=scope, progress=progress, concurrency=concurrency)
+        return await read_live(
+            client, customers=scope, progress=progress, concurrency=concurrency, roles=roles
+        )
     return await read_live(
         client,
         customers=frozenset(desired.customers),
         others=True,
         progress=progress,
         concurrency=concurrency,
+        roles=roles,
     )

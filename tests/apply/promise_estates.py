@@ -1,7 +1,7 @@
-"""The promise, as a property: valid estates and sequences of edits (adds, package changes,
-moves, renames, tombstones, prune), each written as YAML and applied to the in-process sandbox
-through the CLI. Every plan that is not blocked must apply with no 4xx answer to any write and
-converge in one apply (``plan --detailed-exitcode`` 0 right after).
+"""The promise, as a property: valid estates and sequences of edits (adds, package changes, moves,
+renames, tombstones, prune, extensions taken, roles), each written as YAML and applied to the
+in-process sandbox through the CLI. Every plan that is not blocked must apply with no 4xx answer
+to any write and converge in one apply (``plan --detailed-exitcode`` 0 right after).
 
 Shared by the bounded test (``test_promise_property.py``) and the longer run
 (``tests/bench/bench_promise.py``)."""
@@ -84,7 +84,19 @@ def estates(draw: st.DrawFn) -> list[Doc]:
 
 
 #: An edit: (kind, customer index, a number to pick objects with).
-EDITS = ("add_user", "package", "move", "rename_location", "tombstone", "prune", "rename_customer")
+EDITS = (
+    "add_user",
+    "package",
+    "move",
+    "rename_location",
+    "tombstone",
+    "prune",
+    "rename_customer",
+    "reuse_extension",
+    "role",
+)
+#: Role names as GET /roles lists them, and one misspelt (plan blocks it).
+ROLES = ("Read-only Administrator", "Support Administrator", "Compliance Officer")
 edits = st.tuples(st.sampled_from(EDITS), st.integers(0, 2), st.integers(0, 50))
 
 
@@ -97,7 +109,21 @@ def _sites(doc: Doc) -> list[str]:
 
 
 def apply_edit(docs: list[Doc], settings: Doc, edit: tuple[str, int, int]) -> str | None:
-    """Apply ``edit`` to the documents in place; what it did, or None when it did not apply."""
+    """Apply ``edit`` to the documents in place; what it did, or None when it did not apply
+    (nor when it would give two users of a location one extension, which validate refuses)."""
+    which = edit[1] % len(docs)
+    before, prune = copy.deepcopy(docs[which]), settings.get("prune")
+    did = _edit(docs, settings, edit)
+    slots = [
+        (u.get("location"), u["extension"]) for u in _present(docs[which]) if u.get("extension")
+    ]
+    if did is not None and len(slots) != len(set(slots)):
+        docs[which], settings["prune"] = before, prune
+        return None
+    return did
+
+
+def _edit(docs: list[Doc], settings: Doc, edit: tuple[str, int, int]) -> str | None:
     kind, which, pick = edit
     doc = docs[which % len(docs)]
     ext, i = doc["externalId"], int(doc["externalId"][3:])
@@ -146,6 +172,29 @@ def apply_edit(docs: list[Doc], settings: Doc, edit: tuple[str, int, int]) -> st
             if u.get("location") == old:
                 u["location"] = new
         return f"{ext}: rename location {old!r} to {new!r}"
+    if kind == "reuse_extension":
+        # a new user takes a calling user's extension at its location: the holder is dropped
+        # from the YAML (left alone: blocked; pruned: it frees it) or gives it up in the same
+        # plan (the new user waits for that change)
+        holders = [u for u in people if u["package"] == CALLING and u.get("extension")]
+        number = 100 + pick + 10 * len(doc["users"])
+        if not holders or any(u["email"] == f"u{number}@pt{i}.example" for u in doc["users"]):
+            return None
+        holder = holders[pick % len(holders)]
+        taken, place = holder["extension"], holder["location"]
+        if pick % 4:  # mostly: a dropped holder blocks every later plan of the estate
+            holder["extension"] = f"{9000 + number}"
+            how = f"{holder['email']} gives up {taken}"
+        else:
+            doc["users"].remove(holder)
+            how = f"{holder['email']} dropped from the YAML"
+        doc["users"].append(user(i, number, True, place) | {"extension": taken})
+        return f"{ext}: user {number} takes extension {taken} ({how})"
+    if kind == "role" and people:
+        target = people[pick % len(people)]
+        name = "Support administrator" if pick % 5 == 0 else ROLES[pick % len(ROLES)]
+        target["roles"] = [name] if target.get("roles") != [name] else []
+        return f"{ext}: {target['email']} roles {target['roles']}"
     if kind == "rename_customer":
         doc["name"] = f"Promise Test {i} v{pick}"
         return f"{ext}: rename customer to {doc['name']!r}"

@@ -1,8 +1,9 @@
 """Long run of the promise property (``tests/apply/test_promise_property.py`` runs it bounded):
 hypothesis generates valid estates and edit sequences (adds, package changes, moves, location
-and customer renames, tombstones, prune), each applied to the in-process sandbox through the
-CLI on a fake clock. Prints the estates, edits, applies, 4xx answers to writes, second applies
-needed and blocked plans skipped, then one JSON line; exits 1 on any problem. Run::
+and customer renames, tombstones, prune, extensions taken, roles), each applied to the
+in-process sandbox through the CLI on a fake clock. Prints the estates, edits, applies, 4xx answers
+to writes, second applies needed and blocked plans skipped, then one JSON line; exits 1 on any
+problem. Run::
 
     .venv/bin/python tests/bench/bench_promise.py --examples 40 --steps 6
 """

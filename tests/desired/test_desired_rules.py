@@ -11,6 +11,7 @@ import pytest
 
 from reconciler.desired import check_directory, load_desired
 from reconciler.errors import Problem
+from reconciler.model import CALLING_USER_PACKAGES
 
 Write = Callable[[dict[str, Any]], Path]
 
@@ -191,6 +192,9 @@ def test_package_dependencies(
     for user in customer.get("users", ()):
         user["package"] = packages[0]
         user.pop("roles", None)
+        if packages[0] not in CALLING_USER_PACKAGES:  # calling settings need a calling package
+            for key in ("location", "phoneNumber", "extension"):
+                user.pop(key, None)
     found = messages(write, docs)
     if ok:
         assert found == []
@@ -206,6 +210,8 @@ def test_package_rule_applies_to_template_defaults(write: Write, docs: dict[str,
     ]  # type: ignore[index]
     for user in acme(docs)["users"]:
         user["package"] = "webex_meetings"
+        for key in ("location", "phoneNumber", "extension"):
+            user.pop(key, None)
     problem = only(write, docs)
     assert problem.message.endswith("(from template 'basic')")
     assert problem.file.endswith("acme.yaml")
@@ -274,6 +280,29 @@ def test_meetings_user_needs_no_number(write: Write, docs: dict[str, Any]) -> No
     acme(docs)["packages"] = ["webex_calling", "webex_meetings"]
     acme(docs)["users"].append({"email": "m@acme.example", "package": "webex_meetings"})
     assert problems(write, docs) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("location", "Dallas"), ("phoneNumber", "+12145550177"), ("extension", "4001")],
+)
+def test_a_user_without_calling_has_no_calling_settings(
+    write: Write, docs: dict[str, Any], field: str, value: str
+) -> None:
+    """Webex sets locationId only when assigning a calling licence; number and extension
+    need one too: declared on a meetings-only user they would be ignored, so they are refused
+    at their line."""
+    acme(docs)["packages"] = ["webex_calling", "webex_meetings"]
+    acme(docs)["users"].append({"email": "m@acme.example", "package": "webex_meetings"})
+    acme(docs)["users"][-1][field] = value
+    problem = only(write, docs)
+    assert problem.message == (
+        f"user 'm@acme.example' has {field} but package 'webex_meetings' has no calling: Webex "
+        "sets it only for a user with a calling licence; remove it, or give the user a calling "
+        "package"
+    )
+    lines = Path(problem.file).read_text().splitlines()
+    assert lines[problem.line - 1].strip().startswith(f"{field}:")
 
 
 def test_full_administrator_holds_a_customer_package(write: Write, docs: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from reconciler.export.documents import (
     build_export,
     file_names,
     headquarters,
+    user_yaml,
 )
 from reconciler.export.writer import render, scalar
 from reconciler.model import Address, Customer, LiveRef, Location, State, User
@@ -313,3 +314,23 @@ def test_a_plain_scalar_is_never_something_else(text: str) -> None:
 )
 def test_scalar_style(value: str, written: str) -> None:
     assert scalar(value) == written
+
+
+def test_a_user_without_calling_is_exported_without_calling_settings() -> None:
+    """A person keeps its location, number and extension after a downgrade to meetings; the
+    export leaves them out, as validate refuses them on a user without a calling package."""
+    downgraded = User(
+        customer="C",
+        email="m@c.example",
+        package="webex_meetings",
+        location="HQ",
+        phone_number="+12145550100",
+        extension="1001",
+    )
+    assert user_yaml(downgraded) == {"email": "m@c.example", "package": "webex_meetings"}
+    calling = User(customer="C", email="c@c.example", package="webex_calling", extension="1002")
+    assert user_yaml(calling) == {
+        "email": "c@c.example",
+        "package": "webex_calling",
+        "extension": "1002",
+    }

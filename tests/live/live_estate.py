@@ -73,8 +73,9 @@ def links(n: int, size: int) -> int:
     return max(1, math.ceil(n / size))
 
 
-def full_read_requests(customers: int, locations: int, users: int) -> int:
-    """The docstring formula of ``reconciler.live`` for a seeded uniform estate."""
+def full_read_requests(customers: int, locations: int, users: int, roles: bool = False) -> int:
+    """The docstring formula of ``reconciler.live`` for a seeded uniform estate (``roles``: a
+    user in scope declares roles)."""
     customer_requests = pages(customers, CUSTOMERS_PAGE) + (
         1 if 0 < customers < CUSTOMERS_PAGE else 0
     )
@@ -82,7 +83,7 @@ def full_read_requests(customers: int, locations: int, users: int) -> int:
     per_org = links(locations, LOCATIONS_PAGE) + links(people, PEOPLE_PAGE)
     # subscribers all at once, one GET /roles and one GET /organizations, once any customer
     # has an org
-    rest = pages(customers * users, SUBSCRIBERS_PAGE) + 2 if customers else 0
+    rest = pages(customers * users, SUBSCRIBERS_PAGE) + 2 if customers else int(roles)
     return customer_requests + customers * per_org + rest
 
 

@@ -18,7 +18,7 @@ from reconciler.workflow.connect import open_client
 
 
 async def _seed_and_read(
-    seed: dict[str, Any], scope: list[str] | None, **config: Any
+    seed: dict[str, Any], scope: list[str] | None, roles: bool = False, **config: Any
 ) -> tuple[State, dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "sandbox.sqlite")
@@ -26,14 +26,14 @@ async def _seed_and_read(
             await sandbox_admin(admin, "POST", "/seed", seed)
         # plan's view: a read-only client (read token, write guard) on the same file
         async with open_client(sandbox(db, **config), read_only=True) as reader:
-            state = await read_live(reader, customers=scope)
+            state = await read_live(reader, customers=scope, roles=roles)
             return state, await sandbox_stats(reader)
 
 
 def seed_and_read(
-    seed: dict[str, Any], scope: list[str] | None = None, **config: Any
+    seed: dict[str, Any], scope: list[str] | None = None, roles: bool = False, **config: Any
 ) -> tuple[State, dict[str, Any]]:
-    return asyncio.run(_seed_and_read(seed, scope, **config))
+    return asyncio.run(_seed_and_read(seed, scope, roles, **config))
 
 
 @pytest.mark.parametrize(
@@ -53,6 +53,53 @@ def test_live_full_read_costs_the_formula(customers: int, locations: int, users:
         assert stats["total"] == minimum
     # never one GET per object
     assert not [r for r in stats["byRoute"] if "{" in r]
+
+
+@pytest.mark.parametrize(("customers", "users"), [(0, 0), (2, 3)])
+def test_role_names_are_read_once_and_only_when_asked_or_already_needed(
+    customers: int, users: int
+) -> None:
+    """GET /roles costs a request of its own only when no org is read (a plan of new
+    customers whose users declare roles); with orgs it is the read the users need anyway."""
+    state, stats = seed_and_read(estate(customers, 1, users))
+    if customers == 0:
+        assert state.role_names is None  # not read: nothing needed it
+    else:
+        assert state.role_names is not None
+        assert "Full Administrator" in state.role_names
+    assert stats["total"] == full_read_requests(customers, 1, users)
+    state, stats = seed_and_read(estate(customers, 1, users), roles=True)
+    assert state.role_names is not None
+    assert "Full Administrator" in state.role_names
+    assert stats["total"] == full_read_requests(customers, 1, users, roles=True)
+    assert stats["byRoute"]["GET /v1/roles"] == 1
+
+
+def test_people_without_a_subscription_hold_extensions_the_state_lists() -> None:
+    """A person of the org with an extension and no subscription (here: one whose removed
+    subscription left its line, the sandbox's other reading) is listed by the state, from
+    the people already read, so a plan can tell who holds it."""
+
+    async def run() -> tuple[State, State]:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = str(Path(tmp) / "sandbox.sqlite")
+            keeps = sandbox(db, subscriber_remove_releases_calling=False)
+            async with open_client(keeps, read_only=False) as admin:
+                await sandbox_admin(admin, "POST", "/seed", estate(1, 2, 2))
+                before = await read_live(admin)
+                gone = before.users[("cust-00000", "user1@cust-00000.example.com")]
+                assert gone.live is not None
+                assert gone.extension
+                assert gone.location
+                await admin.delete_subscriber(gone.live.id)
+                return before, await read_live(admin)
+
+    before, after = asyncio.run(run())
+    assert before.extensions == {}
+    gone = before.users[("cust-00000", "user1@cust-00000.example.com")]
+    assert after.extensions == {
+        ("cust-00000", str(gone.location), str(gone.extension)): "user1@cust-00000.example.com"
+    }
 
 
 def test_live_scoped_read_costs_the_same_whatever_the_estate_size() -> None:

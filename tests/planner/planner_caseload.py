@@ -20,8 +20,10 @@ A case file::
         - externalId: acme          # packages/address/status/errors/orgId (default org-EXT)
           locations: [...]
           users: [{email: ..., status: provisioned}]
+          people: [a@x, {email: b@x, location: HQ, extension: "1001"}]  # no subscription
           # a name or email listed twice (each with its own ``id``) is a duplicate, as the
           # live read reports one: the State keeps the first
+      roles: [Full Administrator, ...]   # what GET /roles lists (absent: not read)
     countries: {DE: {stateRequired: false, zipCodeRequired: true, states: [], timeZones: [...]}}
     expect: {create: 1, update: 0, delete: 0, blocked: false, warnings: 0, unmanaged: 0,
              exitCode: 2, mentions: ["text that must appear in the plan JSON"]}
@@ -124,10 +126,16 @@ def state(section: dict[str, Any] | None, *, live: bool, top: dict[str, Any]) ->
     users: dict[tuple[str, str], User] = {}
     twice: dict[tuple[str, str, str], list[str]] = {}
     bare: dict[str, str] = {}
+    extensions: dict[tuple[str, str, str], str] = {}
     for c in section.get("customers", ()):
         ext = c["externalId"]
-        for email in c.get("people", ()):  # live persons of the org with no subscription
-            bare[email.lower()] = ext
+        for person in c.get("people", ()):  # live persons of the org with no subscription
+            if isinstance(person, str):
+                person = {"email": person}
+            bare[person["email"].lower()] = ext
+            if "extension" in person:
+                key = (ext, person["location"], str(person["extension"]))
+                extensions[key] = person["email"].lower()
         ref = None
         if live:
             status = c.get("status", "provisioned")
@@ -199,6 +207,8 @@ def state(section: dict[str, Any] | None, *, live: bool, top: dict[str, Any]) ->
             for (k, ext, key), ids in sorted(twice.items())
         ),
         bare_people=bare,
+        extensions=extensions,
+        role_names=frozenset(section["roles"]) if "roles" in section else None,
     )
 
 
@@ -232,6 +242,8 @@ def shuffled(s: State, seed: int) -> State:
         settings=s.settings,
         duplicates=s.duplicates,
         bare_people=mix(s.bare_people),
+        extensions=mix(s.extensions),
+        role_names=s.role_names,
     )
 
 

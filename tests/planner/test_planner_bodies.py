@@ -13,7 +13,7 @@ from planner_caseload import case_paths, load_case
 from reconciler import bodies, calling_bodies, planner
 from reconciler.desired import load_desired
 from reconciler.errors import PlanError
-from reconciler.model import State
+from reconciler.model import Address, Location, State
 from reconciler.plan import Change, CustomerFacts, LocationFacts, Plan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,3 +114,24 @@ def test_a_change_read_back_from_a_plan_file_has_no_facts_and_is_refused() -> No
 def test_a_delete_has_no_body() -> None:
     with pytest.raises(PlanError, match="a delete has no body"):
         bodies.for_change(Change("delete", "customer", "acme"))
+
+
+def test_a_location_update_clears_the_address_parts_the_location_does_not_have() -> None:
+    """A PUT keeps the address parts its body leaves out: the optional ones the location no
+    longer has go as "" (a dropped line2 is cleared, not kept)."""
+    place = Location(
+        customer="acme",
+        name="Branch",
+        address=Address(line1="1 Main St", city="Austin", country="US", state="TX"),
+    )
+    body = bodies.location_update(place)
+    assert body["address"] == {
+        "address1": "1 Main St",
+        "address2": "",
+        "city": "Austin",
+        "state": "TX",
+        "postalCode": "",
+        "country": "US",
+    }
+    check_request("PUT", "/locations/L1", body)
+    assert "address" not in bodies.location_update(Location(customer="acme", name="Branch"))

@@ -279,6 +279,60 @@ async def test_webex_refuses_a_people_put_that_moves_a_calling_user(sandbox_fact
     assert same.status_code == 200
 
 
+async def test_a_people_put_cannot_give_a_user_without_calling_a_location(
+    sandbox: Sandbox,
+) -> None:
+    """PUT /people: "The locationId can only be set when assigning a calling license"."""
+    customer_id, _, _, branch = await with_branch(sandbox)
+    body = subscriber_body(customer_id, "w@acme.example.com", package="webex_meetings")
+    answer = await sandbox.client.post("/wholesale/subscribers", json=body)
+    person = (await sandbox.client.get(f"/people/{answer.json()['personId']}")).json()
+    assert "locationId" not in person
+    put = {k: person[k] for k in ("displayName", "emails")}
+    refused = await sandbox.client.put(
+        f"/people/{person['id']}", json={**put, "locationId": branch}
+    )
+    assert refused.status_code == 400
+    assert "calling license" in refused.json()["message"]
+    again = (await sandbox.client.get(f"/people/{person['id']}")).json()
+    assert "locationId" not in again
+    renamed = await sandbox.client.put(f"/people/{person['id']}", json={**put, "firstName": "Z"})
+    assert renamed.status_code == 200
+
+
+async def test_a_people_put_cannot_take_an_extension_held_at_the_location(
+    sandbox: Sandbox,
+) -> None:
+    customer_id, _, _, _ = await with_branch(sandbox)
+    ids = []
+    for email, extension in (("x@acme.example.com", "6001"), ("y@acme.example.com", "6002")):
+        body = subscriber_body(customer_id, email, extension=extension)
+        ids.append((await sandbox.client.post("/wholesale/subscribers", json=body)).json())
+    person = (await sandbox.client.get(f"/people/{ids[1]['personId']}")).json()
+    put = {k: person[k] for k in ("displayName", "emails", "locationId")}
+    refused = await sandbox.client.put(f"/people/{person['id']}", json={**put, "extension": "6001"})
+    assert refused.status_code == 409
+    assert refused.json()["message"] == "The extension 6001 is already in use at this location."
+    kept = await sandbox.client.put(f"/people/{person['id']}", json={**put, "extension": "6002"})
+    assert kept.status_code == 200
+
+
+@pytest.mark.parametrize("releases", [True, False])
+async def test_leaving_calling_takes_the_line_with_the_licence(
+    sandbox_factory: Any, releases: bool
+) -> None:
+    box = await sandbox_factory(leaving_calling_releases_line=releases)
+    customer_id, _, _, _ = await with_branch(box)
+    body = subscriber_body(customer_id, "l@acme.example.com", extension="7001")
+    sub = (await box.client.post("/wholesale/subscribers", json=body)).json()
+    down = await box.client.put(
+        f"/wholesale/subscribers/{sub['id']}", json={"packages": ["webex_meetings"]}
+    )
+    assert down.status_code == 200
+    person = (await box.client.get(f"/people/{sub['personId']}")).json()
+    assert ("extension" in person) is not releases
+
+
 async def test_kinder_reading_enables_the_location_and_records_the_number(
     sandbox_factory: Any,
 ) -> None:
