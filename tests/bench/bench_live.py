@@ -7,8 +7,8 @@ and counts the requests the sandbox saw against the formulas in ``reconciler.liv
 locations are calling locations and every calling user's number is in its location's
 inventory. Prints figures and one JSON line. Run::
 
-    /work/venv/bin/python tests/bench/bench_live.py                      # 2,000 × 2 × 50
-    /work/venv/bin/python tests/bench/bench_live.py --customers 200 --users 20 --latency-ms 20
+    .venv/bin/python tests/bench/bench_live.py                      # 2,000 × 2 × 50
+    .venv/bin/python tests/bench/bench_live.py --customers 200 --users 20 --latency-ms 20
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from admin_client import sandbox_admin, sandbox_stats
 
