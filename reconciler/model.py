@@ -57,6 +57,17 @@ CUSTOMER_IN_FLIGHT = frozenset({"provisioning", "updating", "deleting"})
 CUSTOMER_BAD_ENDINGS = frozenset({"error", "provisioned_with_errors"})
 
 
+def leaves_calling(want: User | None, live: User) -> bool:
+    """True when the desired user moves a live calling user onto a package without calling:
+    with the licence it gives up its number and extension (INFERRED, as a removal does)."""
+    return (
+        want is not None
+        and want.package is not None
+        and want.package not in CALLING_USER_PACKAGES
+        and live.package in CALLING_USER_PACKAGES
+    )
+
+
 def has_calling(packages: Iterable[str]) -> bool:
     """True when these customer packages need ``provisioningParameters.calling``."""
     return any(p in CALLING_CUSTOMER_PACKAGES for p in packages)

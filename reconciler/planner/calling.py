@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
-from reconciler.model import Customer, Location, User, has_calling
+from reconciler.model import Customer, Location, User, has_calling, leaves_calling
 from reconciler.plan import (
     CallingFacts,
     Change,
@@ -272,4 +272,6 @@ def _keeps(scene: Scene, holder: str, number: str) -> bool:
     want = scene.desired_users.get(holder)
     if want is None:
         return not scene.prune  # a pruned user releases it; one left alone keeps it
+    if leaves_calling(want, scene.live_users[holder]):
+        return False  # its package change gives the number up with the calling licence
     return want.state == "present" and (want.phone_number or number) == number

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler.model import CALLING_USER_PACKAGES, Customer, User
+from reconciler.model import CALLING_USER_PACKAGES, Customer, User, leaves_calling
 from reconciler.plan import Change, Notice, address_of
 from reconciler.planner.calling import where
 
@@ -123,7 +123,7 @@ def _still_holds(
     want = desired.get(holder)
     if want is None:
         return None if prune else "a live user no YAML declares (prune off: left alone)"
-    if want.state != "present":
+    if want.state != "present" or (holder in planned and leaves_calling(want, live[holder])):
         return None
     now = _live_slot(live[holder], renames)
     assert now is not None

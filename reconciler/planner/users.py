@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from reconciler.model import CALLING_USER_PACKAGES, FULL_ADMIN_ROLE, Customer, User
+from reconciler.model import CALLING_USER_PACKAGES, FULL_ADMIN_ROLE, Customer, User, leaves_calling
 from reconciler.plan import Change, FieldDiff, Notice, UserFacts, address_of
 from reconciler.planner.calling import where
 from reconciler.planner.common import Findings, created, diff, merged, prune_or_list
@@ -191,15 +191,19 @@ def _update_facts(
         and match.package in CALLING_USER_PACKAGES
         and (match.location or "") in calling_at
     )
+    # a user put on a package without calling gives up its number and extension with the licence
+    gives_up = leaves_calling(user, match)
     return UserFacts(
         user,
         adds_calling=adds_calling,
         sets_location=user.location if "location" in changed else None,
         leaves_location=match.location,
         sets_number=user.phone_number if "phoneNumber" in changed else None,
-        leaves_number=match.phone_number if "phoneNumber" in changed else None,
+        leaves_number=match.phone_number if gives_up or "phoneNumber" in changed else None,
         moves=moves,
-        leaves_extension=match.extension if changed & {"extension", "location"} else None,
+        leaves_extension=(
+            match.extension if gives_up or changed & {"extension", "location"} else None
+        ),
     )
 
 

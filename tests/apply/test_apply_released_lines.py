@@ -37,7 +37,7 @@ name: Acme
 adminEmail: admin@acme.example
 template: std
 language: en_us
-packages: [webex_calling]
+packages: [webex_calling, webex_meetings]
 address: {{line1: 1 Main St, city: Chicago, state: IL, postalCode: '60601', country: US}}
 headquarters: HQ
 locations:
@@ -108,3 +108,18 @@ def test_a_calling_location_goes_with_the_users_removed_from_it(tmp_path: Path) 
     ann = person(dump, "ann@acme.example")
     assert ann["phoneNumbers"] == []
     assert "extension" not in ann
+
+
+def test_a_downgraded_users_line_goes_to_another_user_in_one_apply(tmp_path: Path) -> None:
+    hub = Hub(tmp_path)
+    directory = tmp_path / "estate"
+    meetings = "email: bo@acme.example, firstName: Bo, lastName: Lee, package: webex_meetings"
+    converge(hub, estate(directory, [user("ann", "HQ", NUMBERS[0], "100"), meetings]))
+    downgraded = "email: ann@acme.example, firstName: Ann, lastName: Lee, package: webex_meetings"
+    estate(directory, [downgraded, user("bo", "HQ", NUMBERS[0], "100")])
+    planned = asyncio.run(make_plan(directory, hub.target(), seams=hub.seams()))
+    assert not planned.plan.blocked
+    converge(hub, directory)
+    bo = person(hub.dump(), "bo@acme.example")
+    assert [n["value"] for n in bo["phoneNumbers"]] == [NUMBERS[0]]
+    assert bo["extension"] == "100"
