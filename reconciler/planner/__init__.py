@@ -67,7 +67,7 @@ from reconciler.planner.customers import plan_customer
 from reconciler.planner.duplicates import duplicate_findings
 from reconciler.planner.emails import foreign_emails
 from reconciler.planner.locations import plan_locations
-from reconciler.planner.order import ordered
+from reconciler.planner.order import ordered, rings
 from reconciler.planner.provider import with_provider_numbers
 from reconciler.planner.safety import thresholds
 from reconciler.planner.users import plan_users
@@ -118,12 +118,25 @@ def plan(desired: State, live: State, *, scope: frozenset[str] | None = None) ->
     found = merged((found, duplicate_findings(found.changes, live.duplicates, in_scope)))
     found = merged((found, foreign_emails(found.changes, live)))
     blocked = thresholds(found.changes, managed, retry_only, desired.settings)
+    changes = ordered(found.changes)
+    blocked += tuple(_ring(ring) for ring in rings(changes))
     return Plan(
-        changes=ordered(found.changes),
+        changes=changes,
         warnings=tuple(sorted(set(found.warnings))),
         unmanaged=tuple(sorted(set(found.unmanaged))),
         blocked=tuple(sorted(set(found.blocked + blocked))),
         scope=tuple(sorted(scope)) if scope is not None else (),
+    )
+
+
+def _ring(ring: tuple[str, ...]) -> Notice:
+    """The blocked reason of changes that wait for each other (numbers passed around users)."""
+    return Notice(
+        ring[0],
+        f"changes wait for each other in a ring ({' -> '.join((*ring, ring[0]))}): users "
+        "passing their numbers around, each taking one another still holds (which Webex "
+        "refuses), cannot be applied in any order; give one of them a free number first and "
+        "pass the rest on in a later change",
     )
 
 

@@ -154,11 +154,52 @@ def _released_lines(planned: list[Change]) -> dict[tuple[str, Line], list[Change
 
 
 def _waits_for_lines(c: Change, holds: dict[tuple[str, Line], list[Change]]) -> set[str]:
-    """The changes releasing what ``c`` takes, except one that takes what ``c`` releases."""
-    mine = _released(c)
+    """The changes releasing what ``c`` takes. Two users swapping extensions are blocked by
+    :mod:`reconciler.planner.extensions`, so no dependency is added between them; numbers
+    passed around (a swap or a longer ring) become a cycle, which :func:`first_cycle` finds."""
+    mine = {line for line in _released(c) if line[0] == "extension"}
     return {
         r.address
         for line in _taken(c)
         for r in holds.get((c.customer, line), ())
-        if r.address != c.address and not (_taken(r) & mine)
+        if r.address != c.address and not (line[0] == "extension" and _taken(r) & mine)
     }
+
+
+def rings(changes: tuple[Change, ...]) -> list[tuple[str, ...]]:
+    """Every ring of changes that wait for each other, each once (a plan with one cannot be
+    applied in any order): found one by one, each taken out before looking again."""
+    found: list[tuple[str, ...]] = []
+    left = changes
+    while ring := first_cycle(left):
+        found.append(ring)
+        gone = set(ring)
+        left = tuple(c for c in left if c.address not in gone)
+    return found
+
+
+def first_cycle(changes: tuple[Change, ...]) -> tuple[str, ...]:
+    """The addresses of one ring of changes that wait for each other (empty: none), in the
+    order they wait."""
+    deps = {c.address: c.depends_on for c in changes}
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+    path: list[str] = []
+
+    def visit(address: str) -> tuple[str, ...]:
+        state[address] = 1
+        path.append(address)
+        for dep in deps.get(address, ()):
+            if dep not in deps:
+                continue
+            if state.get(dep) == 1:
+                return tuple(path[path.index(dep) :])
+            if dep not in state and (ring := visit(dep)):
+                return ring
+        path.pop()
+        state[address] = 2
+        return ()
+
+    for c in changes:
+        if c.address not in state and (ring := visit(c.address)):
+            return ring
+    return ()
