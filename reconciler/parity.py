@@ -399,7 +399,10 @@ TABLE: tuple[Parity, ...] = (
         "The headquarters location of an organization cannot be deleted.",
         "PLAN",
         _CALLING_PLAN,
-        "a delete of the location named as headquarters is blocked at its FILE:LINE",
+        "a delete of the location named as headquarters is blocked at its FILE:LINE; no API "
+        "says which location provisioning made the headquarters, so once `headquarters:` names "
+        "another location, a delete of the first one is not foreseen (`headquarters` is "
+        "create-only: keep it)",
     ),
     Parity(
         "Disabling Webex Calling for a Webex Calling enabled location is required prior to "
