@@ -31,10 +31,11 @@ scope, ``P`` of them with an org (``orgId``), ``S`` subscribers in all, ``S_i`` 
                   (k ≤ SCOPED_LOOKUP_MAX: one lookup by externalId per customer, subscribers
                   per customer with an org; /roles and /organizations once)
 
-The calling reads (``live_calling.read_calling``, a separate call the planner makes when it
-needs them) add, with ``K`` the calling customers in scope that have an org, ``LC_o`` / ``NUM_o``
-the calling locations / inventory numbers of org ``o`` and ``D`` the distinct countries asked
-for::
+The calling reads (asked for with ``calling``: then in the same pool of workers as the rest,
+so that no org waits for the whole estate's core read; ``live_calling.read_calling`` reads
+them on their own) add, with ``K`` the calling customers in scope that have an org, ``LC_o`` /
+``NUM_o`` the calling locations / inventory numbers of org ``o`` and ``D`` the distinct
+countries asked for (after planning)::
 
     calling read = Σ_o∈K [links(LC_o, 1000) + links(NUM_o, 2000)] + D
                    (one calling-locations list and one inventory list per org, never per
@@ -54,6 +55,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.api import WebexClient
@@ -67,6 +69,7 @@ from reconciler.model import (
     Location,
     State,
     User,
+    has_calling,
 )
 
 Json = dict[str, Any]
@@ -77,6 +80,17 @@ Progress = Callable[[str, int, int], None]
 
 #: Up to this many customers in scope are looked up one by one (by externalId); more list all.
 SCOPED_LOOKUP_MAX = 10
+
+
+@dataclass
+class CallingLists:
+    """What :func:`read_live` fills in when asked for the calling reads: for each customer of
+    ``customers`` that is read with an org and holds a calling package, its calling
+    locations and its number inventory as listed (externalId → items)."""
+
+    customers: Collection[str]
+    locations: dict[str, list[Json]] = field(default_factory=dict)
+    numbers: dict[str, list[Json]] = field(default_factory=dict)
 
 
 def _text(value: Any) -> str | None:
@@ -138,6 +152,11 @@ def customer_errors(raw: Json) -> tuple[str, ...]:
             errors += _error_texts(pkg.get("errors"), f"{name}: ")
             errors += _error_texts(pkg.get("warnings"), f"{name}: warning ")
     return tuple(errors)
+
+
+def _packages(raw: Json) -> list[str]:
+    listed = raw.get("packages")
+    return [str(p) for p in listed] if isinstance(listed, list) else []
 
 
 def normalise_customer(
@@ -366,6 +385,7 @@ async def read_live(
     org_people: dict[str, list[Json]] | None = None,
     organizations: list[Json] | None = None,
     concurrency: int = 8,
+    calling: CallingLists | None = None,
 ) -> State:
     """The live State of the customers in scope (all when ``customers`` is None), with at
     most ``concurrency`` reads in flight (the client's cap: its limiter holds back the rest).
@@ -378,7 +398,8 @@ async def read_live(
     (externalId → people), subscribers or not, each with ``roleNames`` added (its role IDs
     resolved to names), at no extra request: e.g. to find an org's administrators.
     ``organizations``, when given, receives the ``GET /organizations`` list as read (left empty
-    when refused, or not read because no customer in scope has an org).
+    when refused, or not read because no customer in scope has an org). ``calling``, when
+    given, receives the calling reads of its customers (see :class:`CallingLists`).
     """
     scope = None if customers is None else frozenset(customers)
     report = progress or (lambda phase, done, total: None)
@@ -397,7 +418,15 @@ async def read_live(
     # time, so that an all-at-once subscriber list (a chain of pages, each needing the
     # previous offset) keeps an in-flight slot instead of queueing behind every org read.
     chain = all_at_once and bool(orgs)
-    jobs = [(kind, ext) for ext in sorted(orgs) for kind in ("locations", "people")]
+    wanted = frozenset(calling.customers) if calling is not None else frozenset()
+
+    def kinds(ext: str) -> tuple[str, ...]:
+        if ext in wanted and has_calling(_packages(by_ext[ext])):
+            return ("locations", "people", "calling-locations", "numbers")
+        return ("locations", "people")
+
+    # org by org, so that each org's calling reads go out along with its own core reads
+    jobs = [(kind, ext) for ext in sorted(orgs) for kind in kinds(ext)]
     if not all_at_once:
         jobs += [("subscribers", ext) for ext in sorted(orgs)]
     results: dict[tuple[str, str], list[Json]] = {}
@@ -409,6 +438,14 @@ async def read_live(
             results[kind, ext] = await client.list_locations(orgs[ext])
         elif kind == "people":
             results[kind, ext] = await client.list_people(orgs[ext], keep=keep_person)
+        elif kind == "calling-locations":
+            assert calling is not None  # only then such jobs
+            calling.locations[ext] = await client.list_calling_locations(orgs[ext])
+            return
+        elif kind == "numbers":
+            assert calling is not None
+            calling.numbers[ext] = await client.list_numbers(orgs[ext])
+            return
         else:
             customer_id = str(by_ext[ext]["id"])
             results[kind, ext] = await client.list_subscribers(customer_id, keep=_slim_subscriber)

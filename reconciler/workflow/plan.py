@@ -12,8 +12,8 @@ from pathlib import Path
 
 from reconciler import planner
 from reconciler.api import WebexClient
-from reconciler.live import Progress, read_live
-from reconciler.live_calling import calling_orgs, read_calling, with_calling
+from reconciler.live import CallingLists, Progress, read_live
+from reconciler.live_calling import CallingLive, read_calling, with_calling
 from reconciler.model import Settings, State
 from reconciler.plan import Plan
 from reconciler.planner.countries import countries_to_read, with_countries
@@ -67,19 +67,20 @@ async def plan_with(
     concurrency: int = Settings().concurrency,
 ) -> Planned:
     """Read live state through ``client`` (``concurrency``: its in-flight cap) and plan
-    against ``desired`` (shared with apply): the core estate, then the calling locations and
-    number inventory of each live calling customer in scope, then the configuration of each
-    distinct country the plan places a location in."""
+    against ``desired`` (shared with apply): the core estate with the calling locations and
+    number inventory of each live calling customer in scope (read alongside, in one pool),
+    then the configuration of each distinct country the plan places a location in."""
+    lists = CallingLists([e for e in desired.customers if scope is None or e in scope])
     live = await read_for_plan(
-        client, desired, scope=scope, progress=progress, concurrency=concurrency
+        client, desired, scope=scope, progress=progress, concurrency=concurrency, calling=lists
     )
-    orgs = {
-        ext: org
-        for ext, org in calling_orgs(live).items()
-        if ext in desired.customers and (scope is None or ext in scope)
-    }
-    if orgs:
-        live = with_calling(live, await read_calling(client, orgs))
+    if lists.locations or lists.numbers:
+        found = CallingLive(
+            locations={ext: tuple(items) for ext, items in lists.locations.items()},
+            numbers={ext: tuple(items) for ext, items in lists.numbers.items()},
+            countries={},
+        )
+        live = with_calling(live, found)
     plan = planner.plan(desired, live, scope=scope)
     codes = countries_to_read(plan)
     if codes:
@@ -97,18 +98,23 @@ async def read_for_plan(
     scope: frozenset[str] | None,
     progress: Progress | None = None,
     concurrency: int = Settings().concurrency,
+    calling: CallingLists | None = None,
 ) -> State:
-    """The live state a plan needs: the customers in scope with their locations and users.
+    """The live state a plan needs: the customers in scope with their locations and users
+    (and, into ``calling``, the calling reads it asks for).
 
     An unscoped plan reads the locations and users of the customers the YAML names only; the
     other live customers come without them, just to be shown as unmanaged.
     """
     if scope is not None:
-        return await read_live(client, customers=scope, progress=progress, concurrency=concurrency)
+        return await read_live(
+            client, customers=scope, progress=progress, concurrency=concurrency, calling=calling
+        )
     return await read_live(
         client,
         customers=frozenset(desired.customers),
         others=True,
         progress=progress,
         concurrency=concurrency,
+        calling=calling,
     )
