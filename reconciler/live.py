@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.api import WebexClient
+from reconciler.bodies import PERSON_PUT_FIELDS
 from reconciler.errors import AuthError
 from reconciler.model import (
     FULL_ADMIN_ROLE,
@@ -91,6 +92,23 @@ class CallingLists:
     customers: Collection[str]
     locations: dict[str, list[Json]] = field(default_factory=dict)
     numbers: dict[str, list[Json]] = field(default_factory=dict)
+
+
+#: ``differs(externalId, email, person)``: whether the desired user under that key differs
+#: from the person as read (a User of its person fields: names, work number, extension,
+#: location, roles).
+Differs = Callable[[str, str, User], bool]
+
+
+@dataclass
+class WholePeople:
+    """What :func:`read_live` fills in for an apply: each person ``differs`` says will be
+    updated, with every field a full ``PUT /people`` carries back (``PERSON_PUT_FIELDS``),
+    person id → (externalId, fields), so that the update needs no GET of it. The others are
+    kept slim as usual."""
+
+    differs: Differs
+    people: dict[str, tuple[str, Json]] = field(default_factory=dict)
 
 
 def _text(value: Any) -> str | None:
@@ -327,6 +345,26 @@ def _slim_subscriber(raw: Json) -> Json:
     return out
 
 
+def _whole_people(
+    whole: WholePeople,
+    ext: str,
+    people: list[Json],
+    locations: list[Json],
+    roles: list[Json],
+    keep: Callable[[Json], Json] | None,
+) -> list[Json]:
+    """Keep the people ``whole.differs`` picks whole in ``whole.people``; the list as
+    ``keep`` maps it."""
+    names = {str(raw.get("id", "")): str(raw.get("name", "")) for raw in locations}
+    role_sets = RoleNames({str(r.get("id")): str(r.get("name")) for r in roles if r.get("name")})
+    for person in people:
+        user = normalise_user(ext, {}, person, location_names=names, role_names=role_sets)
+        if any(whole.differs(ext, email, user) for email in _emails(person)):
+            fields = {k: person[k] for k in PERSON_PUT_FIELDS if k in person}
+            whole.people[str(person.get("id"))] = (ext, fields)
+    return people if keep is None else [keep(p) for p in people]
+
+
 def _id_of(obj: User | Location) -> str:
     return obj.live.id if obj.live else ""
 
@@ -386,6 +424,7 @@ async def read_live(
     organizations: list[Json] | None = None,
     concurrency: int = 8,
     calling: CallingLists | None = None,
+    whole_people: WholePeople | None = None,
 ) -> State:
     """The live State of the customers in scope (all when ``customers`` is None), with at
     most ``concurrency`` reads in flight (the client's cap: its limiter holds back the rest).
@@ -399,7 +438,9 @@ async def read_live(
     resolved to names), at no extra request: e.g. to find an org's administrators.
     ``organizations``, when given, receives the ``GET /organizations`` list as read (left empty
     when refused, or not read because no customer in scope has an org). ``calling``, when
-    given, receives the calling reads of its customers (see :class:`CallingLists`).
+    given, receives the calling reads of its customers (see :class:`CallingLists`);
+    ``whole_people`` the people an apply will update, whole (see :class:`WholePeople`): an
+    org's people are then slimmed once its list and its locations are read.
     """
     scope = None if customers is None else frozenset(customers)
     report = progress or (lambda phase, done, total: None)
@@ -432,10 +473,23 @@ async def read_live(
     results: dict[tuple[str, str], list[Json]] = {}
     pending = dict.fromkeys(orgs, 2)
     done = {"orgs": 0}
+    located = {ext: asyncio.Event() for ext in orgs} if whole_people is not None else {}
+    roles_read = asyncio.Event()
+    roles_listed: list[Json] = []
 
     async def run_job(kind: str, ext: str) -> None:
         if kind == "locations":
             results[kind, ext] = await client.list_locations(orgs[ext])
+            if located:
+                located[ext].set()
+        elif kind == "people" and whole_people is not None:
+            listed = await client.list_people(orgs[ext])
+            # the org's locations job went out before this one; the roles at the start
+            await located[ext].wait()
+            await roles_read.wait()
+            results[kind, ext] = _whole_people(
+                whole_people, ext, listed, results["locations", ext], roles_listed, keep_person
+            )
         elif kind == "people":
             results[kind, ext] = await client.list_people(orgs[ext], keep=keep_person)
         elif kind == "calling-locations":
@@ -468,7 +522,9 @@ async def read_live(
         return await client.list_subscribers(keep=_slim_subscriber) if chain else []
 
     async def read_roles() -> list[Json]:
-        return await client.list_roles() if orgs else []
+        roles_listed.extend(await client.list_roles() if orgs else [])
+        roles_read.set()
+        return roles_listed
 
     async def read_organizations() -> list[Json]:
         return await list_organizations(client) if orgs else []

@@ -5,7 +5,7 @@ for the journal."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,8 +15,8 @@ from reconciler.api import WebexClient
 from reconciler.apply import ApplyResult, Reporter, apply_plan
 from reconciler.errors import PlanBlocked, PlanMismatch, UsageError
 from reconciler.journal import Journal, change_context
-from reconciler.live import Progress
-from reconciler.model import CUSTOMER_IN_FLIGHT, Settings, State
+from reconciler.live import Differs, Json, Progress, WholePeople
+from reconciler.model import CUSTOMER_IN_FLIGHT, Settings, State, User
 from reconciler.operations import ApiOperations
 from reconciler.plan import Change, Plan
 from reconciler.workflow.connect import Target
@@ -147,7 +147,12 @@ async def plan_after_jobs(
 
     async def again() -> Planned:
         return await plan_with(
-            client, desired, scope=scope, progress=progress, concurrency=concurrency
+            client,
+            desired,
+            scope=scope,
+            progress=progress,
+            concurrency=concurrency,
+            whole_people=WholePeople(person_differs(desired)),
         )
 
     planned = await again()
@@ -163,8 +168,43 @@ async def plan_after_jobs(
     return planned
 
 
-def _operations(client: WebexClient, live: State, seams: Seams) -> ApiOperations:
-    return ApiOperations(client, live, poll=seams.poll, clock=seams.clock, sleep=seams.sleep)
+def person_differs(desired: State) -> Differs:
+    """Whether the desired user under a key differs from a person as read in a field its
+    update sets (as the planner compares them: an undeclared field is not compared, roles
+    always are): a superset of the users the plan updates, kept whole for their PUT."""
+
+    def differs(ext: str, email: str, live: User) -> bool:
+        user = desired.users.get((ext, email))
+        if user is None:
+            return False
+        pairs = (
+            (user.first_name, live.first_name),
+            (user.last_name, live.last_name),
+            (user.location, live.location),
+            (user.phone_number, live.phone_number),
+            (user.extension, live.extension),
+        )
+        return any(d is not None and d != v for d, v in pairs) or list(user.roles) != list(
+            live.roles
+        )
+
+    return differs
+
+
+def people_to_reuse(planned: Planned) -> dict[str, Json]:
+    """The people read whole that an update may PUT back without a GET: not those of a
+    customer the plan changes too (a package change there can change their licenses before
+    their turn)."""
+    customers = {c.customer for c in planned.plan.changes if c.kind == "customer"}
+    return {pid: fields for pid, (ext, fields) in planned.people.items() if ext not in customers}
+
+
+def _operations(
+    client: WebexClient, live: State, seams: Seams, people: Mapping[str, Json] | None = None
+) -> ApiOperations:
+    return ApiOperations(
+        client, live, poll=seams.poll, clock=seams.clock, sleep=seams.sleep, people=people
+    )
 
 
 def _labelled(change: Change) -> AbstractContextManager[None]:
@@ -236,7 +276,7 @@ async def _execute(
     cap = concurrency or DEFAULT_CONCURRENCY_FACTOR * max(1, run.desired.settings.concurrency)
     return await apply_plan(
         planned.plan,
-        _operations(run.client, planned.live, run.seams),
+        _operations(run.client, planned.live, run.seams, people_to_reuse(planned)),
         concurrency=cap,
         reporter=reporter,
         clock=run.seams.clock,

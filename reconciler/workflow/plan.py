@@ -7,12 +7,13 @@ every write before it is sent (only GETs and the two ``/validate`` precheck POST
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler import planner
 from reconciler.api import WebexClient
-from reconciler.live import CallingLists, Progress, read_live
+from reconciler.live import CallingLists, Json, Progress, WholePeople, read_live
 from reconciler.live_calling import CallingLive, read_calling, with_calling
 from reconciler.model import Settings, State
 from reconciler.plan import Plan
@@ -32,6 +33,8 @@ class Planned:
     live: State
     plan: Plan
     scope: frozenset[str] | None = None
+    #: The people an apply will update, read whole (person id → (externalId, fields)).
+    people: Mapping[str, tuple[str, Json]] = field(default_factory=dict)
 
 
 async def make_plan(
@@ -65,14 +68,23 @@ async def plan_with(
     precheck: bool = False,
     progress: Progress | None = None,
     concurrency: int = Settings().concurrency,
+    whole_people: WholePeople | None = None,
 ) -> Planned:
     """Read live state through ``client`` (``concurrency``: its in-flight cap) and plan
     against ``desired`` (shared with apply): the core estate with the calling locations and
     number inventory of each live calling customer in scope (read alongside, in one pool),
-    then the configuration of each distinct country the plan places a location in."""
+    then the configuration of each distinct country the plan places a location in.
+    ``whole_people``: for an apply, the people it will update are kept whole (no GET before
+    their PUT)."""
     lists = CallingLists([e for e in desired.customers if scope is None or e in scope])
     live = await read_for_plan(
-        client, desired, scope=scope, progress=progress, concurrency=concurrency, calling=lists
+        client,
+        desired,
+        scope=scope,
+        progress=progress,
+        concurrency=concurrency,
+        calling=lists,
+        whole_people=whole_people,
     )
     if lists.locations or lists.numbers:
         found = CallingLive(
@@ -88,7 +100,8 @@ async def plan_with(
         plan = with_countries(plan, (await read_calling(client, {}, codes)).countries)
     if precheck and plan.changes:
         plan = replace(plan, prechecks=await run_prechecks(client, live, plan))
-    return Planned(desired, live, plan, scope)
+    people = whole_people.people if whole_people is not None else {}
+    return Planned(desired, live, plan, scope, people)
 
 
 async def read_for_plan(
@@ -99,6 +112,7 @@ async def read_for_plan(
     progress: Progress | None = None,
     concurrency: int = Settings().concurrency,
     calling: CallingLists | None = None,
+    whole_people: WholePeople | None = None,
 ) -> State:
     """The live state a plan needs: the customers in scope with their locations and users
     (and, into ``calling``, the calling reads it asks for).
@@ -108,7 +122,12 @@ async def read_for_plan(
     """
     if scope is not None:
         return await read_live(
-            client, customers=scope, progress=progress, concurrency=concurrency, calling=calling
+            client,
+            customers=scope,
+            progress=progress,
+            concurrency=concurrency,
+            calling=calling,
+            whole_people=whole_people,
         )
     return await read_live(
         client,
@@ -117,4 +136,5 @@ async def read_for_plan(
         progress=progress,
         concurrency=concurrency,
         calling=calling,
+        whole_people=whole_people,
     )
