@@ -580,24 +580,35 @@ async def read_live(
         people_by_ext[ext] = (by_id, by_email)
 
     # Subscribers in the order listed; of two under one key the lower id wins (as if sorted
-    # by id), without sorting all of them.
-    state_users: dict[tuple[str, str], User] = {}
-    roles = role_sets
+    # by id), without sorting all of them. Customer by customer, each one's people and
+    # subscribers let go once its users are built, so that the read's raw lists and the
+    # users are not all held at once (the peak of a plan is here).
+    by_owner: dict[str, list[Json]] = {}
     for sub in subscribers:
         owner = ext_by_id.get(str(sub.get("customerId")))
-        if owner is None or owner not in people_by_ext:
-            continue  # another customer's subscriber (an all-at-once read), or no org
-        by_id, by_email = people_by_ext[owner]
-        email = str(sub.get("email", "")).strip().lower()
-        person = by_id.get(str(sub.get("personId"))) or by_email.get(email)
-        user = normalise_user(
-            owner, sub, person, location_names=names_by_ext[owner], role_names=roles
-        )
-        known = state_users.get(user.key)
-        if known is not None and _id_of(known) != _id_of(user):
-            seen.setdefault(("user", *user.key), {_id_of(known)}).add(_id_of(user))
-        if known is None or _id_of(user) < _id_of(known):
-            state_users[user.key] = user
+        if owner is not None and owner in people_by_ext:
+            by_owner.setdefault(owner, []).append(sub)
+        # else another customer's subscriber (an all-at-once read), or no org
+    del subscribers
+    results.clear()
+    org_data.clear()
+    state_users: dict[tuple[str, str], User] = {}
+    roles = role_sets
+    while by_owner:
+        owner, subs = by_owner.popitem()
+        by_id, by_email = people_by_ext.pop(owner)
+        for sub in subs:
+            email = str(sub.get("email", "")).strip().lower()
+            person = by_id.get(str(sub.get("personId"))) or by_email.get(email)
+            user = normalise_user(
+                owner, sub, person, location_names=names_by_ext[owner], role_names=roles
+            )
+            known = state_users.get(user.key)
+            if known is not None and _id_of(known) != _id_of(user):
+                seen.setdefault(("user", *user.key), {_id_of(known)}).add(_id_of(user))
+            if known is None or _id_of(user) < _id_of(known):
+                state_users[user.key] = user
+        del subs, by_id, by_email
 
     return State(
         customers=dict(sorted(state_customers.items())),

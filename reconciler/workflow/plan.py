@@ -7,13 +7,13 @@ every write before it is sent (only GETs and the two ``/validate`` precheck POST
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler import planner
 from reconciler.api import WebexClient
-from reconciler.live import CallingLists, Json, Progress, WholePeople, read_live
+from reconciler.live import CallingLists, Json, Progress, WholePeople, _together, read_live
 from reconciler.live_calling import CallingLive, read_calling, with_calling
 from reconciler.model import Settings, State
 from reconciler.plan import Plan
@@ -21,7 +21,7 @@ from reconciler.planner.countries import countries_to_read, with_countries
 from reconciler.workflow.connect import Target
 from reconciler.workflow.prechecks import run_prechecks
 from reconciler.workflow.seams import REAL_SEAMS, Seams
-from reconciler.workflow.session import EVERY_CUSTOMER, Selection, open_session
+from reconciler.workflow.session import EVERY_CUSTOMER, Pending, Selection, open_session
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,9 @@ async def make_plan(
     """Load ``directory``, read Partner Hub (the customers ``selection`` names) through a
     read-only client, and plan; with ``precheck``, run Webex's provisioning prechecks for the
     planned customer and user creates."""
-    async with open_session(directory, target, selection, read_only=True, seams=seams) as run:
+    async with open_session(
+        directory, target, selection, read_only=True, seams=seams, overlap=True
+    ) as run:
         return await plan_with(
             run.client,
             run.desired,
@@ -57,6 +59,7 @@ async def make_plan(
             precheck=precheck,
             progress=progress,
             concurrency=run.concurrency,
+            pending=run.pending,
         )
 
 
@@ -69,15 +72,18 @@ async def plan_with(
     progress: Progress | None = None,
     concurrency: int = Settings().concurrency,
     whole_people: WholePeople | None = None,
+    pending: Pending | None = None,
 ) -> Planned:
     """Read live state through ``client`` (``concurrency``: its in-flight cap) and plan
     against ``desired`` (shared with apply): the core estate with the calling locations and
     number inventory of each live calling customer in scope (read alongside, in one pool),
     then the configuration of each distinct country the plan places a location in.
     ``whole_people``: for an apply, the people it will update are kept whole (no GET before
-    their PUT)."""
-    lists = CallingLists([e for e in desired.customers if scope is None or e in scope])
-    live = await read_for_plan(
+    their PUT). ``pending``: the whole desired state is still loading (``desired`` holds its
+    settings and templates): it is awaited while the live read runs."""
+    known = pending.customers if pending is not None else frozenset(desired.customers)
+    lists = CallingLists([e for e in known if scope is None or e in scope])
+    read = read_for_plan(
         client,
         desired,
         scope=scope,
@@ -85,7 +91,12 @@ async def plan_with(
         concurrency=concurrency,
         calling=lists,
         whole_people=whole_people,
+        customers=known,
     )
+    if pending is not None:
+        live, desired = await _together(read, pending.state(desired))
+    else:
+        live = await read
     if lists.locations or lists.numbers:
         found = CallingLive(
             locations={ext: tuple(items) for ext, items in lists.locations.items()},
@@ -113,9 +124,11 @@ async def read_for_plan(
     concurrency: int = Settings().concurrency,
     calling: CallingLists | None = None,
     whole_people: WholePeople | None = None,
+    customers: Collection[str] | None = None,
 ) -> State:
     """The live state a plan needs: the customers in scope with their locations and users
-    (and, into ``calling``, the calling reads it asks for).
+    (and, into ``calling``, the calling reads it asks for); ``customers``: the desired
+    customers when ``desired`` does not hold them yet.
 
     An unscoped plan reads the locations and users of the customers the YAML names only; the
     other live customers come without them, just to be shown as unmanaged.
@@ -131,7 +144,7 @@ async def read_for_plan(
         )
     return await read_live(
         client,
-        customers=frozenset(desired.customers),
+        customers=frozenset(desired.customers if customers is None else customers),
         others=True,
         progress=progress,
         concurrency=concurrency,
