@@ -96,8 +96,8 @@ class CallingLists:
 
 #: ``differs(externalId, email, person)``: whether the desired user under that key differs
 #: from the person as read (a User of its person fields: names, work number, extension,
-#: location, roles).
-Differs = Callable[[str, str, User], bool]
+#: location, roles); None while that is not known yet (the desired state still loading).
+Differs = Callable[[str, str, User], bool | None]
 
 
 @dataclass
@@ -109,6 +109,22 @@ class WholePeople:
 
     differs: Differs
     people: dict[str, tuple[str, Json]] = field(default_factory=dict)
+    #: Kept whole while ``differs`` could not tell: (person id, externalId, emails, person).
+    undecided: list[tuple[str, str, tuple[str, ...], User]] = field(default_factory=list)
+
+    def keep(self, pid: str, ext: str, emails: tuple[str, ...], user: User, raw: Json) -> None:
+        answers = [self.differs(ext, email, user) for email in emails]
+        if any(answers) or None in answers:
+            self.people[pid] = (ext, {k: raw[k] for k in PERSON_PUT_FIELDS if k in raw})
+            if not any(answers):
+                self.undecided.append((pid, ext, emails, user))
+
+    def settle(self) -> None:
+        """Let go of the people kept undecided that ``differs`` now says do not differ."""
+        undecided, self.undecided = self.undecided, []
+        for pid, ext, emails, user in undecided:
+            if not any(self.differs(ext, email, user) for email in emails):
+                self.people.pop(pid, None)
 
 
 def _text(value: Any) -> str | None:
@@ -359,9 +375,7 @@ def _whole_people(
     role_sets = RoleNames({str(r.get("id")): str(r.get("name")) for r in roles if r.get("name")})
     for person in people:
         user = normalise_user(ext, {}, person, location_names=names, role_names=role_sets)
-        if any(whole.differs(ext, email, user) for email in _emails(person)):
-            fields = {k: person[k] for k in PERSON_PUT_FIELDS if k in person}
-            whole.people[str(person.get("id"))] = (ext, fields)
+        whole.keep(str(person.get("id")), ext, tuple(_emails(person)), user, person)
     return people if keep is None else [keep(p) for p in people]
 
 

@@ -22,7 +22,13 @@ from reconciler.plan import Change, Plan
 from reconciler.workflow.connect import Target
 from reconciler.workflow.plan import Planned, plan_with
 from reconciler.workflow.seams import REAL_SEAMS, Seams
-from reconciler.workflow.session import EVERY_CUSTOMER, Selection, Session, open_session
+from reconciler.workflow.session import (
+    EVERY_CUSTOMER,
+    Pending,
+    Selection,
+    Session,
+    open_session,
+)
 
 #: Changes in progress at once, per request the client may have in flight (Settings
 #: ``concurrency``): most of a customer change is spent waiting for provisioning, not sending.
@@ -135,8 +141,10 @@ async def plan_after_jobs(
     progress: Progress | None = None,
     seams: Seams = REAL_SEAMS,
     concurrency: int = Settings().concurrency,
+    pending: Pending | None = None,
 ) -> Planned:
-    """Plan, after waiting for the customer jobs an interrupted run left going.
+    """Plan, after waiting for the customer jobs an interrupted run left going
+    (``pending``: the whole desired state is still loading, as for ``plan_with``).
 
     The planner issues nothing for a customer in flight (nor its locations and users), so a
     plan made while a job runs would leave that customer's work undone and still count as
@@ -145,17 +153,29 @@ async def plan_after_jobs(
     write of the interrupted run that Partner Hub acts on late is picked up too, and a job
     still running after the deadline is left to the plan's warning (the next run)."""
 
-    async def again() -> Planned:
+    def whole() -> State | None:
+        """The whole desired state, once there is one."""
+        if pending is None or desired is not settled:
+            return desired
+        loading = pending.loading
+        if loading.done() and not loading.cancelled() and loading.exception() is None:
+            return loading.result().state
+        return None
+
+    async def again(loading: Pending | None = None) -> Planned:
         return await plan_with(
             client,
             desired,
             scope=scope,
             progress=progress,
             concurrency=concurrency,
-            whole_people=WholePeople(person_differs(desired)),
+            whole_people=WholePeople(person_differs(whole)),
+            pending=loading,
         )
 
-    planned = await again()
+    settled = desired
+    planned = await again(pending)
+    desired = planned.desired  # whole from here on
     waited: set[str] = set()
     while in_flight := in_flight_customers(planned, scope) - waited:
         if progress is not None:
@@ -168,13 +188,18 @@ async def plan_after_jobs(
     return planned
 
 
-def person_differs(desired: State) -> Differs:
+def person_differs(desired: State | Callable[[], State | None]) -> Differs:
     """Whether the desired user under a key differs from a person as read in a field its
     update sets (as the planner compares them: an undeclared field is not compared, roles
-    always are): a superset of the users the plan updates, kept whole for their PUT."""
+    always are): a superset of the users the plan updates, kept whole for their PUT.
+    ``desired`` may be given as a function: the whole state when a person is read, None
+    while it is still loading (then None: not known yet)."""
 
-    def differs(ext: str, email: str, live: User) -> bool:
-        user = desired.users.get((ext, email))
+    def differs(ext: str, email: str, live: User) -> bool | None:
+        state = desired() if callable(desired) else desired
+        if state is None:
+            return None
+        user = state.users.get((ext, email))
         if user is None:
             return False
         pairs = (
@@ -244,7 +269,13 @@ async def apply_directory(
         selection = replace(selection, scope=scope)
     wrap = journal.transport if journal is not None else None
     async with open_session(
-        directory, target, selection, read_only=False, seams=seams, wrap_transport=wrap
+        directory,
+        target,
+        selection,
+        read_only=False,
+        seams=seams,
+        wrap_transport=wrap,
+        overlap=True,
     ) as run:
         planned = await plan_after_jobs(
             run.client,
@@ -253,6 +284,7 @@ async def apply_directory(
             progress=progress,
             seams=seams,
             concurrency=run.concurrency,
+            pending=run.pending,
         )
         plan = planned.plan
         if expected and plan.checksum != expected:

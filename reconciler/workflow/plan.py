@@ -97,6 +97,8 @@ async def plan_with(
         live, desired = await _together(read, pending.state(desired))
     else:
         live = await read
+    if whole_people is not None:
+        whole_people.settle()  # those read before the desired state was whole
     if lists.locations or lists.numbers:
         found = CallingLive(
             locations={ext: tuple(items) for ext, items in lists.locations.items()},
