@@ -257,7 +257,6 @@ async def apply_directory(
     ``DEFAULT_CONCURRENCY_FACTOR`` × Settings concurrency). Nothing is written before every
     check passed."""
     expected = review.expected()
-    reviewed = review.plan
     # A reviewed plan's scope stands when the selection names none.
     scope = review.scope()
     if (
@@ -287,12 +286,7 @@ async def apply_directory(
             pending=run.pending,
         )
         plan = planned.plan
-        if expected and plan.checksum != expected:
-            raise PlanMismatch(describe_mismatch(plan, expected, reviewed))
-        if review.covered_by:
-            check = coverage_of.coverage(plan, review.covered_by)
-            if not check.ok:
-                raise PlanMismatch(coverage_of.describe(check))
+        _hold_to_review(plan, review, expected)
         if plan.is_blocked and not review.force:
             raise PlanBlocked([f"{n.address}: {n.message}" for n in plan.blocked])
         if plan.is_empty:
@@ -300,6 +294,17 @@ async def apply_directory(
         if confirm is not None and not confirm(plan):
             return ApplyRun(plan, None)
         return ApplyRun(plan, await _execute(run, planned, concurrency, reporter))
+
+
+def _hold_to_review(plan: Plan, review: Review, expected: str | None) -> None:
+    """``PlanMismatch`` unless the fresh plan is the reviewed one (``expected``: its
+    checksum) and every change is covered by the reviewed plans."""
+    if expected and plan.checksum != expected:
+        raise PlanMismatch(describe_mismatch(plan, expected, review.plan))
+    if review.covered_by:
+        check = coverage_of.coverage(plan, review.covered_by)
+        if not check.ok:
+            raise PlanMismatch(coverage_of.describe(check))
 
 
 async def _execute(
