@@ -87,7 +87,8 @@ SCOPED_LOOKUP_MAX = 10
 class CallingLists:
     """What :func:`read_live` fills in when asked for the calling reads: for each customer of
     ``customers`` that is read with an org and holds a calling package, its calling
-    locations and its number inventory as listed (externalId → items)."""
+    locations and its number inventory as listed (externalId → items; a number with its
+    ``NUMBER_FIELDS`` and its location's id)."""
 
     customers: Collection[str]
     locations: dict[str, list[Json]] = field(default_factory=dict)
@@ -339,7 +340,7 @@ PERSON_FIELDS = (
 )
 SUBSCRIBER_FIELDS = ("id", "personId", "email", "customerId", "packages", "package", "status")
 #: Values repeated across many objects, kept once (the org, the customer, a location…).
-_SHARED = ("orgId", "customerId", "status", "package", "locationId")
+_SHARED = ("orgId", "customerId", "status", "package", "locationId", "firstName", "lastName")
 
 
 def _slim(raw: Json, fields: tuple[str, ...]) -> Json:
@@ -350,12 +351,49 @@ def _slim(raw: Json, fields: tuple[str, ...]) -> Json:
     return out
 
 
+def _interned(values: Any) -> Any:
+    """A list of strings as a tuple of interned ones (empty: the one empty tuple)."""
+    if isinstance(values, list) and all(isinstance(v, str) for v in values):
+        return tuple(map(sys.intern, values)) if values else ()
+    return values
+
+
 def _slim_person(raw: Json) -> Json:
-    return _slim(raw, PERSON_FIELDS)
+    # the person's id and emails interned: its subscriber's personId and email then share them
+    out = _slim(raw, PERSON_FIELDS)
+    if isinstance(out.get("id"), str):
+        out["id"] = sys.intern(out["id"])
+    for key in ("emails", "roles"):
+        if key in out:
+            out[key] = _interned(out[key])
+    return out
+
+
+#: The fields of an inventory number kept from the pooled calling read (a number as decoded
+#: takes ~1.2 KB; a 2,000-customer estate holds tens of thousands), with the ids of its
+#: location and owner.
+NUMBER_FIELDS = ("phoneNumber", "state", "mainNumber")
+
+
+def _slim_number(raw: Json) -> Json:
+    out = _slim(raw, NUMBER_FIELDS)
+    for key in ("location", "owner"):
+        linked = raw.get(key)
+        if isinstance(linked, dict):
+            out[key] = {k: sys.intern(str(linked[k])) for k in ("id", "type") if k in linked}
+    return out
 
 
 def _slim_subscriber(raw: Json) -> Json:
     out = _slim(raw, SUBSCRIBER_FIELDS)
+    for key in ("personId", "email"):
+        if isinstance(out.get(key), str):
+            out[key] = sys.intern(out[key])
+    packages = out.get("packages")
+    if isinstance(packages, list) and packages and isinstance(packages[0], str):
+        # normalise_user reads the first package only
+        del out["packages"]
+        out["package"] = sys.intern(packages[0])
     if raw.get("errors"):
         out["errors"] = raw["errors"]
     return out
@@ -512,7 +550,7 @@ async def read_live(
             return
         elif kind == "numbers":
             assert calling is not None
-            calling.numbers[ext] = await client.list_numbers(orgs[ext])
+            calling.numbers[ext] = await client.list_numbers(orgs[ext], keep=_slim_number)
             return
         else:
             customer_id = str(by_ext[ext]["id"])

@@ -106,6 +106,8 @@ async def plan_with(
             countries={},
         )
         live = with_calling(live, found)
+        del found  # the lists are in the live locations now
+    del lists
     plan = planner.plan(desired, live, scope=scope)
     codes = countries_to_read(plan)
     if codes:
