@@ -2,12 +2,17 @@
 (YAML) and as ``POST /_sandbox/seed`` bodies, so that the sandbox matches the YAML exactly
 except for the drift asked for.
 
-Customer ``c`` (externalId ``bench-CCCCCC``) holds ``locations`` locations (the first is its
-headquarters) and its share of the users; every other user is a calling user (an extension
-and a location), the first is a Full Administrator. A drifted user differs live in one person
-field (last name or extension): one person update each to converge.
+Customer ``c`` (externalId ``bench-CCCCCC``) is a calling customer (calling and meetings
+packages) with ``locations`` Webex Calling locations (the first is its headquarters) and its
+share of the users; every other user is a calling user (an extension, a location and a work
+number from the location's provider-supplied inventory, which also holds ``SPARE_NUMBERS``
+unassigned numbers), the first is a Full Administrator. A drifted user differs live in one
+person field (last name or extension), a drifted location in its preferred language: one
+update each to converge (a location's update also has the plan read its country's
+configuration, once for the estate: every location is in Germany).
 
-Also the request counts of ``reconciler.live`` (its docstring formula) for such an estate.
+Also the request counts of ``reconciler.live`` (its docstring formula, with the calling reads)
+for such an estate.
 """
 
 from __future__ import annotations
@@ -36,8 +41,14 @@ CUSTOMERS_PAGE = 100
 SUBSCRIBERS_PAGE = 100
 LOCATIONS_PAGE = 1000
 PEOPLE_PAGE = 100
+CALLING_LOCATIONS_PAGE = 1000
+NUMBERS_PAGE = 2000
 #: Customers in scope looked up one by one (``reconciler.live.SCOPED_LOOKUP_MAX``).
 SCOPED_LOOKUP_MAX = 10
+#: Unassigned numbers in each location's inventory besides its users'.
+SPARE_NUMBERS = 2
+#: The countries of the estate's locations (one configuration read when a location changes).
+COUNTRIES = ("DE",)
 
 
 @dataclass(frozen=True)
@@ -62,7 +73,12 @@ def external_id(c: int) -> str:
     return f"bench-{c:06d}"
 
 
-def _user(c: int, u: int, locations: int) -> dict[str, Any]:
+def number(c: int, u: int) -> str:
+    """The work number of user ``u`` of customer ``c`` (a Berlin number; spares from 9000)."""
+    return f"+4930{c:04d}{u:04d}"
+
+
+def _user(c: int, u: int, locations: int, numbers: bool = True) -> dict[str, Any]:
     ext = external_id(c)
     calling = u % 2 == 0
     user: dict[str, Any] = {
@@ -74,12 +90,14 @@ def _user(c: int, u: int, locations: int) -> dict[str, Any]:
     if calling:
         user["extension"] = str(1000 + u)
         user["location"] = f"Site {u % locations}"
+        if numbers:
+            user["phoneNumber"] = number(c, u)
     if u == 0:
         user["roles"] = ["Full Administrator"]
     return user
 
 
-def _customer_yaml(c: int, shape: Shape) -> str:
+def _customer_yaml(c: int, shape: Shape, numbers: bool) -> str:
     ext = external_id(c)
     q = json.dumps
     lines = [
@@ -100,7 +118,7 @@ def _customer_yaml(c: int, shape: Shape) -> str:
         "announcementLanguage: en_us}"
         for n in range(shape.locations)
     ]
-    users = [_user(c, u, shape.locations) for u in range(shape.users_of(c))]
+    users = [_user(c, u, shape.locations, numbers) for u in range(shape.users_of(c))]
     if users:
         lines.append("users:")
     for user in users:
@@ -114,15 +132,22 @@ def customer_file(directory: Path, c: int) -> Path:
     return Path(directory) / "customers" / f"{external_id(c)}.yaml"
 
 
-def write_yaml(directory: Path, shape: Shape, settings: str = "") -> None:
-    """The desired-state directory (templates, settings, one file per customer)."""
+def write_yaml(directory: Path, shape: Shape, settings: str = "", *, numbers: bool = True) -> None:
+    """The desired-state directory (templates, settings, one file per customer); ``numbers``:
+    whether calling users have work numbers (new customers have none: a provider supplies a
+    new location's numbers later)."""
     directory = Path(directory)
     (directory / "customers").mkdir(parents=True, exist_ok=True)
     (directory / "templates.yaml").write_text(TEMPLATES, encoding="utf-8")
     if settings:
         (directory / "settings.yaml").write_text(settings, encoding="utf-8")
     for c in shape.numbers():
-        customer_file(directory, c).write_text(_customer_yaml(c, shape), encoding="utf-8")
+        text = _customer_yaml(c, shape, numbers)
+        customer_file(directory, c).write_text(text, encoding="utf-8")
+
+
+#: Location ``n`` drifts as user ``LOCATION_DRIFT + n`` would (a spread apart from the users').
+LOCATION_DRIFT = 100_000
 
 
 def drifted(c: int, u: int, share: float) -> bool:
@@ -137,7 +162,8 @@ def drifted(c: int, u: int, share: float) -> bool:
 def seed_bodies(
     shape: Shape, drift: float, batch: int = 100
 ) -> Iterator[tuple[dict[str, Any], int]]:
-    """Seed bodies of up to ``batch`` customers each, and how many users each one drifts."""
+    """Seed bodies of up to ``batch`` customers each, and how many users and locations each
+    one drifts."""
     specs: list[dict[str, Any]] = []
     count = 0
     for c in shape.numbers():
@@ -152,6 +178,19 @@ def seed_bodies(
                 else:
                     sub["lastName"] = "Drifted"
             subscribers.append(sub)
+        locations = []
+        for n in range(shape.locations):
+            moved = drifted(c, LOCATION_DRIFT + n, drift)
+            count += moved
+            locations.append(
+                {
+                    "name": f"Site {n}",
+                    "timeZone": "Europe/Berlin",
+                    "preferredLanguage": "de_de" if moved else "en_us",
+                    "calling": True,
+                    "numbers": [number(c, 9000 + 2 * n + i) for i in range(SPARE_NUMBERS)],
+                }
+            )
         specs.append(
             {
                 "externalId": ext,
@@ -166,15 +205,7 @@ def seed_bodies(
                     "zipOrPostalCode": "10115",
                     "country": "DE",
                 },
-                "locations": [
-                    {
-                        "name": f"Site {n}",
-                        "timeZone": "Europe/Berlin",
-                        "preferredLanguage": "en_us",
-                        "calling": True,
-                    }
-                    for n in range(shape.locations)
-                ],
+                "locations": locations,
                 "subscribers": subscribers,
             }
         )
@@ -201,6 +232,32 @@ def links(n: int, size: int) -> int:
 def _per_org(shape: Shape, c: int) -> int:
     people = shape.users_of(c) + 1  # and the administrator the org was created with
     return links(shape.locations, LOCATIONS_PAGE) + links(people, PEOPLE_PAGE)
+
+
+def _calling_per_org(shape: Shape, c: int) -> int:
+    """The calling-locations list and the number inventory of a calling org."""
+    calling_users = (shape.users_of(c) + 1) // 2
+    numbers = calling_users + SPARE_NUMBERS * shape.locations
+    return links(shape.locations, CALLING_LOCATIONS_PAGE) + links(numbers, NUMBERS_PAGE)
+
+
+def drifted_locations(shape: Shape, drift: float) -> int:
+    return sum(
+        drifted(c, LOCATION_DRIFT + n, drift)
+        for c in shape.numbers()
+        for n in range(shape.locations)
+    )
+
+
+def country_reads(shape: Shape, drift: float) -> int:
+    """One configuration per distinct country a planned location change is in."""
+    return len(COUNTRIES) if drifted_locations(shape, drift) else 0
+
+
+def calling_read_requests(shape: Shape, numbers: list[int] | None = None) -> int:
+    """The calling reads of the customers ``numbers`` (all when None), each with an org."""
+    chosen = shape.numbers() if numbers is None else numbers
+    return sum(_calling_per_org(shape, c) for c in chosen)
 
 
 def full_read_requests(shape: Shape) -> int:

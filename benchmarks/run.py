@@ -17,8 +17,10 @@ peak RSS of the child from ``wait4``):
 6. a cold ``apply --customer …`` of ``--new-customers`` customers with their users.
 
 For each phase ``min_requests`` is the least the work needs: the reads of the
-``reconciler.live`` formula, plus for an apply one write per change (the writes the journal
-records) and, for new customers, one status read each once provisioned. ``floor_seconds`` is
+``reconciler.live`` formula (the calling-locations list and number inventory of each calling
+org, one configuration per distinct country of a planned location change), plus for an apply
+one write per drifted object (the journal's writes for new customers) and, for new customers,
+one status read each once provisioned. ``floor_seconds`` is
 the time those requests need at best: ``min_requests × latency ÷ concurrency`` (plus two
 dependent round trips for a read), or ``min_requests ÷ rate`` where a rate limit applies,
 and for new customers the provisioning time before anything that needs the org. Run::
@@ -211,6 +213,18 @@ class Bench:
             bound = max(bound, a.provision_seconds + after_org / a.rate_limit)
         return bound
 
+    def scoped_reads(self, numbers: list[int]) -> int:
+        """The reads of a plan of customers ``numbers``: theirs, their calling reads, and a
+        country configuration when one of their locations drifted."""
+        shape, drift = self.shape, self.args.drift
+        moved = any(
+            estate.drifted(c, estate.LOCATION_DRIFT + n, drift)
+            for c in numbers
+            for n in range(shape.locations)
+        )
+        calling = estate.calling_read_requests(shape, numbers)
+        return estate.scoped_read_requests(shape, numbers) + calling + (1 if moved else 0)
+
     def journal(self, name: str) -> int:
         path = self.work / name
         return len(path.read_text(encoding="utf-8").splitlines()) if path.exists() else 0
@@ -229,12 +243,14 @@ class Bench:
             self.phases["validate"].update(min_requests=0, floor_seconds=0.0)
             self.origin = origin
 
-            full = estate.full_read_requests(shape)
+            drift = a.drift
+            full = estate.full_read_requests(shape) + estate.calling_read_requests(shape)
+            full += estate.country_reads(shape, drift)
             self.cli("plan", "plan", d, "--format", "json", "--force")
             self.phases["plan"].update(min_requests=full, floor_seconds=self.read_floor(full))
             self.phases["plan"]["changes"] = _changes(work / "plan.out")
 
-            one = estate.scoped_read_requests(shape, [a.customers // 2])
+            one = self.scoped_reads([a.customers // 2])
             ext = estate.external_id(a.customers // 2)
             self.cli("plan_customer", "plan", d, "--customer", ext, "--format", "json")
             self.phases["plan_customer"].update(
@@ -247,7 +263,7 @@ class Bench:
                 edit = 'lastName: "Edited"'
                 text = re.sub(r'lastName: "[^"]*"', edit, path.read_text(), count=1)
                 path.write_text(text, encoding="utf-8")
-            two = estate.scoped_read_requests(shape, edited)
+            two = self.scoped_reads(edited)
             self.cli("plan_changed_since", "plan", d, "--changed-since", "HEAD", "--format", "json",
                      "--force")  # fmt: skip
             self.phases["plan_changed_since"].update(
@@ -281,13 +297,14 @@ class Bench:
             self.phases["apply_drift"].update(
                 min_requests=minimal, floor_seconds=self.write_floor(minimal), writes=writes
             )
-            estate.write_yaml(self.dir, new)
+            estate.write_yaml(self.dir, new, numbers=False)
             scope = [arg for c in new.numbers() for arg in ("--customer", estate.external_id(c))]
             self.cli("apply_cold", "apply", d, *scope, "--yes",
                      "--journal", str(work / "cold.jsonl"))  # fmt: skip
             writes = self.journal("cold.jsonl")
-            # a lookup per customer, every write, a status read per customer once provisioned
-            minimal = 2 * a.new_customers + writes
+            # a lookup per customer, every write, a status read per customer once provisioned,
+            # the configuration of the country of the new locations
+            minimal = 2 * a.new_customers + writes + len(estate.COUNTRIES)
             self.phases["apply_cold"].update(
                 min_requests=minimal,
                 floor_seconds=self.write_floor(minimal, after_org=minimal - 2 * a.new_customers),
@@ -300,7 +317,8 @@ class Bench:
                 "customers": a.customers,
                 "locations": a.customers * a.locations_per_customer,
                 "users": a.users,
-                "drifted_users": drifted,
+                "drifted_users": drifted - estate.drifted_locations(shape, a.drift),
+                "drifted_locations": estate.drifted_locations(shape, a.drift),
                 "new_customers": a.new_customers,
                 "new_users": new.users,
             },
@@ -324,7 +342,8 @@ def _changes(path: Path) -> int | None:
 
 def show(result: dict[str, Any]) -> str:
     lines = [
-        "{customers} customers, {locations} locations, {users} users, {drifted_users} drifted; "
+        "{customers} customers, {locations} locations, {users} users, {drifted_users} users and "
+        "{drifted_locations} locations drifted; "
         "cold apply of {new_customers} customers / {new_users} users".format(**result["estate"]),
         f"{'phase':20} {'exit':>4} {'seconds':>8} {'floor':>8} {'requests':>8} {'min':>8} "
         f"{'cpu s':>7} {'MiB':>7} {'server cpu s':>12}",

@@ -34,10 +34,11 @@ scope, ``P`` of them with an org (``orgId``), ``S`` subscribers in all, ``S_i`` 
                   (k ≤ SCOPED_LOOKUP_MAX: one lookup by externalId per customer, subscribers
                   per customer with an org; /roles and /organizations once)
 
-The calling reads (``live_calling.read_calling``, a separate call the planner makes when it
-needs them) add, with ``K`` the calling customers in scope that have an org, ``LC_o`` / ``NUM_o``
-the calling locations / inventory numbers of org ``o`` and ``D`` the distinct countries asked
-for::
+The calling reads (asked for with ``calling``: then in the same pool of workers as the rest,
+so that no org waits for the whole estate's core read; ``live_calling.read_calling`` reads
+them on their own) add, with ``K`` the calling customers in scope that have an org, ``LC_o`` /
+``NUM_o`` the calling locations / inventory numbers of org ``o`` and ``D`` the distinct
+countries asked for (after planning)::
 
     calling read = Σ_o∈K [links(LC_o, 1000) + links(NUM_o, 2000)] + D
                    (one calling-locations list and one inventory list per org, never per
@@ -57,9 +58,11 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.api import WebexClient
+from reconciler.bodies import PERSON_PUT_FIELDS
 from reconciler.errors import AuthError
 from reconciler.model import (
     FULL_ADMIN_ROLE,
@@ -70,6 +73,7 @@ from reconciler.model import (
     Location,
     State,
     User,
+    has_calling,
 )
 
 Json = dict[str, Any]
@@ -80,6 +84,51 @@ Progress = Callable[[str, int, int], None]
 
 #: Up to this many customers in scope are looked up one by one (by externalId); more list all.
 SCOPED_LOOKUP_MAX = 10
+
+
+@dataclass
+class CallingLists:
+    """What :func:`read_live` fills in when asked for the calling reads: for each customer of
+    ``customers`` that is read with an org and holds a calling package, its calling
+    locations and its number inventory as listed (externalId → items; a number with its
+    ``NUMBER_FIELDS`` and its location's id)."""
+
+    customers: Collection[str]
+    locations: dict[str, list[Json]] = field(default_factory=dict)
+    numbers: dict[str, list[Json]] = field(default_factory=dict)
+
+
+#: ``differs(externalId, email, person)``: whether the desired user under that key differs
+#: from the person as read (a User of its person fields: names, work number, extension,
+#: location, roles); None while that is not known yet (the desired state still loading).
+Differs = Callable[[str, str, User], bool | None]
+
+
+@dataclass
+class WholePeople:
+    """What :func:`read_live` fills in for an apply: each person ``differs`` says will be
+    updated, with every field a full ``PUT /people`` carries back (``PERSON_PUT_FIELDS``),
+    person id → (externalId, fields), so that the update needs no GET of it. The others are
+    kept slim as usual."""
+
+    differs: Differs
+    people: dict[str, tuple[str, Json]] = field(default_factory=dict)
+    #: Kept whole while ``differs`` could not tell: (person id, externalId, emails, person).
+    undecided: list[tuple[str, str, tuple[str, ...], User]] = field(default_factory=list)
+
+    def keep(self, pid: str, ext: str, emails: tuple[str, ...], user: User, raw: Json) -> None:
+        answers = [self.differs(ext, email, user) for email in emails]
+        if any(answers) or None in answers:
+            self.people[pid] = (ext, {k: raw[k] for k in PERSON_PUT_FIELDS if k in raw})
+            if not any(answers):
+                self.undecided.append((pid, ext, emails, user))
+
+    def settle(self) -> None:
+        """Let go of the people kept undecided that ``differs`` now says do not differ."""
+        undecided, self.undecided = self.undecided, []
+        for pid, ext, emails, user in undecided:
+            if not any(self.differs(ext, email, user) for email in emails):
+                self.people.pop(pid, None)
 
 
 def _text(value: Any) -> str | None:
@@ -141,6 +190,11 @@ def customer_errors(raw: Json) -> tuple[str, ...]:
             errors += _error_texts(pkg.get("errors"), f"{name}: ")
             errors += _error_texts(pkg.get("warnings"), f"{name}: warning ")
     return tuple(errors)
+
+
+def _packages(raw: Json) -> list[str]:
+    listed = raw.get("packages")
+    return [str(p) for p in listed] if isinstance(listed, list) else []
 
 
 def normalise_customer(
@@ -289,7 +343,7 @@ PERSON_FIELDS = (
 )
 SUBSCRIBER_FIELDS = ("id", "personId", "email", "customerId", "packages", "package", "status")
 #: Values repeated across many objects, kept once (the org, the customer, a location…).
-_SHARED = ("orgId", "customerId", "status", "package", "locationId")
+_SHARED = ("orgId", "customerId", "status", "package", "locationId", "firstName", "lastName")
 
 
 def _slim(raw: Json, fields: tuple[str, ...]) -> Json:
@@ -300,15 +354,70 @@ def _slim(raw: Json, fields: tuple[str, ...]) -> Json:
     return out
 
 
+def _interned(values: Any) -> Any:
+    """A list of strings as a tuple of interned ones (empty: the one empty tuple)."""
+    if isinstance(values, list) and all(isinstance(v, str) for v in values):
+        return tuple(map(sys.intern, values)) if values else ()
+    return values
+
+
 def _slim_person(raw: Json) -> Json:
-    return _slim(raw, PERSON_FIELDS)
+    # the person's id and emails interned: its subscriber's personId and email then share them
+    out = _slim(raw, PERSON_FIELDS)
+    if isinstance(out.get("id"), str):
+        out["id"] = sys.intern(out["id"])
+    for key in ("emails", "roles"):
+        if key in out:
+            out[key] = _interned(out[key])
+    return out
+
+
+#: The fields of an inventory number kept from the pooled calling read (a number as decoded
+#: takes ~1.2 KB; a 2,000-customer estate holds tens of thousands), with the ids of its
+#: location and owner.
+NUMBER_FIELDS = ("phoneNumber", "state", "mainNumber")
+
+
+def _slim_number(raw: Json) -> Json:
+    out = _slim(raw, NUMBER_FIELDS)
+    for key in ("location", "owner"):
+        linked = raw.get(key)
+        if isinstance(linked, dict):
+            out[key] = {k: sys.intern(str(linked[k])) for k in ("id", "type") if k in linked}
+    return out
 
 
 def _slim_subscriber(raw: Json) -> Json:
     out = _slim(raw, SUBSCRIBER_FIELDS)
+    for key in ("personId", "email"):
+        if isinstance(out.get(key), str):
+            out[key] = sys.intern(out[key])
+    packages = out.get("packages")
+    if isinstance(packages, list) and packages and isinstance(packages[0], str):
+        # normalise_user reads the first package only
+        del out["packages"]
+        out["package"] = sys.intern(packages[0])
     if raw.get("errors"):
         out["errors"] = raw["errors"]
     return out
+
+
+def _whole_people(
+    whole: WholePeople,
+    ext: str,
+    people: list[Json],
+    locations: list[Json],
+    roles: list[Json],
+    keep: Callable[[Json], Json] | None,
+) -> list[Json]:
+    """Keep the people ``whole.differs`` picks whole in ``whole.people``; the list as
+    ``keep`` maps it."""
+    names = {str(raw.get("id", "")): str(raw.get("name", "")) for raw in locations}
+    role_sets = RoleNames({str(r.get("id")): str(r.get("name")) for r in roles if r.get("name")})
+    for person in people:
+        user = normalise_user(ext, {}, person, location_names=names, role_names=role_sets)
+        whole.keep(str(person.get("id")), ext, tuple(_emails(person)), user, person)
+    return people if keep is None else [keep(p) for p in people]
 
 
 def _id_of(obj: User | Location) -> str:
@@ -370,6 +479,8 @@ async def read_live(
     organizations: list[Json] | None = None,
     concurrency: int = 8,
     roles: bool = False,
+    calling: CallingLists | None = None,
+    whole_people: WholePeople | None = None,
 ) -> State:
     """The live State of the customers in scope (all when ``customers`` is None), with at
     most ``concurrency`` reads in flight (the client's cap: its limiter holds back the rest).
@@ -385,6 +496,10 @@ async def read_live(
     when refused, or not read because no customer in scope has an org).
     ``roles``: read ``GET /roles`` even when no customer in scope has an org (a plan whose
     users declare roles checks their names); ``State.role_names`` is None when not read.
+    ``calling``, when given, receives the calling reads of its customers (see
+    :class:`CallingLists`); ``whole_people`` the people an apply will update, whole (see
+    :class:`WholePeople`): an org's people are then slimmed once its list and its locations
+    are read.
     """
     scope = None if customers is None else frozenset(customers)
     report = progress or (lambda phase, done, total: None)
@@ -403,18 +518,47 @@ async def read_live(
     # time, so that an all-at-once subscriber list (a chain of pages, each needing the
     # previous offset) keeps an in-flight slot instead of queueing behind every org read.
     chain = all_at_once and bool(orgs)
-    jobs = [(kind, ext) for ext in sorted(orgs) for kind in ("locations", "people")]
+    wanted = frozenset(calling.customers) if calling is not None else frozenset()
+
+    def kinds(ext: str) -> tuple[str, ...]:
+        if ext in wanted and has_calling(_packages(by_ext[ext])):
+            return ("locations", "people", "calling-locations", "numbers")
+        return ("locations", "people")
+
+    # org by org, so that each org's calling reads go out along with its own core reads
+    jobs = [(kind, ext) for ext in sorted(orgs) for kind in kinds(ext)]
     if not all_at_once:
         jobs += [("subscribers", ext) for ext in sorted(orgs)]
     results: dict[tuple[str, str], list[Json]] = {}
     pending = dict.fromkeys(orgs, 2)
     done = {"orgs": 0}
+    located = {ext: asyncio.Event() for ext in orgs} if whole_people is not None else {}
+    roles_read = asyncio.Event()
+    roles_listed: list[Json] = []
 
     async def run_job(kind: str, ext: str) -> None:
         if kind == "locations":
             results[kind, ext] = await client.list_locations(orgs[ext])
+            if located:
+                located[ext].set()
+        elif kind == "people" and whole_people is not None:
+            listed = await client.list_people(orgs[ext])
+            # the org's locations job went out before this one; the roles at the start
+            await located[ext].wait()
+            await roles_read.wait()
+            results[kind, ext] = _whole_people(
+                whole_people, ext, listed, results["locations", ext], roles_listed, keep_person
+            )
         elif kind == "people":
             results[kind, ext] = await client.list_people(orgs[ext], keep=keep_person)
+        elif kind == "calling-locations":
+            assert calling is not None  # only then such jobs
+            calling.locations[ext] = await client.list_calling_locations(orgs[ext])
+            return
+        elif kind == "numbers":
+            assert calling is not None
+            calling.numbers[ext] = await client.list_numbers(orgs[ext], keep=_slim_number)
+            return
         else:
             customer_id = str(by_ext[ext]["id"])
             results[kind, ext] = await client.list_subscribers(customer_id, keep=_slim_subscriber)
@@ -436,10 +580,12 @@ async def read_live(
     async def read_all_subscribers() -> list[Json]:
         return await client.list_subscribers(keep=_slim_subscriber) if chain else []
 
-    roles_read = bool(orgs) or roles
+    roles_wanted = bool(orgs) or roles
 
     async def read_roles() -> list[Json]:
-        return await client.list_roles() if roles_read else []
+        roles_listed.extend(await client.list_roles() if roles_wanted else [])
+        roles_read.set()
+        return roles_listed
 
     async def read_organizations() -> list[Json]:
         return await list_organizations(client) if orgs else []
@@ -495,38 +641,47 @@ async def read_live(
         people_by_ext[ext] = (by_id, by_email)
 
     # Subscribers in the order listed; of two under one key the lower id wins (as if sorted
-    # by id), without sorting all of them.
-    state_users: dict[tuple[str, str], User] = {}
+    # by id), without sorting all of them. Customer by customer, each one's people and
+    # subscribers let go once its users (and the people who are no users) are built, so that
+    # the read's raw lists and the users are not all held at once (the peak of a plan is here).
+    by_owner: dict[str, list[Json]] = {}
     for sub in subscribers:
         owner = ext_by_id.get(str(sub.get("customerId")))
-        if owner is None or owner not in people_by_ext:
-            continue  # another customer's subscriber (an all-at-once read), or no org
-        by_id, by_email = people_by_ext[owner]
-        email = str(sub.get("email", "")).strip().lower()
-        person = by_id.get(str(sub.get("personId"))) or by_email.get(email)
-        user = normalise_user(
-            owner, sub, person, location_names=names_by_ext[owner], role_names=role_sets
-        )
-        known = state_users.get(user.key)
-        if known is not None and _id_of(known) != _id_of(user):
-            seen.setdefault(("user", *user.key), {_id_of(known)}).add(_id_of(user))
-        if known is None or _id_of(user) < _id_of(known):
-            state_users[user.key] = user
+        if owner is not None and owner in people_by_ext:
+            by_owner.setdefault(owner, []).append(sub)
+        # else another customer's subscriber (an all-at-once read), or no org
+    del subscribers
+    results.clear()
+    org_data.clear()
+    state_users: dict[tuple[str, str], User] = {}
+    bare: dict[str, str] = {}
+    held: dict[tuple[str, str, str], str] = {}
+    # in reverse order, so that of two orgs with one person's email the first named wins
+    for owner in sorted(people_by_ext, reverse=True):
+        by_id, by_email = people_by_ext.pop(owner)
+        for sub in by_owner.pop(owner, ()):
+            email = str(sub.get("email", "")).strip().lower()
+            person = by_id.get(str(sub.get("personId"))) or by_email.get(email)
+            user = normalise_user(
+                owner, sub, person, location_names=names_by_ext[owner], role_names=role_sets
+            )
+            known = state_users.get(user.key)
+            if known is not None and _id_of(known) != _id_of(user):
+                seen.setdefault(("user", *user.key), {_id_of(known)}).add(_id_of(user))
+            if known is None or _id_of(user) < _id_of(known):
+                state_users[user.key] = user
+        bare.update((e, owner) for e in by_email if (owner, e) not in state_users)
+        held.update(held_extensions([(owner, [], list(by_id.values()))], names_by_ext, state_users))
+        del by_id, by_email
 
-    bare = {
-        email: ext
-        for ext, (_, by_email) in sorted(people_by_ext.items(), reverse=True)
-        for email in by_email
-        if (ext, email) not in state_users
-    }
     return State(
         customers=dict(sorted(state_customers.items())),
         locations=dict(sorted(state_locations.items())),
         users=dict(sorted(state_users.items())),
         duplicates=duplicates_of(seen),
         bare_people=dict(sorted(bare.items())),
-        extensions=held_extensions(org_data, names_by_ext, state_users),
-        role_names=frozenset(role_names.values()) if roles_read else None,
+        extensions=held,
+        role_names=frozenset(role_names.values()) if roles_wanted else None,
     )
 
 

@@ -329,6 +329,31 @@ def test_write_credentials_only_in_the_production_environment() -> None:
                 assert job.get("environment") == "webex-read", f"{path.name}:{name}"
 
 
+@pytest.mark.parametrize("name", ["plan", "apply", "drift"])
+def test_the_desired_state_cache_is_restored_before_the_tool_runs(name: str) -> None:
+    wf = workflow(name)
+    all_steps = steps(wf)
+    caches = [s for s in all_steps if s.get("uses", "").startswith("actions/cache@")]
+    assert len(caches) == 1, f"{name}: one cache step"
+    [cache] = caches
+    # where the tool keeps it by default: reconciler-cache in the checkout's git directory
+    assert cache["with"]["path"] == ".git/reconciler-cache"
+    key = cache["with"]["key"]
+    assert "github.head_ref || github.ref_name" in key, "keyed by branch"
+    assert key.endswith("${{ github.sha }}"), "and by commit: each run saves what it learnt"
+    restore = cache["with"]["restore-keys"].splitlines()
+    assert restore == [
+        "reconciler-desired-${{ github.head_ref || github.ref_name }}-",
+        "reconciler-desired-${{ github.event.repository.default_branch }}-",
+    ]
+    assert key.startswith(restore[0])
+    at = all_steps.index(cache)
+    checkout = next(i for i, s in enumerate(all_steps) if "actions/checkout@" in s.get("uses", ""))
+    first_run = next(i for i, s in enumerate(all_steps) if s.get("uses") == "./")
+    assert checkout < at < first_run, "restored into the checkout, before the first command"
+    assert cache.get("if") == all_steps[checkout].get("if"), "skipped exactly when the checkout is"
+
+
 def test_third_party_actions_are_pinned_to_commits() -> None:
     for path in [*WORKFLOWS.glob("*.yml"), ROOT / "action.yml"]:
         text = load(path)

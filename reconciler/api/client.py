@@ -479,13 +479,20 @@ class WebexClient:
         response = await self._call("GET", path, params=params)
         return _json(response, "GET", f"{TELEPHONY}/countries/{{code}}")
 
-    async def list_numbers(self, org_id: str, location_id: str | None = None) -> list[Json]:
-        """The org's number inventory (number, location, owner, state), every page."""
+    async def list_numbers(
+        self,
+        org_id: str,
+        location_id: str | None = None,
+        *,
+        keep: Callable[[Json], Json] | None = None,
+    ) -> list[Json]:
+        """The org's number inventory (number, location, owner, state), every page; ``keep``
+        maps each as it arrives."""
         params = {"orgId": org_id}
         if location_id is not None:
             params["locationId"] = location_id
         return await self._link_list(
-            f"{TELEPHONY}/numbers", params, NUMBERS_PAGE, key="phoneNumbers"
+            f"{TELEPHONY}/numbers", params, NUMBERS_PAGE, keep, key="phoneNumbers"
         )
 
     async def add_numbers(

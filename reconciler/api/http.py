@@ -45,6 +45,7 @@ import logging
 import re
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -171,9 +172,14 @@ def _shown(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+_JSON_START = (b"{", b"[")
+
+
 def unexpected_answer(response: httpx.Response, method: str, path: str) -> ApiError | None:
     """The error for a 2xx/3xx answer no working API gives (see the module doc), or None."""
     status = response.status_code
+    if status < 300 and (method != "GET" or status == 204 or response.content[:1] in _JSON_START):
+        return None  # the common case, decided before the URL is built for a message
     url = _shown(str(response.request.url.copy_with(query=None)))
     if 300 <= status < 400:
         location = response.headers.get("location")
@@ -255,6 +261,10 @@ class ApiSession:
     ) -> httpx.Response:
         """Send one logical call (with its retries); return a 2xx response or raise."""
         method = method.upper()
+        if params:
+            # one URL parse with the query (httpx would parse it again to merge ``params``);
+            # httpx encodes its params with urlencode too
+            target = f"{target}{'&' if '?' in target else '?'}{urlencode(params)}"
         url, path = self.url_for(target)
         if not self.allowed(method, path):
             raise ReadOnlyViolation(
@@ -280,9 +290,7 @@ class ApiSession:
             }
             try:
                 async with self.limiter.slot():
-                    response = await self.http.request(
-                        method, url, params=params, json=json, headers=headers
-                    )
+                    response = await self.http.request(method, url, json=json, headers=headers)
             except httpx.TransportError as exc:
                 kind = type(exc).__name__
                 if not replayable and not isinstance(exc, _NOT_SENT):

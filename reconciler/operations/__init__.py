@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Protocol
 
 from reconciler.model import State
 from reconciler.operations.calling import CallingOperations
 from reconciler.operations.calls import PollPolicy
 from reconciler.operations.customers import CustomerOperations
-from reconciler.operations.ids import ORG_READY, Client, ServerIds
+from reconciler.operations.ids import ORG_READY, Client, Json, ServerIds
 from reconciler.operations.locations import LocationOperations
 from reconciler.operations.provider import ProviderNumbers
 from reconciler.operations.users import UserOperations
@@ -66,12 +66,15 @@ class ApiOperations:
         poll: PollPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        people: Mapping[str, Json] | None = None,
     ) -> None:
+        """``people``: persons read whole by the plan's live read (id → the fields a full
+        PUT carries), which a user update PUTs back without GETting them again."""
         self.ids = ServerIds(client, live)
         self.customers = CustomerOperations(self.ids, poll=poll, clock=clock, sleep=sleep)
         self.locations = LocationOperations(self.ids)
         self.calling = CallingOperations(self.ids, poll=poll, clock=clock, sleep=sleep)
-        self.users = UserOperations(self.ids, self.calling)
+        self.users = UserOperations(self.ids, self.calling, people)
         self.provider = ProviderNumbers(self.ids, poll=poll, clock=clock, sleep=sleep)
 
     async def run(self, change: Change) -> str:

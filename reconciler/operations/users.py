@@ -4,11 +4,17 @@ Create: ``POST /wholesale/subscribers`` (the package; names, phone, extension an
 provisioning parameters), then, once the subscriber has a ``personId``, names, numbers,
 location and roles through the People API: ``GET`` the person, and a full ``PUT`` only if
 something differs. The People calls are skipped when the POST made a new person from those
-parameters and there are no roles to grant (half the requests of a bulk load). Package change:
+parameters and there are no roles to grant (half the requests of a bulk load). Update of the
+person: the full ``PUT`` starts from the person as the plan's live read listed it, kept whole
+for the users it updates, so no GET goes before it; the person is read again where something
+earlier in the same change moved it on (a package change, which changes its licenses, or a
+move job), and where the read did not keep it. Package change:
 ``PUT /wholesale/subscribers/{id}``. Delete: ``DELETE``; one already gone is done.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from reconciler import bodies, calling_bodies
 from reconciler.errors import JobFailed, NotFound, PlanError
@@ -22,9 +28,13 @@ PERSON_FIELDS = ("firstName", "lastName", "phoneNumbers", "extension", "location
 
 
 class UserOperations:
-    def __init__(self, ids: ServerIds, calling: CallingOperations) -> None:
+    def __init__(
+        self, ids: ServerIds, calling: CallingOperations, people: Mapping[str, Json] | None = None
+    ) -> None:
         self.ids = ids
         self.calling = calling
+        #: Persons as the live read listed them (id → the fields a full PUT carries).
+        self.people = dict(people or {})
 
     async def _find(self, customer_id: str, email: str) -> Json | None:
         found = await self.ids.client.list_subscribers(customer_id=customer_id, email=email)
@@ -97,9 +107,13 @@ class UserOperations:
             person_id = subscriber.get("personId")
             if not person_id:
                 raise JobFailed(f"subscriber {email} has no person yet (pending_user_migration?)")
-            if _facts(change).moves and location_id is not None:
+            moved = _facts(change).moves and location_id is not None
+            if moved and location_id is not None:
                 done.append(await self._move(change, str(person_id), user, org_id, location_id))
-            if await self._sync_person(str(person_id), user, location_id):
+            # as listed, unless this change has changed the person since (licenses, location)
+            listed = self.people.pop(str(person_id), None)
+            as_read = None if "package" in fields or moved else listed
+            if await self._sync_person(str(person_id), user, location_id, as_read):
                 done.append("person updated")
         return "; ".join(done) or "already up to date"
 
@@ -124,9 +138,13 @@ class UserOperations:
             return "moved (by an earlier move-users job)"
         return "moved (move-users job)"
 
-    async def _sync_person(self, person_id: str, user: User, location_id: str | None) -> bool:
-        """GET the person and PUT it back in full with the user's fields, if any differ."""
-        person = await self.ids.client.get_person(person_id)
+    async def _sync_person(
+        self, person_id: str, user: User, location_id: str | None, person: Json | None = None
+    ) -> bool:
+        """PUT the person back in full with the user's fields, if any differ: ``person`` as
+        the live read listed it, else as a GET reads it now."""
+        if person is None:
+            person = await self.ids.client.get_person(person_id)
         role_ids = await self.ids.role_ids(user.roles)
         wanted = bodies.person_update(person, user, location_id=location_id, role_ids=role_ids)
         if all(same(person.get(k), wanted.get(k)) for k in PERSON_FIELDS):

@@ -5,7 +5,7 @@ for the journal."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,15 +15,21 @@ from reconciler.api import WebexClient
 from reconciler.apply import ApplyResult, Reporter, apply_plan
 from reconciler.errors import PlanBlocked, PlanMismatch, ScopesMissing, UsageError
 from reconciler.journal import Journal, change_context
-from reconciler.live import Progress
-from reconciler.model import CUSTOMER_IN_FLIGHT, Settings, State
+from reconciler.live import Differs, Json, Progress, WholePeople
+from reconciler.model import CUSTOMER_IN_FLIGHT, Settings, State, User
 from reconciler.operations import ApiOperations
 from reconciler.plan import Change, Plan
 from reconciler.scopes import missing_write_scopes
 from reconciler.workflow.connect import Target
 from reconciler.workflow.plan import Planned, plan_with
 from reconciler.workflow.seams import REAL_SEAMS, Seams
-from reconciler.workflow.session import EVERY_CUSTOMER, Selection, Session, open_session
+from reconciler.workflow.session import (
+    EVERY_CUSTOMER,
+    Pending,
+    Selection,
+    Session,
+    open_session,
+)
 
 #: Changes in progress at once, per request the client may have in flight (Settings
 #: ``concurrency``): most of a customer change is spent waiting for provisioning, not sending.
@@ -136,8 +142,10 @@ async def plan_after_jobs(
     progress: Progress | None = None,
     seams: Seams = REAL_SEAMS,
     concurrency: int = Settings().concurrency,
+    pending: Pending | None = None,
 ) -> Planned:
-    """Plan, after waiting for the customer jobs an interrupted run left going.
+    """Plan, after waiting for the customer jobs an interrupted run left going
+    (``pending``: the whole desired state is still loading, as for ``plan_with``).
 
     The planner issues nothing for a customer in flight (nor its locations and users), so a
     plan made while a job runs would leave that customer's work undone and still count as
@@ -146,12 +154,29 @@ async def plan_after_jobs(
     write of the interrupted run that Partner Hub acts on late is picked up too, and a job
     still running after the deadline is left to the plan's warning (the next run)."""
 
-    async def again() -> Planned:
+    def whole() -> State | None:
+        """The whole desired state, once there is one."""
+        if pending is None or desired is not settled:
+            return desired
+        loading = pending.loading
+        if loading.done() and not loading.cancelled() and loading.exception() is None:
+            return loading.result().state
+        return None
+
+    async def again(loading: Pending | None = None) -> Planned:
         return await plan_with(
-            client, desired, scope=scope, progress=progress, concurrency=concurrency
+            client,
+            desired,
+            scope=scope,
+            progress=progress,
+            concurrency=concurrency,
+            whole_people=WholePeople(person_differs(whole)),
+            pending=loading,
         )
 
-    planned = await again()
+    settled = desired
+    planned = await again(pending)
+    desired = planned.desired  # whole from here on
     waited: set[str] = set()
     while in_flight := in_flight_customers(planned, scope) - waited:
         if progress is not None:
@@ -164,8 +189,48 @@ async def plan_after_jobs(
     return planned
 
 
-def _operations(client: WebexClient, live: State, seams: Seams) -> ApiOperations:
-    return ApiOperations(client, live, poll=seams.poll, clock=seams.clock, sleep=seams.sleep)
+def person_differs(desired: State | Callable[[], State | None]) -> Differs:
+    """Whether the desired user under a key differs from a person as read in a field its
+    update sets (as the planner compares them: an undeclared field is not compared, roles
+    always are): a superset of the users the plan updates, kept whole for their PUT.
+    ``desired`` may be given as a function: the whole state when a person is read, None
+    while it is still loading (then None: not known yet)."""
+
+    def differs(ext: str, email: str, live: User) -> bool | None:
+        state = desired() if callable(desired) else desired
+        if state is None:
+            return None
+        user = state.users.get((ext, email))
+        if user is None:
+            return False
+        pairs = (
+            (user.first_name, live.first_name),
+            (user.last_name, live.last_name),
+            (user.location, live.location),
+            (user.phone_number, live.phone_number),
+            (user.extension, live.extension),
+        )
+        return any(d is not None and d != v for d, v in pairs) or list(user.roles) != list(
+            live.roles
+        )
+
+    return differs
+
+
+def people_to_reuse(planned: Planned) -> dict[str, Json]:
+    """The people read whole that an update may PUT back without a GET: not those of a
+    customer the plan changes too (a package change there can change their licenses before
+    their turn)."""
+    customers = {c.customer for c in planned.plan.changes if c.kind == "customer"}
+    return {pid: fields for pid, (ext, fields) in planned.people.items() if ext not in customers}
+
+
+def _operations(
+    client: WebexClient, live: State, seams: Seams, people: Mapping[str, Json] | None = None
+) -> ApiOperations:
+    return ApiOperations(
+        client, live, poll=seams.poll, clock=seams.clock, sleep=seams.sleep, people=people
+    )
 
 
 def _labelled(change: Change) -> AbstractContextManager[None]:
@@ -193,7 +258,6 @@ async def apply_directory(
     ``DEFAULT_CONCURRENCY_FACTOR`` × Settings concurrency). Nothing is written before every
     check passed."""
     expected = review.expected()
-    reviewed = review.plan
     # A reviewed plan's scope stands when the selection names none.
     scope = review.scope()
     if (
@@ -205,7 +269,13 @@ async def apply_directory(
         selection = replace(selection, scope=scope)
     wrap = journal.transport if journal is not None else None
     async with open_session(
-        directory, target, selection, read_only=False, seams=seams, wrap_transport=wrap
+        directory,
+        target,
+        selection,
+        read_only=False,
+        seams=seams,
+        wrap_transport=wrap,
+        overlap=True,
     ) as run:
         planned = await plan_after_jobs(
             run.client,
@@ -214,14 +284,10 @@ async def apply_directory(
             progress=progress,
             seams=seams,
             concurrency=run.concurrency,
+            pending=run.pending,
         )
         plan = planned.plan
-        if expected and plan.checksum != expected:
-            raise PlanMismatch(describe_mismatch(plan, expected, reviewed))
-        if review.covered_by:
-            check = coverage_of.coverage(plan, review.covered_by)
-            if not check.ok:
-                raise PlanMismatch(coverage_of.describe(check))
+        _hold_to_review(plan, review, expected)
         if plan.is_blocked and not review.force:
             raise PlanBlocked([f"{n.address}: {n.message}" for n in plan.blocked])
         if plan.is_empty:
@@ -234,6 +300,17 @@ async def apply_directory(
         return ApplyRun(plan, await _execute(run, planned, concurrency, reporter))
 
 
+def _hold_to_review(plan: Plan, review: Review, expected: str | None) -> None:
+    """``PlanMismatch`` unless the fresh plan is the reviewed one (``expected``: its
+    checksum) and every change is covered by the reviewed plans."""
+    if expected and plan.checksum != expected:
+        raise PlanMismatch(describe_mismatch(plan, expected, review.plan))
+    if review.covered_by:
+        check = coverage_of.coverage(plan, review.covered_by)
+        if not check.ok:
+            raise PlanMismatch(coverage_of.describe(check))
+
+
 async def _execute(
     run: Session, planned: Planned, concurrency: int | None, reporter: Reporter | None
 ) -> ApplyResult:
@@ -242,7 +319,9 @@ async def _execute(
     poll = replace(run.seams.poll, numbers_deadline=settings.provider_numbers_wait)
     return await apply_plan(
         planned.plan,
-        _operations(run.client, planned.live, replace(run.seams, poll=poll)),
+        _operations(
+            run.client, planned.live, replace(run.seams, poll=poll), people_to_reuse(planned)
+        ),
         concurrency=cap,
         reporter=reporter,
         clock=run.seams.clock,

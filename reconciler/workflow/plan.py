@@ -7,13 +7,14 @@ every write before it is sent (only GETs and the two ``/validate`` precheck POST
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler import planner
 from reconciler.api import WebexClient
-from reconciler.live import Progress, read_live
-from reconciler.live_calling import calling_orgs, read_calling, read_pstn, with_calling
+from reconciler.live import CallingLists, Json, Progress, WholePeople, _together, read_live
+from reconciler.live_calling import CallingLive, read_calling, read_pstn, with_calling
 from reconciler.model import Settings, State
 from reconciler.plan import Plan
 from reconciler.planner.countries import countries_to_read, with_countries
@@ -21,7 +22,7 @@ from reconciler.planner.pstn import pstn_to_read, with_pstn
 from reconciler.workflow.connect import Target
 from reconciler.workflow.prechecks import run_prechecks
 from reconciler.workflow.seams import REAL_SEAMS, Seams
-from reconciler.workflow.session import EVERY_CUSTOMER, Selection, open_session
+from reconciler.workflow.session import EVERY_CUSTOMER, Pending, Selection, open_session
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,8 @@ class Planned:
     live: State
     plan: Plan
     scope: frozenset[str] | None = None
+    #: The people an apply will update, read whole (person id → (externalId, fields)).
+    people: Mapping[str, tuple[str, Json]] = field(default_factory=dict)
 
 
 async def make_plan(
@@ -47,7 +50,9 @@ async def make_plan(
     """Load ``directory``, read Partner Hub (the customers ``selection`` names) through a
     read-only client, and plan; with ``precheck``, run Webex's prechecks for the plan (see
     ``reconciler.workflow.prechecks``)."""
-    async with open_session(directory, target, selection, read_only=True, seams=seams) as run:
+    async with open_session(
+        directory, target, selection, read_only=True, seams=seams, overlap=True
+    ) as run:
         return await plan_with(
             run.client,
             run.desired,
@@ -55,6 +60,7 @@ async def make_plan(
             precheck=precheck,
             progress=progress,
             concurrency=run.concurrency,
+            pending=run.pending,
         )
 
 
@@ -66,22 +72,50 @@ async def plan_with(
     precheck: bool = False,
     progress: Progress | None = None,
     concurrency: int = Settings().concurrency,
+    whole_people: WholePeople | None = None,
+    pending: Pending | None = None,
 ) -> Planned:
     """Read live state through ``client`` (``concurrency``: its in-flight cap) and plan
-    against ``desired`` (shared with apply): the core estate, then the calling locations and
-    number inventory of each live calling customer in scope, then the configuration of each
-    distinct country the plan places a location in and the PSTN connection of each live
-    calling location whose numbers it changes."""
-    live = await read_for_plan(
-        client, desired, scope=scope, progress=progress, concurrency=concurrency
+    against ``desired`` (shared with apply): the core estate with the calling locations and
+    number inventory of each live calling customer in scope (read alongside, in one pool),
+    then the configuration of each distinct country the plan places a location in and the
+    PSTN connection of each live calling location whose numbers it changes.
+    ``whole_people``: for an apply, the people it will update are kept whole (no GET before
+    their PUT). ``pending``: the whole desired state is still loading (``desired`` holds its
+    settings and templates): it is awaited while the live read runs."""
+    known = pending.customers if pending is not None else frozenset(desired.customers)
+    lists = CallingLists([e for e in known if scope is None or e in scope])
+    # role names are checked against GET /roles, read once only when a user in scope has
+    # roles (while the users are still loading, whether one has is not known yet: read it)
+    roles = pending is not None or any(
+        u.roles for u in desired.users.values() if scope is None or u.customer in scope
     )
-    orgs = {
-        ext: org
-        for ext, org in calling_orgs(live).items()
-        if ext in desired.customers and (scope is None or ext in scope)
-    }
-    if orgs:
-        live = with_calling(live, await read_calling(client, orgs))
+    read = read_for_plan(
+        client,
+        desired,
+        scope=scope,
+        progress=progress,
+        concurrency=concurrency,
+        calling=lists,
+        whole_people=whole_people,
+        customers=known,
+        roles=roles,
+    )
+    if pending is not None:
+        live, desired = await _together(read, pending.state(desired))
+    else:
+        live = await read
+    if whole_people is not None:
+        whole_people.settle()  # those read before the desired state was whole
+    if lists.locations or lists.numbers:
+        found = CallingLive(
+            locations={ext: tuple(items) for ext, items in lists.locations.items()},
+            numbers={ext: tuple(items) for ext, items in lists.numbers.items()},
+            countries={},
+        )
+        live = with_calling(live, found)
+        del found  # the lists are in the live locations now
+    del lists
     plan = planner.plan(desired, live, scope=scope)
     codes = countries_to_read(plan)
     if codes:
@@ -92,7 +126,8 @@ async def plan_with(
         plan = with_pstn(plan, await read_pstn(client, pstn), desired)
     if precheck and plan.changes:
         plan = replace(plan, prechecks=await run_prechecks(client, live, plan))
-    return Planned(desired, live, plan, scope)
+    people = whole_people.people if whole_people is not None else {}
+    return Planned(desired, live, plan, scope, people)
 
 
 async def read_for_plan(
@@ -102,23 +137,35 @@ async def read_for_plan(
     scope: frozenset[str] | None,
     progress: Progress | None = None,
     concurrency: int = Settings().concurrency,
+    calling: CallingLists | None = None,
+    whole_people: WholePeople | None = None,
+    customers: Collection[str] | None = None,
+    roles: bool = False,
 ) -> State:
-    """The live state a plan needs: the customers in scope with their locations and users.
+    """The live state a plan needs: the customers in scope with their locations and users
+    (and, into ``calling``, the calling reads it asks for); ``customers``: the desired
+    customers when ``desired`` does not hold them yet.
 
     An unscoped plan reads the locations and users of the customers the YAML names only; the
     other live customers come without them, just to be shown as unmanaged.
     """
-    # role names are checked against GET /roles, read once only when a user in scope has roles
-    roles = any(u.roles for u in desired.users.values() if scope is None or u.customer in scope)
     if scope is not None:
         return await read_live(
-            client, customers=scope, progress=progress, concurrency=concurrency, roles=roles
+            client,
+            customers=scope,
+            progress=progress,
+            concurrency=concurrency,
+            calling=calling,
+            whole_people=whole_people,
+            roles=roles,
         )
     return await read_live(
         client,
-        customers=frozenset(desired.customers),
+        customers=frozenset(desired.customers if customers is None else customers),
         others=True,
         progress=progress,
         concurrency=concurrency,
+        calling=calling,
+        whole_people=whole_people,
         roles=roles,
     )

@@ -5,10 +5,16 @@ declares (a sandbox registers them, as an operator creates them in Partner Hub).
 The directory is loaded through ``Seams.cache`` when there is one: a run of named or changed
 customers then declares only their files once the whole directory is known valid in exactly
 its current bytes (``reconciler.desired.scoped``); a problem anywhere fails every run as
-without a cache."""
+without a cache.
+
+A run of every customer may ask to ``overlap`` the load with its live read: when the cache
+holds the verdict of exactly these bytes, the settings (the client's limits come from them),
+the templates and every customer's externalId are known from it at once, and the whole
+directory is loaded in a thread while the client reads Partner Hub (:class:`Pending`)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,7 +22,7 @@ from pathlib import Path
 
 from reconciler.api import WebexClient
 from reconciler.desired import scope_changed_since
-from reconciler.desired.scoped import load_cached
+from reconciler.desired.scoped import Loaded, load_cached
 from reconciler.errors import UsageError
 from reconciler.model import State
 from reconciler.workflow.connect import Target, WrapTransport, limits_for
@@ -39,15 +45,42 @@ EVERY_CUSTOMER = Selection()
 
 
 @dataclass(frozen=True, slots=True)
+class Pending:
+    """The whole desired state, still loading in a thread (``loading``), and what the
+    verdict said of it already: every customer's externalId."""
+
+    customers: frozenset[str]
+    loading: asyncio.Future[Loaded]
+
+    async def state(self, settled: State) -> State:
+        """The whole state, once loaded; ``settled``: the settings and templates the run
+        was opened with, which it must still hold (else the directory changed meanwhile:
+        ``UsageError``)."""
+        state = (await self.loading).state
+        if (
+            frozenset(state.customers) != self.customers
+            or state.settings != settled.settings
+            or templates_of(state) != templates_of(settled)
+        ):
+            raise UsageError(
+                "the desired state changed while the run read it; nothing was planned: run again"
+            )
+        return state
+
+
+@dataclass(frozen=True, slots=True)
 class Session:
     """An opened run: the desired state, the customers in scope (None: all), the client, the
-    number of requests it may have in flight, and the seams."""
+    number of requests it may have in flight, and the seams. With ``pending`` (an
+    ``overlap`` run), ``desired`` holds only the settings and templates, and the whole state
+    comes from ``pending``."""
 
     desired: State
     scope: frozenset[str] | None
     client: WebexClient
     concurrency: int
     seams: Seams
+    pending: Pending | None = None
 
 
 def resolve_scope(
@@ -96,13 +129,25 @@ async def open_session(
     read_only: bool,
     seams: Seams,
     wrap_transport: WrapTransport | None = None,
+    overlap: bool = False,
 ) -> AsyncIterator[Session]:
     """Load ``directory``, check and resolve ``selection``, and open a client for ``target``
-    (``read_only`` refuses every write before it is sent)."""
+    (``read_only`` refuses every write before it is sent). ``overlap``: a run of every
+    customer may load the whole directory while it reads (see the module doc)."""
     scope = selection.scope
     if scope is None:
         scope = frozenset(selection.customers) or None
-    loaded = load_cached(directory, seams.cache, scope, selection.changed_since)
+    cache = seams.cache
+    early = overlap and cache is not None and scope is None and selection.changed_since is None
+    pending: Pending | None = None
+    if early:
+        # no customer in scope: on a verdict only the settings' and templates' files
+        loaded = load_cached(directory, cache, frozenset())
+        if loaded.scoped:
+            whole = asyncio.ensure_future(asyncio.to_thread(load_cached, directory, cache))
+            pending = Pending(loaded.customers, whole)
+    else:
+        loaded = load_cached(directory, cache, scope, selection.changed_since)
     desired = loaded.state
     _check_named(loaded.customers, selection.customers)
     if loaded.scope is not None:
@@ -119,4 +164,10 @@ async def open_session(
         retry=seams.retry,
         wrap_transport=wrap_transport,
     ) as client:
-        yield Session(desired, scope, client, limiter.concurrency, seams)
+        try:
+            yield Session(desired, scope, client, limiter.concurrency, seams, pending)
+        finally:
+            if pending is not None:
+                # a run that failed before it needed the state: let the thread finish (and
+                # its failure, if any, be the one already raised)
+                await asyncio.gather(pending.loading, return_exceptions=True)

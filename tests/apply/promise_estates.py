@@ -83,7 +83,8 @@ def estates(draw: st.DrawFn) -> list[Doc]:
     return out
 
 
-#: An edit: (kind, customer index, a number to pick objects with).
+#: An edit: (kind, customer index, a number to pick objects with); the number edits are drawn
+#: more often, since taking a number needs a user that was given one first.
 EDITS = (
     "add_user",
     "package",
@@ -94,6 +95,11 @@ EDITS = (
     "rename_customer",
     "reuse_extension",
     "role",
+    "give_number",
+    "give_number",
+    "reuse_number",
+    "reuse_number",
+    "reuse_number",
 )
 #: Role names as GET /roles lists them, and one misspelt (plan blocks it).
 ROLES = ("Read-only Administrator", "Support Administrator", "Compliance Officer")
@@ -117,10 +123,43 @@ def apply_edit(docs: list[Doc], settings: Doc, edit: tuple[str, int, int]) -> st
     slots = [
         (u.get("location"), u["extension"]) for u in _present(docs[which]) if u.get("extension")
     ]
-    if did is not None and len(slots) != len(set(slots)):
+    if did is not None and (len(slots) != len(set(slots)) or not _numbers_fit(docs[which])):
         docs[which], settings["prune"] = before, prune
         return None
     return did
+
+
+def _numbers_fit(doc: Doc) -> bool:
+    """Each calling user's number is one of its location's declared numbers, and one user's."""
+    declared = {loc["name"]: loc.get("numbers", []) for loc in doc["locations"]}
+    taken = [u["phoneNumber"] for u in _present(doc) if u.get("phoneNumber")]
+    return len(taken) == len(set(taken)) and all(
+        u["phoneNumber"] in declared.get(u.get("location"), [])
+        for u in _present(doc)
+        if u.get("phoneNumber")
+    )
+
+
+def _fresh_number(doc: Doc, i: int) -> str:
+    """A number no location of the customer lists yet (+1 512 555 i k k k)."""
+    listed = {n for loc in doc["locations"] for n in loc.get("numbers", [])}
+    k = len(listed)
+    while f"+1512555{i}{k:03d}" in listed:
+        k += 1
+    return f"+1512555{i}{k:03d}"
+
+
+def _site(doc: Doc, name: str) -> Doc:
+    (found,) = [loc for loc in doc["locations"] if loc["name"] == name]
+    return found
+
+
+def _give(doc: Doc, i: int, holder: Doc) -> str:
+    """A fresh number listed at ``holder``'s location and given to it."""
+    number = _fresh_number(doc, i)
+    _site(doc, holder["location"]).setdefault("numbers", []).append(number)
+    holder["phoneNumber"] = number
+    return number
 
 
 def _edit(docs: list[Doc], settings: Doc, edit: tuple[str, int, int]) -> str | None:
@@ -158,7 +197,11 @@ def _edit(docs: list[Doc], settings: Doc, edit: tuple[str, int, int]) -> str | N
             return None
         mover = movers[pick % len(movers)]
         others = [s for s in sites if s != mover["location"]]
-        mover["location"] = others[pick % len(others)]
+        old, mover["location"] = mover["location"], others[pick % len(others)]
+        number = mover.get("phoneNumber")
+        if number:  # the number goes along: listed at the new location instead of the old
+            _site(doc, old)["numbers"].remove(number)
+            _site(doc, mover["location"]).setdefault("numbers", []).append(number)
         return f"{ext}: move {mover['email']} to {mover['location']}"
     if kind == "rename_location":
         loc = doc["locations"][pick % len(doc["locations"])]
@@ -195,6 +238,34 @@ def _edit(docs: list[Doc], settings: Doc, edit: tuple[str, int, int]) -> str | N
         name = "Support administrator" if pick % 5 == 0 else ROLES[pick % len(ROLES)]
         target["roles"] = [name] if target.get("roles") != [name] else []
         return f"{ext}: {target['email']} roles {target['roles']}"
+    if kind == "give_number":
+        bare = [u for u in people if u["package"] == CALLING and not u.get("phoneNumber")]
+        if not bare:
+            return None
+        holder = bare[pick % len(bare)]
+        return f"{ext}: {holder['email']} gets number {_give(doc, i, holder)}"
+    if kind == "reuse_number":
+        # a new user takes a user's number at its location: the holder is removed, put on
+        # meetings, or given another number in the same plan (the new user waits for it)
+        holders = [u for u in people if u.get("phoneNumber")]
+        number = 100 + pick + 10 * len(doc["users"])
+        if not holders or any(u["email"] == f"u{number}@pt{i}.example" for u in doc["users"]):
+            return None
+        holder = holders[pick % len(holders)]
+        taken, place = holder["phoneNumber"], holder["location"]
+        how = ("removed", "put on meetings", "given another number")[pick % 3]
+        if pick % 3 == 0:
+            email = holder["email"]
+            holder.clear()
+            holder.update(email=email, state="absent")
+        elif pick % 3 == 1:
+            for key in ("location", "phoneNumber", "extension"):
+                holder.pop(key, None)
+            holder["package"] = MEETINGS
+        else:
+            _give(doc, i, holder)
+        doc["users"].append(user(i, number, True, place) | {"phoneNumber": taken})
+        return f"{ext}: user {number} takes number {taken} ({holder['email']} {how})"
     if kind == "rename_customer":
         doc["name"] = f"Promise Test {i} v{pick}"
         return f"{ext}: rename customer to {doc['name']!r}"

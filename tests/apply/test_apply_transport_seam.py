@@ -9,12 +9,19 @@ import httpx
 import pytest
 
 from reconciler.api import Credentials
+from reconciler.api.transport import LeanTransport
 from reconciler.workflow.connect import ApiTarget, open_client, proxy_for
 
 API = "https://webexapis.com/v1"
 
 
-def test_api_target_requests_go_through_the_wrapped_transport() -> None:
+@pytest.mark.parametrize(
+    ("proxy", "kind"), [(None, LeanTransport), ("http://proxy:3128", httpx.AsyncHTTPTransport)]
+)
+def test_api_target_requests_go_through_the_wrapped_transport(
+    proxy: str | None, kind: type[httpx.AsyncBaseTransport]
+) -> None:
+    # straight to the API the lean transport; through a proxy httpx's own, which tunnels
     seen: list[tuple[str, str, str]] = []
     wrapped: list[httpx.AsyncBaseTransport] = []
 
@@ -27,7 +34,7 @@ def test_api_target_requests_go_through_the_wrapped_transport() -> None:
         return httpx.MockTransport(answer)
 
     async def run() -> list[dict[str, object]]:
-        target = ApiTarget(url=API, credentials=Credentials(token="T"))
+        target = ApiTarget(url=API, credentials=Credentials(token="T"), proxy=proxy)
         async with open_client(target, read_only=True, wrap_transport=wrap) as client:
             return await client.list_roles()
 
@@ -36,7 +43,7 @@ def test_api_target_requests_go_through_the_wrapped_transport() -> None:
     assert [s[:2] for s in seen] == [("GET", "/v1/roles")]
     assert seen[0][2].startswith("reconciler/")
     assert len(wrapped) == 1
-    assert isinstance(wrapped[0], httpx.AsyncHTTPTransport)
+    assert type(wrapped[0]) is kind
 
 
 @pytest.mark.parametrize(
