@@ -43,7 +43,6 @@ from reconciler.api import (
     credentials_from_env,
 )
 from reconciler.api.auth import GRANT_VARS, TOKEN_VAR
-from reconciler.api.transport import LeanTransport
 from reconciler.errors import ApiError, NotFound, TransportFailed, UsageError
 from reconciler.model import Settings
 from reconciler.workflow.providers import ProviderFacts, read_providers
@@ -218,11 +217,7 @@ async def open_client(
         return
     url = check_api_url(target.url)
     timeout = httpx.Timeout(60.0, connect=10.0)
-    # httpx's own transport only through a proxy: the lean one spends a fraction of its CPU
-    # per request, which a read of thousands of pages is bound by (reconciler.api.transport)
-    transport: httpx.AsyncBaseTransport = (
-        httpx.AsyncHTTPTransport(proxy=target.proxy) if target.proxy else LeanTransport()
-    )
+    transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(proxy=target.proxy)
     if wrap_transport is not None:
         transport = wrap_transport(transport)
     async with httpx.AsyncClient(
