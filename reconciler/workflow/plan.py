@@ -85,11 +85,7 @@ async def plan_with(
     settings and templates): it is awaited while the live read runs."""
     known = pending.customers if pending is not None else frozenset(desired.customers)
     lists = CallingLists([e for e in known if scope is None or e in scope])
-    # role names are checked against GET /roles, read once only when a user in scope has
-    # roles (while the users are still loading, whether one has is not known yet: read it)
-    roles = pending is not None or any(
-        u.roles for u in desired.users.values() if scope is None or u.customer in scope
-    )
+    roles = _roles_needed(desired, scope, pending)
     read = read_for_plan(
         client,
         desired,
@@ -107,15 +103,8 @@ async def plan_with(
         live = await read
     if whole_people is not None:
         whole_people.settle()  # those read before the desired state was whole
-    if lists.locations or lists.numbers:
-        found = CallingLive(
-            locations={ext: tuple(items) for ext, items in lists.locations.items()},
-            numbers={ext: tuple(items) for ext, items in lists.numbers.items()},
-            countries={},
-        )
-        live = with_calling(live, found)
-        del found  # the lists are in the live locations now
-    del lists
+    live = _with_lists(live, lists)
+    del lists  # the lists are in the live locations now
     plan = planner.plan(desired, live, scope=scope)
     codes = countries_to_read(plan)
     if codes:
@@ -128,6 +117,26 @@ async def plan_with(
         plan = replace(plan, prechecks=await run_prechecks(client, live, plan))
     people = whole_people.people if whole_people is not None else {}
     return Planned(desired, live, plan, scope, people)
+
+
+def _roles_needed(desired: State, scope: frozenset[str] | None, pending: Pending | None) -> bool:
+    """Role names are checked against GET /roles, read on its own only when a user in scope
+    has roles (while the users are still loading, whether one has is not known: read it)."""
+    return pending is not None or any(
+        u.roles for u in desired.users.values() if scope is None or u.customer in scope
+    )
+
+
+def _with_lists(live: State, lists: CallingLists) -> State:
+    """``live`` with the calling locations and inventories read alongside it."""
+    if not (lists.locations or lists.numbers):
+        return live
+    found = CallingLive(
+        locations={ext: tuple(items) for ext, items in lists.locations.items()},
+        numbers={ext: tuple(items) for ext, items in lists.numbers.items()},
+        countries={},
+    )
+    return with_calling(live, found)
 
 
 async def read_for_plan(
