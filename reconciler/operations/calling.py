@@ -23,15 +23,14 @@ disable-calling job, and the move-users job (a calling user changing location).
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from reconciler import calling_bodies
 from reconciler.api.client import move_job_of
 from reconciler.errors import AuthError, Conflict, JobFailed, JobTimeout, NotFound
-from reconciler.operations.calls import PollPolicy, create_once
-from reconciler.operations.ids import ServerIds
+from reconciler.operations.calls import create_once
+from reconciler.operations.ids import Paced, ServerIds
 from reconciler.plan import Change, NumberFacts
 from reconciler.planner.pstn import integrated
 
@@ -43,18 +42,9 @@ ListErrors = Callable[[str, str], Awaitable[list[Json]]]
 FINAL = frozenset({"COMPLETED", "FAILED", "ABANDONED"})
 
 
-class CallingOperations:
-    def __init__(
-        self,
-        ids: ServerIds,
-        *,
-        poll: PollPolicy | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.ids = ids
-        self.poll = poll or PollPolicy()
-        self.clock, self.sleep = clock, sleep
+class CallingOperations(Paced):
+    def __init__(self, ids: ServerIds, **pace: Any) -> None:
+        super().__init__(ids, **pace)
         # (kind, org) -> the org's jobs of that kind, listed once; job id -> its final state
         self._listed: dict[tuple[str, str], asyncio.Task[list[Json]]] = {}
         self._waited: dict[str, asyncio.Task[Json | None]] = {}

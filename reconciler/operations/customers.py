@@ -13,35 +13,21 @@ customer's org through the identity API (``PATCH /identity/organizations/{orgUui
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 
 from reconciler import bodies
 from reconciler.errors import JobFailed, JobTimeout, NotFound, OutcomeUnknown, ServerError
 from reconciler.model import CUSTOMER_BAD_ENDINGS, CUSTOMER_IN_FLIGHT
-from reconciler.operations.calls import PollPolicy, codes, create_once, pause_of
-from reconciler.operations.ids import CustomerRef, Json, ServerIds
+from reconciler.operations.calls import codes, create_once, pause_of
+from reconciler.operations.ids import CustomerRef, Json, Paced
 from reconciler.plan import Change
 
 #: How many times a rename whose answer was lost is sent.
 RENAME_ATTEMPTS = 4
 
 
-class CustomerOperations:
+class CustomerOperations(Paced):
     """Customer changes; ``poll``, ``clock`` and ``sleep`` pace the waits for their jobs."""
-
-    def __init__(
-        self,
-        ids: ServerIds,
-        *,
-        poll: PollPolicy | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.ids = ids
-        self.poll = poll or PollPolicy()
-        self.clock = clock
-        self.sleep = sleep
 
     async def create(self, change: Change) -> str:
         ids, ext = self.ids, change.customer

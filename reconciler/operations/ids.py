@@ -4,11 +4,14 @@ up by key) and the client methods the operations use."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from reconciler.errors import JobFailed, NotFound
 from reconciler.model import State
+from reconciler.operations.calls import PollPolicy
 
 Json = dict[str, Any]
 
@@ -153,3 +156,20 @@ class ServerIds:
         if missing:
             raise JobFailed(f"unknown role(s) {', '.join(missing)} (not in GET /roles)")
         return [self._roles[n] for n in names]
+
+
+class Paced:
+    """The part every operation that waits shares: the server IDs, and the poll policy, clock
+    and sleep that pace its waits (seams: tests pass a fake clock)."""
+
+    def __init__(
+        self,
+        ids: ServerIds,
+        *,
+        poll: PollPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.ids = ids
+        self.poll = poll or PollPolicy()
+        self.clock, self.sleep = clock, sleep

@@ -18,13 +18,11 @@ provider has delivered (the plan then checks the inventory itself).
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from reconciler.errors import JobFailed
-from reconciler.operations.calls import PollPolicy
-from reconciler.operations.ids import ServerIds
+from reconciler.operations.ids import Paced, ServerIds
 from reconciler.plan import Change, UserFacts
 
 
@@ -38,20 +36,11 @@ class _Location:
     read_at: float | None = None
 
 
-class ProviderNumbers:
+class ProviderNumbers(Paced):
     """Waits for provider-supplied numbers before the user changes that take them."""
 
-    def __init__(
-        self,
-        ids: ServerIds,
-        *,
-        poll: PollPolicy | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.ids = ids
-        self.poll = poll or PollPolicy()
-        self.clock, self.sleep = clock, sleep
+    def __init__(self, ids: ServerIds, **pace: Any) -> None:
+        super().__init__(ids, **pace)
         self._locations: dict[tuple[str, str], _Location] = {}
 
     async def wait(self, change: Change) -> str:

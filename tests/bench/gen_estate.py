@@ -11,6 +11,7 @@ Shape: three templates; one file per customer with its locations (1 to 3) and us
 every tenth customer keeps its users in a file of their own (separate ``User`` documents); every
 tenth is meetings-only. Calling users alternate ``webex_calling`` / ``webex_meetings`` and the
 first user of each customer is its Full Administrator. Phone numbers are unique E.164 numbers,
+each declared in its location's ``numbers`` (Local Gateway: added by the apply before its user),
 extensions unique per customer. The same seed gives the same files.
 """
 
@@ -85,11 +86,9 @@ def _customer(c: int, n_users: int, rnd: random.Random, phone: list[int]) -> tup
     ]
     if meetings_only:
         lines.append(f"meetings: {{timeZone: {tz}}}")
-    else:
-        lines.append(f"headquarters: {q(locations[0])}")
-        lines.append("locations:")
-        lines.extend(f"  - {{name: {q(loc)}, timeZone: {tz}}}" for loc in locations)
     users: list[list[str]] = []
+    # the Local Gateway numbers each location declares: those of the users placed there
+    numbers: dict[str, list[str]] = {loc: [] for loc in locations}
     for u in range(n_users):
         calling = not meetings_only and u % 2 == 0
         user = [
@@ -100,12 +99,21 @@ def _customer(c: int, n_users: int, rnd: random.Random, phone: list[int]) -> tup
         ]
         if calling:
             phone[0] += 1
+            place = locations[u % len(locations)]
+            numbers[place].append(f"'+1{phone[0]}'")
             user.append(f"phoneNumber: '+1{phone[0]}'")
             user.append(f"extension: '{1000 + u}'")
-            user.append(f"location: {q(locations[u % len(locations)])}")
+            user.append(f"location: {q(place)}")
         if u == 0:
             user.append("roles: [Full Administrator]")
         users.append(user)
+    if not meetings_only:
+        lines.append(f"headquarters: {q(locations[0])}")
+        lines.append("locations:")
+        lines.extend(
+            f"  - {{name: {q(loc)}, timeZone: {tz}, numbers: [{', '.join(numbers[loc])}]}}"
+            for loc in locations
+        )
     separate = c % 10 == 4
     if separate:
         docs = ["\n".join(["kind: User", f"customer: {ext}", *user]) + "\n" for user in users]
