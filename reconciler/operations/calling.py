@@ -49,7 +49,7 @@ class CallingOperations(Paced):
         self._listed: dict[tuple[str, str], asyncio.Task[list[Json]]] = {}
         self._waited: dict[str, asyncio.Task[Json | None]] = {}
         #: locationId → PSTN connection type read during this run ("": not known)
-        self._pstn: dict[str, str] = {}
+        self._pstn: dict[str, asyncio.Future[str]] = {}
 
     async def _location(self, ext: str, name: str) -> tuple[str, str]:
         _, org_id = await self.ids.org(ext)
@@ -152,19 +152,30 @@ class CallingOperations(Paced):
         live = self.ids.live.locations.get((change.customer, facts.location))
         if live is not None and live.calling:
             return
-        if location_id not in self._pstn:
-            try:
-                answer = await self.ids.client.get_pstn_connection(location_id, org_id)
-                self._pstn[location_id] = str(answer.get("pstnConnectionType") or "")
-            except AuthError:  # the token may not read it: let Webex answer
-                self._pstn[location_id] = ""
-        connection = self._pstn[location_id]
+        read = self._pstn.get(location_id)
+        if read is None:  # one read, shared by the location's number adds
+            read = self._pstn[location_id] = asyncio.ensure_future(
+                self._connection(location_id, org_id)
+            )
+        try:
+            connection = await asyncio.shield(read)
+        except Exception:
+            if self._pstn.get(location_id) is read:
+                del self._pstn[location_id]  # the next add reads it again
+            raise
         if connection and integrated(connection):
             raise JobFailed(
                 f"numbers of location '{facts.location}' come from its PSTN provider "
                 f"({connection}): Webex refuses adding {facts.number} by API, so it was not "
                 "sent; drop `numbers:` from the location and have the provider assign them"
             )
+
+    async def _connection(self, location_id: str, org_id: str) -> str:
+        try:
+            answer = await self.ids.client.get_pstn_connection(location_id, org_id)
+        except AuthError:  # the token may not read it: let Webex answer
+            return ""
+        return str(answer.get("pstnConnectionType") or "")
 
     async def _remove_number(self, change: Change) -> str:
         try:

@@ -10,9 +10,11 @@ import asyncio
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from admin_client import sandbox_admin
 from apply_helpers import FakeClock, fake_runtime
@@ -20,6 +22,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import Runtime, cli
 from reconciler.sandbox import SandboxConfig
+from reconciler.workflow.apply import apply_directory
 from reconciler.workflow.connect import SandboxTarget, open_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,17 +148,35 @@ def test_numbers_added_where_this_run_enabled_an_integrated_location_fail_unsent
     numbers are skipped."""
     from test_apply_calling import HQ_NUMBERS, Hub, write
 
-    hub = Hub(tmp_path, customer_pstn={"acme": "INTEGRATED_CCP"})
+    hub = Hub(tmp_path, customer_pstn={"acme": "INTEGRATED_CCP"}, latency_ms=20)
     directory = write(
         tmp_path / "desired",
         hq=HQ_NUMBERS,
         lab=None,
         user=f"location: HQ, phoneNumber: '{HQ_NUMBERS[0]}'",
     )
-    run = hub.apply(directory)
+    seen: list[str] = []
+
+    class Counting(httpx.AsyncBaseTransport):
+        def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+            self.inner = inner
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            seen.append(f"{request.method} {request.url.path}")
+            return await self.inner.handle_async_request(request)
+
+    def connect(target: Any, **options: Any) -> Any:
+        wrap = options.get("wrap_transport")
+        counted = (lambda t: wrap(Counting(t))) if wrap else Counting
+        return open_client(target, **{**options, "wrap_transport": counted})
+
+    seams = replace(hub.seams(), connect=connect)
+    run = asyncio.run(apply_directory(directory, hub.target(), seams=seams))
     assert run.result is not None
     failed = {r.address: r.message for r in run.result.failed}
     assert set(failed) == {f"number/acme/HQ/{n}" for n in HQ_NUMBERS}
+    # the location's two number adds ran together and shared one read of its connection
+    assert sum("/telephony/pstn/locations/" in r for r in seen) == 1
     for message in failed.values():
         assert "come from its PSTN provider (INTEGRATED_CCP)" in message
         assert "it was not sent" in message
