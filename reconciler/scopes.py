@@ -31,6 +31,13 @@ WRITES: Mapping[str, str] = {
 CALLING_READS: Mapping[str, str] = {
     "spark-admin:telephony_config_read": "read Webex Calling locations, numbers and countries",
 }
+#: Read scopes a plan can do without: a check is skipped (and said) when the token lacks one.
+OPTIONAL_READS: Mapping[str, str] = {
+    "spark-admin:telephony_pstn_read": (
+        "read a calling location's PSTN connection, so numbers declared at an integrated "
+        "provider's location are blocked by plan (without it, Webex refuses them at apply)"
+    ),
+}
 CALLING_WRITES: Mapping[str, str] = {
     "spark-admin:telephony_config_write": "enable Webex Calling at locations, add numbers",
 }

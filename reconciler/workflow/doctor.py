@@ -31,7 +31,7 @@ from reconciler import bodies
 from reconciler.api import RefreshGrant, WebexClient
 from reconciler.errors import ApiError, AuthError, BadRequest, Conflict, NotFound
 from reconciler.model import State, has_calling
-from reconciler.scopes import CALLING_READS, CALLING_WRITES, READS, WRITES
+from reconciler.scopes import CALLING_READS, CALLING_WRITES, OPTIONAL_READS, READS, WRITES
 from reconciler.workflow.connect import SandboxTarget, Target
 from reconciler.workflow.ratewatch import RateWatch
 from reconciler.workflow.seams import REAL_SEAMS, Seams
@@ -118,6 +118,8 @@ async def _diagnose(
     probes = await _probe_reads(client, desired, countries)
     checks = [credentials]
     checks += [_scopes(client, desired, c, probes, need) for c in ("plan", "apply")]
+    if optional := _optional_scopes(client, desired):
+        checks.append(optional)
     checks.append(await _partner_org(client))
     checks += await asyncio.gather(*(_template(client, desired, n) for n in desired.templates))
     checks += await asyncio.gather(*(_country(client, code) for code in countries))
@@ -202,6 +204,25 @@ def _scopes(
             "refresh grant's answer lists them; else the first apply proves them)",
         )
     return Check("ok", name, f"all {len(needed)} held ({how})")
+
+
+def _optional_scopes(client: WebexClient, desired: State) -> Check | None:
+    """The read scopes plan can do without, for an estate that declares numbers at a calling
+    customer's locations: a warning when the refresh grant's answer lacks one; None when the
+    estate needs none or the token does not say (only a location's read would prove it)."""
+    calling = {ext for ext, c in desired.customers.items() if has_calling(c.packages)}
+    if not any(
+        loc.numbers is not None and loc.customer in calling for loc in desired.locations.values()
+    ):
+        return None
+    granted = getattr(client.session.tokens, "scopes", None)
+    if granted is None:
+        return None
+    missing = [s for s in OPTIONAL_READS if s not in granted]
+    if not missing:
+        return Check("ok", "optional scopes", f"all {len(OPTIONAL_READS)} held")
+    named = ", ".join(f"{s} ({OPTIONAL_READS[s]})" for s in missing)
+    return Check("warn", "optional scopes", f"missing {named}")
 
 
 async def _partner_org(client: WebexClient) -> Check:

@@ -163,6 +163,46 @@ def test_a_read_only_refresh_grant_fails_apply_unless_doctor_is_for_plan(
     assert lines_of(out)["scopes for apply"][0] == "warn"
 
 
+class Unscoped(httpx.AsyncBaseTransport):
+    """Takes ``scope`` out of the token answer's ``scope`` list."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, scope: str) -> None:
+        self.inner, self.scope = inner, scope
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if not request.url.path.endswith("/access_token"):
+            return response
+        await response.aread()
+        body = response.json()
+        body["scope"] = " ".join(s for s in body["scope"].split() if s != self.scope)
+        return httpx.Response(response.status_code, json=body)
+
+
+def test_doctor_warns_of_an_optional_scope_the_grant_lacks(estate: Path, tmp_path: Path) -> None:
+    rt = api_runtime(tmp_path / "s.sqlite")
+    env = {**GRANT, "WEBEX_REFRESH_TOKEN": "sandbox-refresh"}
+    _, out, _ = invoke(rt, "doctor", str(estate), *API, env=env)
+    assert lines_of(out)["optional scopes"] == ("ok", "all 1 held")
+    base = rt.seams.connect
+
+    def connect(target: Target, **options: Any) -> AbstractAsyncContextManager[WebexClient]:
+        wrap: Callable[[Any], Any] | None = options.get("wrap_transport")
+
+        def wrapped(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+            mine = Unscoped(inner, "spark-admin:telephony_pstn_read")
+            return wrap(mine) if wrap else mine
+
+        return base(target, **{**options, "wrap_transport": wrapped})
+
+    rt = replace(rt, seams=replace(rt.seams, connect=connect))
+    _, out, _ = invoke(rt, "doctor", str(estate), *API, env=env)
+    status, detail = lines_of(out)["optional scopes"]
+    assert status == "warn"
+    assert detail.startswith("missing spark-admin:telephony_pstn_read (read a calling location")
+    assert lines_of(out)["scopes for plan"][0] == "ok"
+
+
 def test_apply_with_a_grant_lacking_write_scopes_stops_before_any_write(
     estate: Path, tmp_path: Path
 ) -> None:
