@@ -421,7 +421,10 @@ TABLE: tuple[Parity, ...] = (
         _PRECHECK,
         "plan --precheck runs precheckForDeletion for each planned disable (a POST that "
         "changes nothing, the one ID-carrying path the read-only client allows); blocking "
-        "counts other than the users the plan itself moves out or removes first fail it",
+        "counts other than the users the plan itself moves out or removes first fail it; "
+        "without --precheck, plan blocks a disable where live calling users stay (one no "
+        "YAML declares with prune off, a person without a subscription holding an extension: "
+        "reconciler.planner.stayers), the one blocking reason the sandbox models",
     ),
     Parity(
         "Location Not Found",

@@ -48,6 +48,8 @@ Contract:
 - Duplicates: live objects read twice under one key (two locations with one name, two
   subscribers with one email) are a warning each, and block the plan when a change touches
   them (:mod:`reconciler.planner.duplicates`).
+- A calling location disabled while live calling users stay there (unmanaged, or people with
+  no subscription holding an extension) is blocked (:mod:`reconciler.planner.stayers`).
 - Emails: a user created whose email is a person of another customer's org read is blocked
   (:mod:`reconciler.planner.emails`).
 - Order and dependencies: see :mod:`reconciler.planner.order`, which adds every
@@ -70,6 +72,7 @@ from reconciler.planner.locations import plan_locations
 from reconciler.planner.order import ordered, rings
 from reconciler.planner.provider import with_provider_numbers
 from reconciler.planner.safety import thresholds
+from reconciler.planner.stayers import calling_users_left
 from reconciler.planner.users import plan_users
 
 __all__ = ["plan"]
@@ -117,6 +120,7 @@ def plan(desired: State, live: State, *, scope: frozenset[str] | None = None) ->
     found = merged(parts)
     found = merged((found, duplicate_findings(found.changes, live.duplicates, in_scope)))
     found = merged((found, foreign_emails(found.changes, live)))
+    found = merged((found, calling_users_left(found.changes, desired, live)))
     blocked = thresholds(found.changes, managed, retry_only, desired.settings)
     changes = ordered(found.changes)
     blocked += tuple(_ring(ring) for ring in rings(changes))

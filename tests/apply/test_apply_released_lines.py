@@ -123,3 +123,17 @@ def test_a_downgraded_users_line_goes_to_another_user_in_one_apply(tmp_path: Pat
     bo = person(hub.dump(), "bo@acme.example")
     assert [n["value"] for n in bo["phoneNumbers"]] == [NUMBERS[0]]
     assert bo["extension"] == "100"
+
+
+def test_a_calling_location_is_not_disabled_while_a_user_no_yaml_declares_stays(
+    tmp_path: Path,
+) -> None:
+    hub = Hub(tmp_path)
+    directory = tmp_path / "estate"
+    converge(hub, estate(directory, [user("ann", "Lab", LAB[0], "200")]))
+    # ann left to live (prune off), Lab to be deleted; bo at HQ keeps the users list
+    estate(directory, [user("bo", "HQ", NUMBERS[1], "101")], lab=False)
+    planned = asyncio.run(make_plan(directory, hub.target(), seams=hub.seams()))
+    (blocked,) = [n for n in planned.plan.blocked if n.address == "calling/acme/Lab"]
+    assert "1 calling user(s) stay at location 'Lab': ann@acme.example" in blocked.message
+    assert "customers/acme.yaml:" in blocked.message
