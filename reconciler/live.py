@@ -457,7 +457,7 @@ async def _customers_in_scope(
     return inside, outside, len(every)
 
 
-async def _together(*steps: Awaitable[Any]) -> list[Any]:
+async def together(*steps: Awaitable[Any]) -> list[Any]:
     """Run ``steps`` concurrently; on the first failure cancel the rest and raise it."""
     tasks = [asyncio.ensure_future(step) for step in steps]
     try:
@@ -592,7 +592,7 @@ async def read_live(
 
     limit = concurrency
     workers = min(len(jobs), max(1, limit - 1) if chain else limit)
-    subscribers, role_list, listed_orgs, *_ = await _together(
+    subscribers, role_list, listed_orgs, *_ = await together(
         read_all_subscribers(),
         read_roles(),
         read_organizations(),

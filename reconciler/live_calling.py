@@ -13,7 +13,7 @@ from typing import Any
 
 from reconciler.api import WebexClient
 from reconciler.errors import AuthError, NotFound
-from reconciler.live import _together
+from reconciler.live import together
 from reconciler.model import Location, State, has_calling
 
 Json = dict[str, Any]
@@ -48,7 +48,7 @@ async def read_calling(
     the first failure cancels the rest and is raised."""
     codes = sorted({c.strip().upper() for c in countries if c and c.strip()})
     order = sorted(orgs)
-    found = await _together(
+    found = await together(
         *(client.list_calling_locations(orgs[ext]) for ext in order),
         *(client.list_numbers(orgs[ext]) for ext in order),
         *(_country(client, code) for code in codes),
@@ -69,7 +69,7 @@ async def read_pstn(
     None where the answer names none or the token may not read it (403: the plan cannot
     foresee that refusal, and says nothing rather than fail)."""
     order = sorted(targets)
-    found = await _together(*(_connection(client, *targets[key]) for key in order))
+    found = await together(*(_connection(client, *targets[key]) for key in order))
     return dict(zip(order, found, strict=True))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from reconciler import planner
 from reconciler.api import WebexClient
-from reconciler.live import CallingLists, Json, Progress, WholePeople, _together, read_live
+from reconciler.live import CallingLists, Json, Progress, WholePeople, read_live, together
 from reconciler.live_calling import CallingLive, read_calling, read_pstn, with_calling
 from reconciler.model import Settings, State
 from reconciler.plan import Plan
@@ -98,7 +98,7 @@ async def plan_with(
         roles=roles,
     )
     if pending is not None:
-        live, desired = await _together(read, pending.state(desired))
+        live, desired = await together(read, pending.state(desired))
     else:
         live = await read
     if whole_people is not None:
